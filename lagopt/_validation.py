@@ -1,0 +1,76 @@
+"""Argument checks shared by the public entry points.
+
+Validation happens once, at the boundary, with messages that name the argument; the numba
+kernels behind it trust their inputs (a wrong shape there would surface as a typing traceback).
+"""
+import numbers
+
+import numpy as np
+
+
+def as_vector(x, name, n=None, finite=True):
+    """Return `x` as a contiguous 1-D float64 array, or raise naming `name`."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an array of real numbers ({exc}).") from None
+    if arr.ndim != 1:
+        raise ValueError(f"`{name}` must be 1-dimensional, got shape {arr.shape}.")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"`{name}` must have length {n}, got {arr.shape[0]}.")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must contain only finite values.")
+    return np.ascontiguousarray(arr)
+
+
+def as_points(P, name, n, finite=True):
+    """Return `P` as a C-contiguous float64 array of shape (n, m), or raise naming `name`."""
+    try:
+        arr = np.asarray(P, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an array of real numbers ({exc}).") from None
+    if arr.ndim != 2 or arr.shape[0] != n:
+        raise ValueError(f"`{name}` must have shape ({n}, m), got {arr.shape}.")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must contain only finite values.")
+    return np.ascontiguousarray(arr)
+
+
+def as_matrix(A, name, shape=None, finite=True):
+    try:
+        arr = np.asarray(A, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an array of real numbers ({exc}).") from None
+    if arr.ndim != 2:
+        raise ValueError(f"`{name}` must be 2-dimensional, got shape {arr.shape}.")
+    if shape is not None and arr.shape != tuple(shape):
+        raise ValueError(f"`{name}` must have shape {tuple(shape)}, got {arr.shape}.")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must contain only finite values.")
+    return np.ascontiguousarray(arr)
+
+
+def positive_float(x, name, allow_zero=False):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {type(x).__name__}.")
+    x = float(x)
+    if not np.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"`{name}` must be finite and {bound}, got {x}.")
+    return x
+
+
+def positive_int(x, name, minimum=1):
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}.")
+    x = int(x)
+    if x < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {x}.")
+    return x
+
+
+def choice(x, name, options):
+    if x not in options:
+        opts = ", ".join(repr(o) for o in options)
+        raise ValueError(f"`{name}` must be one of {opts}; got {x!r}.")
+    return x

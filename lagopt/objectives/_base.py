@@ -1,0 +1,151 @@
+"""The Objective interface every loss in lagopt implements.
+
+An objective is a scalar loss ``L(theta)`` on ``R^n`` with its gradient and Hessian, at one
+point and batched over many points at once (the integrators evaluate whole meshes, so the
+batched forms are the hot path). Points are stored as *columns* of ``P`` with shape ``(n, m)``,
+the layout of ``scipy.integrate.solve_bvp``.
+
+Subclasses implement the trusted private methods ``_loss``, ``_grad`` and, where they can,
+``_hess`` and the batched ``_loss_batch``, ``_grad_batch``, ``_hess_batch``; they receive
+C-contiguous float64 arrays of the right shape. The public methods validate once, count
+evaluations and dispatch. The defaults here (per-point loops, a finite-difference Hessian) are
+correct but slow; the numba-backed objectives override all of them.
+"""
+import numpy as np
+
+from .._validation import as_points, as_vector
+
+__all__ = ["Objective"]
+
+
+class Objective:
+    """Base class: a twice-differentiable (or piecewise smooth) scalar loss on ``R^n``.
+
+    Attributes
+    ----------
+    n_params : int
+        Dimension ``n`` of the parameter vector.
+    smooth : bool
+        ``True`` when the gradient is continuous and ``hess`` is the exact Hessian everywhere.
+        ``False`` for piecewise-smooth losses (ReLU networks): ``hess`` is then the
+        almost-everywhere Hessian and collocation with residual control may refine without end,
+        so ``solve_action_path(method="auto")`` takes the direct method.
+    counts : dict
+        Number of *points* at which ``loss``, ``grad`` and ``hess`` were evaluated (batched
+        calls count every column). ``reset_counts()`` zeroes them.
+    """
+
+    n_params = None
+    smooth = True
+    name = "objective"
+    #: cost of one Hessian-vector product in gradient evaluations (budget accounting).
+    hessp_cost = 2.0
+
+    def __init__(self, n_params):
+        self.n_params = int(n_params)
+        self.counts = {"loss": 0, "grad": 0, "hess": 0}
+
+    # ------------------------------------------------------------------ public API
+    def loss(self, theta):
+        """Loss at one point; ``theta`` has shape ``(n_params,)``. Returns a float."""
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["loss"] += 1
+        return float(self._loss(theta))
+
+    def grad(self, theta):
+        """Gradient at one point, shape ``(n_params,)``."""
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["grad"] += 1
+        return self._grad(theta)
+
+    def hess(self, theta):
+        """Hessian at one point, shape ``(n_params, n_params)``."""
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["hess"] += 1
+        return self._hess(theta)
+
+    def hessp(self, theta, v):
+        """Hessian-vector product ``H(theta) @ v``, shape ``(n_params,)``.
+
+        Costs about ``hessp_cost`` gradient evaluations where the objective implements it
+        directly; the default forms the Hessian.
+        """
+        theta = as_vector(theta, "theta", self.n_params)
+        v = as_vector(v, "v", self.n_params)
+        self.counts["hess"] += 1
+        return self._hessp(theta, v)
+
+    def loss_and_grad(self, theta):
+        """``(loss, grad)`` at one point (one forward and one backward pass where supported)."""
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["loss"] += 1
+        self.counts["grad"] += 1
+        return self._loss_and_grad(theta)
+
+    def loss_batch(self, P):
+        """Loss at the columns of ``P`` (shape ``(n_params, m)``); returns shape ``(m,)``."""
+        P = as_points(P, "P", self.n_params)
+        self.counts["loss"] += P.shape[1]
+        return self._loss_batch(P)
+
+    def grad_batch(self, P):
+        """Gradients at the columns of ``P``; returns shape ``(n_params, m)``."""
+        P = as_points(P, "P", self.n_params)
+        self.counts["grad"] += P.shape[1]
+        return self._grad_batch(P)
+
+    def hess_batch(self, P):
+        """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``."""
+        P = as_points(P, "P", self.n_params)
+        self.counts["hess"] += P.shape[1]
+        return self._hess_batch(P)
+
+    def reset_counts(self):
+        for key in self.counts:
+            self.counts[key] = 0
+
+    def __call__(self, theta):
+        return self.loss(theta)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(n_params={self.n_params})"
+
+    # ------------------------------------------------------------------ defaults
+    def _loss(self, theta):
+        raise NotImplementedError
+
+    def _grad(self, theta):
+        raise NotImplementedError
+
+    def _loss_and_grad(self, theta):
+        return float(self._loss(theta)), self._grad(theta)
+
+    def _hess(self, theta):
+        # Central differences of the gradient: O(h^2) accurate, 2n gradient evaluations.
+        n = self.n_params
+        H = np.empty((n, n))
+        h = 1e-5 * np.maximum(1.0, np.abs(theta))
+        for i in range(n):
+            e = np.zeros(n)
+            e[i] = h[i]
+            H[:, i] = (self._grad(theta + e) - self._grad(theta - e)) / (2 * h[i])
+        return 0.5 * (H + H.T)
+
+    def _hessp(self, theta, v):
+        return self._hess(theta) @ v
+
+    def _loss_batch(self, P):
+        return np.array([self._loss(np.ascontiguousarray(P[:, j])) for j in range(P.shape[1])])
+
+    def _grad_batch(self, P):
+        out = np.empty_like(P)
+        for j in range(P.shape[1]):
+            out[:, j] = self._grad(np.ascontiguousarray(P[:, j]))
+        return out
+
+    def _hess_batch(self, P):
+        n, m = P.shape
+        out = np.empty((n, n, m))
+        for j in range(m):
+            out[:, :, j] = self._hess(np.ascontiguousarray(P[:, j]))
+        return out
