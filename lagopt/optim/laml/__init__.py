@@ -1,0 +1,47 @@
+"""LAML: the least-action meta-learning optimizer, one small replaceable object per stage.
+
+``lagopt.minimize(objective, theta0, method="laml", preset="default" | "reference" | ...,
+**stages)`` runs the loop of :mod:`~lagopt.optim.laml.core`. Stages (SPEC section 6):
+
+* predictors -- :class:`ReferencePredictor`, :class:`LookaheadPredictor`,
+  :class:`QuasiNewtonPredictor`, :class:`SteepestPathPredictor`, :class:`ClosedFormPredictor`,
+  :class:`MetaModelPredictor`;
+* path -- :class:`PathSolver` (any method of :func:`lagopt.solve_action_path`, on the budget);
+* criteria -- :class:`ThresholdCriterion`, :class:`RestingActionCriterion`;
+* explorers -- :class:`RandomExplorer`, :class:`PathBacktrackExplorer`,
+  :class:`KrasnoselskiiMannExplorer`, :class:`MultiStartExplorer`;
+* updates -- :class:`ReferenceUpdate`, :class:`LeastLossUpdate`, :class:`FractionUpdate`;
+* confidence -- :class:`ReferenceConfidence`, :class:`TrustConfidence`,
+  :class:`ConstantConfidence`.
+
+Write a new stage by subclassing the base class of its kind (:class:`Predictor`,
+:class:`Criterion`, :class:`Explorer`, :class:`Update`, :class:`Confidence`) and implementing
+its one method; evaluate the loss only through ``state.view`` so that it is charged.
+"""
+from ._base import (BudgetView, Confidence, Criterion, Explorer, LAMLState, PathResult,
+                    Predictor, Stage, Update)
+from .confidence import (ConstantConfidence, FractionUpdate, LeastLossUpdate,
+                         ReferenceConfidence, ReferenceUpdate, TrustConfidence)
+from .core import PRESETS, LAMLStages, laml, make_stages
+from .criteria import RestingActionCriterion, ThresholdCriterion
+from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
+                        RandomExplorer, krasnoselskii_mann, km_alpha)
+from .paths import PATH_METHODS, PathSolver
+from .predictors import (ClosedFormPredictor, LookaheadPredictor, MetaModelPredictor,
+                         QuasiNewtonPredictor, ReferencePredictor, SteepestPathPredictor,
+                         lbfgs_direction, task_features)
+
+__all__ = [
+    "laml", "PRESETS", "LAMLStages", "make_stages",
+    "BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion", "Explorer",
+    "Update", "Confidence",
+    "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
+    "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor", "task_features",
+    "lbfgs_direction",
+    "PathSolver", "PATH_METHODS",
+    "ThresholdCriterion", "RestingActionCriterion",
+    "RandomExplorer", "PathBacktrackExplorer", "KrasnoselskiiMannExplorer",
+    "MultiStartExplorer", "krasnoselskii_mann", "km_alpha",
+    "ReferenceUpdate", "LeastLossUpdate", "FractionUpdate",
+    "ReferenceConfidence", "TrustConfidence", "ConstantConfidence",
+]

@@ -1,0 +1,311 @@
+r"""The LAML loop and its presets: ``minimize(objective, theta0, method="laml", preset=...)``.
+
+One iteration (SPEC section 6)::
+
+    theta*   = predictor.predict(state)                 # 1. meta-prediction
+    path     = path_solver.solve(state, theta*)         # 2. path, every evaluation charged
+    accepted = criterion.accept(state, path)            # 3. action verification
+    if not accepted:
+        path = explorer.explore(state, path, stages)    # 4. exploration
+    x, L, g  = update.step(state, path)                 # 5. update along the path
+    confidence.update(state, accepted, L < L_before)    # 6. confidence
+
+Each stage is a small object (see :mod:`~lagopt.optim.laml`); a preset names a combination,
+and any stage can be replaced by passing it as an option.
+"""
+import numpy as np
+
+from ..._validation import choice, positive_float, positive_int
+from .._budget import BudgetExhausted, NonFiniteLoss, StopRequested
+from ._base import BudgetView, Confidence, Criterion, Explorer, LAMLState, Predictor, Update
+from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidence,
+                         ReferenceUpdate, TrustConfidence)
+from .criteria import RestingActionCriterion, ThresholdCriterion
+from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
+                        RandomExplorer)
+from .paths import PathSolver
+from .predictors import (ClosedFormPredictor, LookaheadPredictor, QuasiNewtonPredictor,
+                         ReferencePredictor, SteepestPathPredictor)
+
+__all__ = ["laml", "LAMLStages", "PRESETS", "make_stages"]
+
+
+class LAMLStages:
+    """The six stages of a LAML run (a plain container).
+
+    Attributes
+    ----------
+    predictor : Predictor
+    path : PathSolver
+    criterion : Criterion
+    explorer : Explorer
+    update : Update
+    confidence : Confidence
+    """
+
+    _NAMES = ("predictor", "path", "criterion", "explorer", "update", "confidence")
+    _TYPES = (Predictor, PathSolver, Criterion, Explorer, Update, Confidence)
+
+    def __init__(self, predictor, path, criterion, explorer, update, confidence):
+        for name, typ, value in zip(self._NAMES, self._TYPES,
+                                    (predictor, path, criterion, explorer, update, confidence)):
+            if not isinstance(value, typ):
+                raise TypeError(f"`{name}` must be a {typ.__name__}, got "
+                                f"{type(value).__name__}.")
+            setattr(self, name, value)
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in self._NAMES}
+
+    def __repr__(self):
+        body = ",\n".join(f"    {k}={v!r}" for k, v in self.as_dict().items())
+        return f"LAMLStages(\n{body})"
+
+
+def _reference():
+    return dict(predictor=ReferencePredictor(), path=PathSolver("smoothstep", n_nodes=10),
+                criterion=ThresholdCriterion(0.5, rule="seed"), explorer=RandomExplorer(),
+                update=ReferenceUpdate(), confidence=ReferenceConfidence(),
+                lam=1.0, T=1.0, tol=0.01)
+
+
+def _default():
+    return dict(predictor=QuasiNewtonPredictor(), path=PathSolver("linear", end_grad=True),
+                criterion=RestingActionCriterion(), explorer=PathBacktrackExplorer(),
+                update=LeastLossUpdate(), confidence=ConstantConfidence(),
+                lam=1e4, T=1.0, tol=None)
+
+
+def _variant(**changes):
+    def make():
+        out = _default()
+        for key, value in changes.items():
+            out[key] = value() if callable(value) and not isinstance(value, type) else value
+        return out
+    return make
+
+
+#: Named combinations of stages (plus the loop's ``lam``, ``T`` and ``tol``). ``"reference"``
+#: is the published experiment (SPEC section 5); ``"default"`` is the best combination the
+#: race benchmark (``benchmarks/optimizer_race.py``) measured; the others are the ablations it
+#: compares, each differing from the default in one stage (or in ``lam``).
+PRESETS = {
+    "reference": _reference,
+    "default": _default,
+    "lookahead": _variant(predictor=lambda: LookaheadPredictor()),
+    "steepest": _variant(predictor=lambda: SteepestPathPredictor()),
+    "closed_form": _variant(predictor=lambda: ClosedFormPredictor(base=QuasiNewtonPredictor())),
+    "direct": _variant(path=lambda: PathSolver("direct", n_nodes=3)),
+    "smoothstep": _variant(path=lambda: PathSolver("smoothstep", n_nodes=3)),
+    "km": _variant(explorer=lambda: KrasnoselskiiMannExplorer()),
+    "multistart": _variant(explorer=lambda: MultiStartExplorer()),
+    "trust": _variant(confidence=lambda: TrustConfidence()),
+    "lam1": _variant(lam=1.0),
+    "lam100": _variant(lam=100.0),
+}
+
+
+def make_stages(preset="default", **overrides):
+    """The stages and loop settings of a preset, with overrides.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS`.
+    **overrides
+        ``predictor``, ``path`` (a :class:`PathSolver` or a method name), ``criterion``,
+        ``explorer``, ``update``, ``confidence``, ``lam``, ``T``, ``tol``; None keeps the
+        preset's.
+
+    Returns
+    -------
+    stages : LAMLStages
+    settings : dict
+        ``lam``, ``T``, ``tol``.
+    """
+    choice(preset, "preset", tuple(PRESETS))
+    spec = PRESETS[preset]()
+    for key, value in overrides.items():
+        if value is not None:
+            spec[key] = value
+    if isinstance(spec["path"], str):
+        spec["path"] = PathSolver(spec["path"])
+    stages = LAMLStages(*(spec[k] for k in LAMLStages._NAMES))
+    settings = {"lam": positive_float(spec["lam"], "lam"), "T": positive_float(spec["T"], "T"),
+                "tol": None if spec["tol"] is None else positive_float(spec["tol"], "tol",
+                                                                       allow_zero=True)}
+    return stages, settings
+
+
+def _inf_norm(g):
+    return float(np.max(np.abs(g))) if g.size else 0.0
+
+
+def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None,
+         explorer=None, update=None, confidence=None, lam=None, T=None, tol=None, gtol=1e-6,
+         maxiter=None):
+    r"""LAML: predict an end point, check the path to it by its action, explore, move.
+
+    Registered as ``lagopt.minimize(..., method="laml")``.
+
+    Parameters
+    ----------
+    f : BudgetedObjective
+    x0 : ndarray
+    rng : numpy.random.Generator
+        The only source of randomness (any object with ``standard_normal(size)`` works, e.g.
+        a legacy ``RandomState`` to replay the published experiment's stream).
+    preset : str, optional
+        A key of :data:`PRESETS`: ``"default"`` (quasi-Newton prediction, straight path whose
+        end is evaluated with its gradient, resting-action criterion with ``lam = 1e4``,
+        backtracking along the path with a gradient-step fall-back, move to the least-loss
+        node) or ``"reference"`` (the published experiment's stages), or an ablation.
+    predictor, path, criterion, explorer, update, confidence : stage, optional
+        Replace the preset's stage (``path`` may be a method name of
+        :func:`lagopt.solve_action_path`).
+    lam, T : float, optional
+        Weight of the loss in the action and horizon of every path; default the preset's.
+    tol : float, optional
+        Stop when the followed path is accepted and the loss is below `tol` (the reference's
+        early stop, 0.01); default the preset's (None for ``"default"``).
+    gtol : float, optional
+        Stop when ``max |grad_i| <= gtol`` at a point whose gradient is known. Default 1e-6.
+    maxiter : int, optional
+        Iteration limit (the reference experiment ran 100); by default the budget limits.
+
+    Returns
+    -------
+    dict
+        ``x``, ``status``, ``message``, and
+
+        ``accept_rate`` : float
+            Fraction of iterations whose *predicted* path the criterion accepted.
+        ``history`` : dict of ndarray
+            Per iterate (row 0 is the start, so the rows match ``result.history["loss"]``):
+            ``action`` (discrete action of the followed path), ``predicted_action`` (of the
+            path to the prediction), ``confidence`` (after the iteration), ``accepted``,
+            ``explored``, ``path_method``, ``step`` (``|x_new - x|``).
+        ``stages`` : dict
+            The stages used (their ``repr``).
+
+    Notes
+    -----
+    Every evaluation goes through a :class:`~._base.BudgetView` of `f`, including those made
+    inside path solvers, so ``n_grad`` counts everything. When the budget runs out in the middle
+    of an iteration the run ends at the lowest-loss point whose loss had been paid for.
+    """
+    stages, settings = make_stages(preset, predictor=predictor, path=path, criterion=criterion,
+                                   explorer=explorer, update=update, confidence=confidence,
+                                   lam=lam, T=T, tol=tol)
+    gtol = positive_float(gtol, "gtol", allow_zero=True)
+    if maxiter is not None:
+        maxiter = positive_int(maxiter, "maxiter", minimum=0)
+    tol = settings["tol"]
+    view = BudgetView(f)
+    hist = {"action": [np.nan], "predicted_action": [np.nan], "accepted": [False],
+            "explored": [False], "path_method": [""], "step": [0.0]}
+    n_accepted = 0
+    status, message = None, None
+    state = None
+    best_known = None
+    try:
+        needs_grad = getattr(stages.predictor, "needs_grad", True)
+        if needs_grad:
+            loss, g = view.loss_and_grad(x0)
+        else:
+            loss, g = view.loss(x0), None
+        state = LAMLState(x0, loss, g, view, rng, settings["lam"], settings["T"],
+                          stages.confidence.initial)
+        hist["confidence"] = [state.confidence]
+        for stage in stages.as_dict().values():
+            stage.reset(state)
+        f.set_iterate(x0, loss)
+        while True:
+            if maxiter is not None and state.iteration >= maxiter:
+                status, message = 3, "The iteration limit `maxiter` was reached."
+                break
+            if state.grad is not None and _inf_norm(state.grad) <= gtol:
+                status, message = 0, "The gradient norm (max |g_i|) is at most `gtol`."
+                break
+            view.clear_tape()
+            best_known = (state.loss, state.x)
+            view.note(state.x, loss=state.loss, grad=state.grad)
+            x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
+            if float(np.linalg.norm(x_star - state.x)) > stages.criterion.max_move(state):
+                predicted = stages.path.unevaluated(state, x_star, "beyond the criterion's "
+                                                    "longest acceptable move; not evaluated")
+            else:
+                predicted = stages.path.solve(state, x_star)
+            best_known = _best(best_known, predicted)
+            accepted = bool(stages.criterion.accept(state, predicted))
+            followed = predicted
+            if not accepted:
+                followed = stages.explorer.explore(state, predicted, stages)
+                best_known = _best(best_known, followed)
+            loss_before = state.loss
+            followed_ok = accepted if followed is predicted else \
+                bool(stages.criterion.accept(state, followed))
+            x_new, loss_new, g_new = stages.update.step(state, followed)
+            improved = loss_new < loss_before
+            stages.confidence.update(state, accepted, improved)
+            step = float(np.linalg.norm(x_new - state.x))
+            state.move(x_new, loss_new, g_new)
+            state.iteration += 1
+            n_accepted += accepted
+            for key, value in (("action", followed.action),
+                               ("predicted_action", predicted.action),
+                               ("accepted", accepted), ("explored", not accepted),
+                               ("path_method", followed.method), ("step", step),
+                               ("confidence", state.confidence)):
+                hist[key].append(value)
+            f.set_iterate(state.x, state.loss)
+            if tol is not None and followed_ok and state.loss < tol:
+                status, message = 0, "The followed path was accepted and the loss is below `tol`."
+                break
+    except BudgetExhausted:
+        status = 1
+        if state is not None and best_known is not None and best_known[0] < state.loss \
+                and np.isfinite(best_known[0]):
+            # Free: the loss of this point was paid for during the interrupted iteration.
+            try:
+                f.set_iterate(best_known[1], best_known[0])
+                for key, value in (("action", np.nan), ("predicted_action", np.nan),
+                                   ("accepted", False), ("explored", False),
+                                   ("path_method", "best point met"),
+                                   ("step", float(np.linalg.norm(best_known[1] - state.x))),
+                                   ("confidence", state.confidence)):
+                    hist[key].append(value)
+                state.move(best_known[1], best_known[0])
+            except (NonFiniteLoss, StopRequested):
+                pass
+    except StopRequested:
+        status = 2
+    except NonFiniteLoss:
+        return {"x": f.x_recorded, "status": 4, **_extras(hist, n_accepted, stages, state)}
+    x = f.x if f.x is not None else x0
+    out = {"x": x, "status": status, **_extras(hist, n_accepted, stages, state)}
+    if message is not None:
+        out["message"] = message
+    return out
+
+
+def _best(best, path):
+    """The lower of ``best`` and the path's least-loss node (loss, point)."""
+    L = path.losses
+    if L.size > 1 and np.any(np.isfinite(L[1:])):
+        j = path.best_node(first=1)
+        if L[j] < best[0]:
+            return float(L[j]), path.theta[:, j].copy()
+    return best
+
+
+def _extras(hist, n_accepted, stages, state):
+    n_it = state.iteration if state is not None else 0
+    out = {k: np.asarray(v, dtype=bool if k in ("accepted", "explored") else
+                         (object if k == "path_method" else float)) for k, v in hist.items()}
+    if "confidence" not in out:
+        out["confidence"] = np.full(len(hist["action"]), np.nan)
+    return {"accept_rate": float(n_accepted / n_it) if n_it else 0.0,
+            "n_accepted": int(n_accepted),
+            "history": out,
+            "stages": {k: repr(v) for k, v in stages.as_dict().items()}}
