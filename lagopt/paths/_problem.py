@@ -39,6 +39,9 @@ class Guess:
     t: np.ndarray  # (N,)
     theta: np.ndarray  # (n, N)
     label: str = "line"
+    # Optional exact velocities on the same mesh, shape (n, N); methods that need a velocity
+    # guess (collocation, shooting) use them instead of finite differences when present.
+    theta_dot: Optional[np.ndarray] = None
 
 
 # Status codes shared by every method (scipy style: 0 success, >0 failure kinds).
@@ -49,6 +52,11 @@ STATUS_MESSAGES = {
     3: "Non-finite values appeared during the solve.",
     4: "The method declined the problem as ill-conditioned.",
     5: "The solver did not converge (singular Jacobian or no progress).",
+    # success=True, but not a solution: "linear" and "smoothstep" build a path without solving
+    # anything, and they are returned on equal terms so that their action can be compared.
+    6: "The path is an interpolant, not a solution of the Euler-Lagrange equation (its residual "
+       "shows how far it is from one); use method='collocation' or 'direct' for a least-action "
+       "path.",
 }
 
 

@@ -1,0 +1,222 @@
+"""`ActionPath`, the result of `solve_action_path`, and the finaliser that builds it.
+
+Modelled on scipy's ``OptimizeResult`` (a bunch with ``success``/``status``/``message`` and
+evaluation counts) and ``OdeSolution`` (a dense-output callable).
+"""
+import numpy as np
+
+from ._measure import MIN_PANELS, hermite_dense, measure
+from ._problem import STATUS_MESSAGES
+
+__all__ = ["ActionPath", "finalize"]
+
+
+class ActionPath:
+    r"""A path ``theta(t)`` on ``[0, T]`` with its measured action and certificates.
+
+    Calling the object (or its `path` method) evaluates the dense output.
+
+    Attributes
+    ----------
+    t : ndarray, shape (k,)
+        Mesh of the method (collocation nodes, direct-method nodes, shooting segment ends...).
+    theta, theta_dot : ndarray, shape (n, k)
+        Path and velocity on the mesh.
+    action, kinetic, potential : float
+        ``S = K + V`` with ``K = int 1/2 |theta'|^2 dt`` and ``V = lam int L(theta) dt``,
+        measured by the same composite Gauss-Legendre quadrature for every method
+        (`lagopt.paths.action`).
+    residual : float
+        Maximum absolute Euler-Lagrange residual ``|S'(t) - f(S(t))|`` (max-norm), where
+        ``S`` is the cubic Hermite interpolant of ``y = (theta, theta')`` on the mesh with
+        slopes ``f(y) = (theta', lam grad L(theta))`` -- scipy's ``solve_bvp`` definition --
+        sampled at the midpoint and the two interior Lobatto nodes of each interval. Near zero
+        for a solution; of order ``lam |grad L|`` for a path that is not one. ``info`` has the
+        relative version (``residual_rel``, scaled by ``1 + |f|`` as in ``solve_bvp``).
+    energy_drift : float
+        ``max H - min H`` over the quadrature points, ``H = 1/2 |theta'|^2 - lam L(theta)``,
+        which is constant along an exact solution.
+    success : bool
+        The method reached its goal (for ``"linear"``/``"smoothstep"``: the path was built;
+        ``status`` 6 says it is an interpolant). Never True with a non-finite measurement.
+    status : int
+        Code from `lagopt.paths._problem.STATUS_MESSAGES` (0 solved, 1 node/iteration cap,
+        2 wall-time cap, 3 non-finite values, 4 declined as ill-conditioned, 5 no convergence,
+        6 interpolant).
+    message : str
+        What happened and, on failure, what to try.
+    method : str
+        The method that produced this path (what ``"auto"`` chose).
+    nfev, ngev, nhev : int
+        Objective points at which loss, gradient and Hessian were evaluated by the solve
+        (all starts; the measurement is excluded).
+    nit : int
+        Iterations of the method that produced the path (Newton or optimiser iterations;
+        for collocation rescued by continuation, summed over its attempts).
+    wall_time : float
+        Seconds for the whole `solve_action_path` call, measurement included.
+    T, lam : float
+        Horizon and loss weight.
+    starts : list of dict
+        One entry per initial guess tried: ``label, method, success, status, action,
+        residual``.
+    info : dict
+        Method-specific extras and measurement details (``residual_rel``,
+        ``residual_per_interval``, ``energy_mean``, ``energy_drift_rel``, ``n_quad_points``,
+        ``start``, ``solve_time``, ``requested_method``, ``fallback_from`` ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lagopt.objectives import Quadratic
+    >>> from lagopt.paths import solve_action_path
+    >>> path = solve_action_path(Quadratic(np.eye(2)), [1.0, 0.0], [0.0, 1.0], T=2.0)
+    >>> path(1.0).shape, path(np.linspace(0, 2, 5)).shape
+    ((2,), (2, 5))
+    >>> bool(path.energy_drift < 1e-8), path.starts[0]["label"]
+    (True, 'line')
+    """
+
+    _FIELDS = ("message", "success", "status", "method", "action", "kinetic", "potential",
+               "residual", "energy_drift", "T", "lam", "nfev", "ngev", "nhev", "nit",
+               "wall_time", "t", "theta", "theta_dot", "starts")
+
+    def __init__(self, *, t, theta, theta_dot, dense, action, kinetic, potential, residual,
+                 energy_drift, success, status, message, method, T, lam, nfev=0, ngev=0,
+                 nhev=0, nit=0, wall_time=0.0, starts=None, info=None):
+        self.t = t
+        self.theta = theta
+        self.theta_dot = theta_dot
+        self._dense = dense
+        self.action = action
+        self.kinetic = kinetic
+        self.potential = potential
+        self.residual = residual
+        self.energy_drift = energy_drift
+        self.success = bool(success)
+        self.status = int(status)
+        self.message = message
+        self.method = method
+        self.T = T
+        self.lam = lam
+        self.nfev = int(nfev)
+        self.ngev = int(ngev)
+        self.nhev = int(nhev)
+        self.nit = int(nit)
+        self.wall_time = float(wall_time)
+        self.starts = [] if starts is None else starts
+        self.info = {} if info is None else info
+
+    # ------------------------------------------------------------------ dense output
+    def _eval(self, t, which):
+        t_arr = np.asarray(t, dtype=float)
+        scalar = t_arr.ndim == 0
+        vals = self._dense(np.atleast_1d(t_arr).ravel())[which]
+        vals = np.asarray(vals, dtype=float)
+        return vals[:, 0] if scalar else vals
+
+    def path(self, t):
+        """``theta(t)``: shape ``(n,)`` for scalar ``t``, ``(n, len(t))`` for 1-D ``t``.
+
+        Outside ``[0, T]`` the dense output extrapolates (as scipy's ``OdeSolution`` does) and
+        means nothing.
+        """
+        return self._eval(t, 0)
+
+    def velocity(self, t):
+        """``theta'(t)``, shapes as for `path`."""
+        return self._eval(t, 1)
+
+    __call__ = path
+
+    @property
+    def n_nodes(self):
+        """Number of mesh nodes ``k``."""
+        return self.t.size
+
+    # ------------------------------------------------------------------ display
+    def keys(self):
+        return list(self._FIELDS) + ["info"]
+
+    def __getitem__(self, key):
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    @staticmethod
+    def _fmt(value):
+        if isinstance(value, np.ndarray):
+            if value.ndim == 1 and value.size <= 6:
+                return np.array2string(value, precision=4)
+            if value.ndim == 1:
+                return (f"[{value[0]:.4g} {value[1]:.4g} ... {value[-1]:.4g}] "
+                        f"({value.size} nodes)")
+            return f"array of shape {value.shape}"
+        if isinstance(value, float):
+            text = f"{value:.6g}"
+            return text + ".0" if text.lstrip("-").isdigit() else text
+        if isinstance(value, list):
+            return f"{len(value)} start(s)" if value else "[]"
+        return repr(value) if isinstance(value, str) and "\n" not in value else str(value)
+
+    def __repr__(self):
+        fields = self._FIELDS
+        width = max(len(k) for k in fields)
+        lines = [f"{k.rjust(width)}: {self._fmt(getattr(self, k))}" for k in fields]
+        if len(self.starts) > 1:
+            lines.append(f"{' ' * width}  start            method        ok  status  action")
+            for s in self.starts:
+                lines.append(f"{' ' * width}  {str(s['label'])[:16]:16s} "
+                             f"{str(s.get('method', ''))[:13]:13s} "
+                             f"{'yes' if s['success'] else 'no ':3s} {s['status']:6d}  "
+                             f"{s['action']:.6g}")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def finalize(problem, raw, method, solve_counts=None, wall_time=0.0, nit=None,
+             min_panels=MIN_PANELS, message_prefix=""):
+    """Measure a `RawSolution` and wrap it as an `ActionPath`.
+
+    A non-finite measurement turns the path into a failure with status 3, whatever the method
+    reported.
+    """
+    obj = problem.objective
+    t = np.asarray(raw.t, dtype=float)
+    theta = np.asarray(raw.theta, dtype=float)
+    theta_dot = np.asarray(raw.theta_dot, dtype=float)
+    finite_mesh = bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot))
+                       and np.all(np.isfinite(t)))
+    dense = raw.dense
+    if dense is None and finite_mesh:
+        dense = hermite_dense(t, theta, theta_dot)
+    if dense is None:  # non-finite mesh values: keep a dense output that says so
+        def dense(tq, _n=theta.shape[0]):
+            tq = np.atleast_1d(np.asarray(tq, dtype=float))
+            return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
+    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels)
+    success, status, message = raw.success, raw.status, message_prefix + raw.message
+    if not m["finite"]:
+        success, status = False, 3
+        message = (message + " | " if message else "") + (
+            STATUS_MESSAGES[3] + " The returned path or its action is not finite: try a "
+            "smaller `T` or `lam` (the Euler-Lagrange system grows like exp(omega T)), a "
+            "different initial guess (`n_starts` > 1), or method='direct'.")
+    counts = solve_counts or {}
+    info = dict(raw.info)
+    info.update({
+        "residual_rel": m["residual_rel"],
+        "residual_per_interval": m["residual_per_interval"],
+        "energy_mean": m["energy_mean"],
+        "energy_drift_rel": m["energy_drift_rel"],
+        "n_quad_points": m["n_quad_points"],
+    })
+    return ActionPath(
+        t=t, theta=theta, theta_dot=theta_dot, dense=dense,
+        action=m["action"], kinetic=m["kinetic"], potential=m["potential"],
+        residual=m["residual"], energy_drift=m["energy_drift"],
+        success=success, status=status, message=message, method=method,
+        T=problem.T, lam=problem.lam,
+        nfev=counts.get("loss", 0), ngev=counts.get("grad", 0), nhev=counts.get("hess", 0),
+        nit=raw.nit if nit is None else nit, wall_time=wall_time, info=info)
