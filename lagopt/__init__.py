@@ -1,2 +1,24 @@
-"""lagopt: least-action paths through loss landscapes, and an optimizer built on them."""
+"""lagopt: least-action paths through loss landscapes, and an optimizer built on them.
+
+The action of a path ``theta(t)`` from ``theta0`` to ``thetaT`` in time ``T`` is
+``S = int_0^T (1/2 |theta'|^2 + lam L(theta)) dt``; its stationary paths solve the
+Euler-Lagrange boundary value problem ``theta'' = lam grad L(theta)``. `solve_action_path`
+solves it (collocation, single and multiple shooting, a direct discretised method) on any
+`Objective`; `minimize` runs the LAML optimizer built on those paths and the baselines it is
+measured against, on one gradient-evaluation budget.
+"""
+from .datasets import make_dataset
+from .objectives import (Ackley, CallableObjective, MLPObjective, MullerBrown, Objective,
+                         Quadratic, Rastrigin, Rosenbrock, as_objective)
+from .optim import minimize, reference_experiment
+from .paths import ActionPath, action, quadratic_solution, solve_action_path
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "make_dataset",
+    "Objective", "MLPObjective", "Quadratic", "Rosenbrock", "Rastrigin", "Ackley",
+    "MullerBrown", "CallableObjective", "as_objective",
+    "solve_action_path", "ActionPath", "action", "quadratic_solution",
+    "minimize", "reference_experiment",
+]
