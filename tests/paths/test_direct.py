@@ -1,12 +1,13 @@
-"""The direct method: closed form, second-order convergence, energy, branches, ReLU, large n."""
+"""The direct method: closed form, second-order convergence, energy, branches, ReLU, large n,
+resolution control (a-priori omega h, Richardson refinement, the node cap)."""
 import time
 
 import numpy as np
 import pytest
 
 from lagopt.datasets import make_dataset
-from lagopt.objectives import MLPObjective, Objective, Quadratic
-from lagopt.paths import direct
+from lagopt.objectives import MLPObjective, MullerBrown, Objective, Quadratic
+from lagopt.paths import direct, solve_action_path
 from lagopt.paths._problem import BVPProblem, Guess
 from lagopt.paths.exact import quadratic_solution
 
@@ -108,6 +109,7 @@ def test_relu_seed_network(seed_net):
     assert np.array_equal(sol.theta[:, -1], thT)
     assert sol.info["residual"] <= 1e-6
     assert elapsed < 5.0  # target 0.5 s (benchmarks/solver_speed.py); slack for loaded CI
+    assert sol.info["refinements"] >= 1 and sol.info["error_estimate"] <= direct.TOL_PATH
     # Both branches find the same least action on the kinked landscape.
     lb = direct.solve(prob, None, solver="lbfgs")
     assert lb.success
@@ -207,3 +209,172 @@ def test_validation():
         direct.solve(prob, None, n_nodes=2)
     with pytest.raises(ValueError, match="solver"):
         direct.solve(prob, None, solver="bfgs")
+
+
+# ----------------------------------------------------------------------------- resolution
+def test_stiff_quadratic_refines_to_the_closed_form():
+    # lam = 100, T = 10: omega T ~ 450. The old default (65 nodes, omega h ~ 7) reported
+    # success with the action off by a factor 4.4; the grid is now refined until resolved.
+    A, c, th0, thT = _quadratic([0.5, 2.0, 8.0, 20.0], seed=0)
+    f = Quadratic(A, c)
+    exact = quadratic_solution(A, th0, thT, 10.0, 100.0, c)
+    path = solve_action_path(f, th0, thT, T=10.0, lam=100.0, method="direct")
+    info = path.info
+    assert path.success, path.message
+    assert info["omega"] * 10.0 > 400 and info["omega_h"] <= direct.OMEGA_H_MAX
+    assert info["refinements"] >= 1 and info["error_estimate"] <= direct.TOL_PATH
+    assert "estimated discretisation error" in path.message
+    size = exact.kinetic + abs(exact.potential)
+    assert abs(path.action - exact.action) <= 1e-6 * size
+    extent = np.ptp(exact(path.t), axis=1).max()
+    assert np.abs(path.theta - exact(path.t)).max() <= direct.TOL_PATH * extent
+    # The Richardson estimate bounds the error of the unextrapolated fine solution.
+    raw = direct.solve(BVPProblem(f, th0, thT, 10.0, 100.0), None)
+    assert raw.info["extrapolated"] and raw.info["N"] == info["N"]
+
+
+@pytest.mark.parametrize("eigs", [[0.5, 2.0, 8.0, 20.0], [0.0, 0.04, 1.0, 25.0, 400.0]])
+def test_stiff_quadratic_at_the_node_cap_is_a_failure(eigs):
+    A, c, th0, thT = _quadratic(eigs, seed=0)
+    exact = quadratic_solution(A, th0, thT, 10.0, 100.0, c)
+    path = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0, method="direct",
+                             max_nodes=2049)
+    assert not path.success and path.status == 1
+    assert path.info["N"] <= 2048 and path.info["error_estimate"] > direct.TOL_PATH
+    for hint in ("max_nodes=2049", "tol_path", "multiple_shooting", "collocation"):
+        assert hint in path.message
+    # Never success with a large error: whatever the options, success means resolved.
+    for opts in ({}, {"max_nodes": 513}, {"tol_path": 1e-3}, {"rule": "midpoint"}):
+        p = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0, method="direct",
+                              **opts)
+        if p.success:
+            size = exact.kinetic + abs(exact.potential)
+            assert abs(p.action - exact.action) <= p.info["tol_path"] * size
+        else:
+            assert p.status == 1
+
+
+def test_fixed_grid_says_the_error_was_not_estimated():
+    A, c, th0, thT = _quadratic([0.5, 2.0, 8.0, 20.0], seed=0)
+    prob = BVPProblem(Quadratic(A, c), th0, thT, 10.0, 100.0)
+    sol = direct.solve(prob, None, n_nodes=65)  # an explicit grid is kept (refine=False)
+    assert sol.success and sol.info["N"] == 64 and not sol.info["refine"]
+    assert sol.info["error_estimate"] is None and sol.info["omega"] is None
+    assert "not estimated" in sol.message and "refine=False" in sol.message
+    ref = direct.solve(prob, None, n_nodes=65, refine=True)  # the same start, then refined
+    assert ref.info["refine"] and ref.info["N"] > 64 and ref.info["levels"][0]["N"] >= 64
+
+
+@pytest.mark.parametrize("pair, T", [((0, 1), 1.0), ((0, 1), 3.0), ((0, 2), 3.0),
+                                     ((1, 2), 1.0)])
+def test_muller_brown_success_means_resolved(pair, T):
+    f = MullerBrown()
+    a, b = f.minima[pair[0]], f.minima[pair[1]]
+    path = solve_action_path(f, a, b, T=T, lam=1.0, method="direct")
+    assert path.success, path.message
+    info = path.info
+    assert info["error_estimate"] <= direct.TOL_PATH and info["omega_h"] <= direct.OMEGA_H_MAX
+    # The measured residual of the (extrapolated) path is small, not the 0.2-1 of 65 nodes.
+    assert info["residual_rel"] < 0.05
+    # A reference ten times more accurate agrees with the measured action.
+    ref = solve_action_path(f, a, b, T=T, lam=1.0, method="direct", tol_path=1e-5,
+                            guess=path.theta)
+    assert ref.success and ref.info["N"] > info["N"]
+    assert path.action == pytest.approx(ref.action, rel=1e-7)
+
+
+def test_richardson_estimate_bounds_the_fine_grid_error():
+    A, c, th0, thT = _quadratic([0.3, 3.0, 30.0], seed=2)
+    exact = quadratic_solution(A, th0, thT, 1.0, 1.0, c)
+    prob = BVPProblem(Quadratic(A, c), th0, thT, 1.0, 1.0)
+    for rule in ("trapezoid", "midpoint"):
+        sol = direct.solve(prob, None, rule=rule, tol_path=1e-6)
+        assert sol.success and sol.info["extrapolated"], sol.message
+        fine = direct.solve(prob, None, rule=rule, n_nodes=sol.info["N"] + 1)
+        extent = np.ptp(exact(sol.t), axis=1).max()
+        err_fine = np.abs(fine.theta - exact(sol.t)).max() / extent
+        assert err_fine <= 1.5 * sol.info["position_error"] <= 1.5e-6
+        err_extrap = np.abs(sol.theta - exact(sol.t)).max() / extent
+        assert err_extrap < 0.1 * err_fine  # the O(h^2) term is gone
+
+
+def test_node_cap_and_options_are_validated():
+    A, c, th0, thT = _quadratic([1.0], seed=6)
+    prob = BVPProblem(Quadratic(A, c), th0, thT, 1.0, 1.0)
+    with pytest.raises(ValueError, match="max_nodes"):
+        direct.solve(prob, None, n_nodes=65, max_nodes=33)
+    with pytest.raises(ValueError, match="max_nodes"):
+        direct.solve(prob, None, max_nodes=2)
+    with pytest.raises(ValueError, match="tol_path"):
+        direct.solve(prob, None, tol_path=0.0)
+    with pytest.raises(TypeError, match="refine"):
+        direct.solve(prob, None, refine="yes")
+    assert direct.default_max_nodes(2) == 16385
+    assert direct.default_max_nodes(37) == 16385
+    assert direct.default_max_nodes(10_000) == 129
+    assert 129 <= direct.default_max_nodes(3000) <= 400
+    # A cap too small to refine: no estimate, an honest status 1.
+    sol = direct.solve(prob, None, max_nodes=3)
+    assert not sol.success and sol.status == 1 and "max_nodes=3" in sol.message
+
+
+def test_time_cap_during_refinement_is_reported(monkeypatch):
+    A, c, th0, thT = _quadratic([0.5, 2.0, 8.0, 20.0], seed=0)
+    prob = BVPProblem(Quadratic(A, c), th0, thT, 10.0, 100.0)
+    full = direct.solve(prob, None)
+    assert full.success and full.info["refinements"] >= 2
+    prolong = direct._prolong
+
+    def slow_prolong(da, X):  # the first refinement outlasts max_time
+        time.sleep(0.3)
+        return prolong(da, X)
+
+    monkeypatch.setattr(direct, "_prolong", slow_prolong)
+    sol = direct.solve(prob, None, max_time=0.2)
+    assert not sol.success and sol.status == 2 and "max_time" in sol.message
+    assert "converged on N=" in sol.message and np.all(np.isfinite(sol.theta))
+
+
+# ----------------------------------------------------------------------------- ReLU pairs
+def _relu_pair(name, seed, k, scale):
+    """The k-th random pair (theta + scale xi, theta + scale xi') of the path benchmark."""
+    X, y = make_dataset(name)
+    f = MLPObjective(X, y, sizes=(4, 6, 1), activation="relu")
+    theta = f.init_params(42)
+    rng = np.random.default_rng([seed, ["linear", "nonlinear", "xor"].index(name)])
+    for _ in range(k + 1):
+        a = theta + scale * rng.standard_normal(f.n_params)
+        b = theta + scale * rng.standard_normal(f.n_params)
+    return f, a, b
+
+
+# Pairs on which L-BFGS used to stop with "no progress on the residual in 200 iterations"
+# (nodes pinned to ReLU kinks, the residual stuck at 1e-6..3e-3), and two easy ones.
+@pytest.mark.parametrize("name, seed, k, scale", [
+    ("xor", 3, 9, 0.5), ("linear", 2, 7, 1.0), ("nonlinear", 1, 15, 1.0),
+    ("linear", 1, 0, 0.5), ("nonlinear", 1, 3, 0.5)])
+def test_relu_random_pairs_converge(name, seed, k, scale):
+    f, a, b = _relu_pair(name, seed, k, scale)
+    sol = direct.solve(BVPProblem(f, a, b, 1.0, 1.0), None)
+    assert sol.success, sol.message
+    assert sol.info["residual"] <= 1e-6
+    assert sol.info["error_estimate"] <= direct.TOL_PATH and not sol.info["extrapolated"]
+    assert "first order: non-smooth loss" in sol.message
+
+
+def test_kink_manifold_newton_finishes_an_lbfgs_stall():
+    f, a, b = _relu_pair("xor", 3, 9, 0.5)
+    prob = BVPProblem(f, a, b, 1.0, 1.0)
+    da = direct._DiscreteAction(prob, 64, "trapezoid")
+    X0 = prob.straight_line(np.linspace(0.0, 1.0, 65)[1:-1])
+    newton = direct._newton(da, X0, 1e-6, 500, np.inf)
+    assert newton.status == 5  # hands over to L-BFGS on the kinks...
+    lbfgs = direct._lbfgs(da, newton.X, 1e-6, 10_000, np.inf)
+    assert lbfgs.status == 5 and "no progress" in lbfgs.message  # ...which crawls: the old stop
+    assert 1e-6 < lbfgs.resid < 1e-2
+    polished = direct._newton(da, lbfgs.X, 1e-6, 500, np.inf, manifold=True)
+    assert polished.status == 0 and polished.resid <= 1e-6 and polished.kinks >= 1
+    assert polished.S <= lbfgs.S + 1e-12 * abs(lbfgs.S)
+    sol = direct.solve(prob, None, n_nodes=65)  # what "auto" does
+    assert sol.success and sol.info["solver"] == "newton+lbfgs+kink-newton", sol.message
+    assert "kink" in sol.message
