@@ -143,6 +143,7 @@ def _warm_up(f, theta):
 def methods_vs_alternative(quick, repeat):
     rows = []
     cap = 5.0 if quick else 240.0
+    alt_time = {}
     for act in ("tanh", "relu"):
         f, X, y, th0, thT = seed_network_case(act)
         _warm_up(f, th0)
@@ -153,13 +154,19 @@ def methods_vs_alternative(quick, repeat):
             rows.append({"activation": act, "method": f"solve_bvp + numpy, tol={tol:g}",
                          "time": alt["time"], "success": alt["status"] == "converged",
                          "status": alt["status"], "nfev": 0, "ngev": alt["ngev"], "nhev": 0,
-                         "action": np.nan, "residual": np.nan, "ratio": np.nan})
-            if tol == 1e-3:
-                base = alt["time"]  # the user's default call is the reference
-        for method in METHODS:
+                         "action": np.nan, "residual": np.nan, "ratio": np.nan,
+                         "ratio_tight": np.nan})
+            alt_time[tol] = alt["time"]
+        base = alt_time[1e-3]  # the user's default call is the reference of `ratio`
+        for method in METHODS + ("collocation@1e-3",):
             # ReLU collocation refines without end (SPEC section 2): cap it, time it once.
             opts = {"max_time": 5.0} if (quick and act == "relu"
-                                        and method == "collocation") else {}
+                                        and method.startswith("collocation")) else {}
+            if method == "collocation@1e-3":
+                # Same tolerance as the alternative's default call: the like-for-like ratio.
+                if act == "relu":
+                    continue
+                method, opts = "collocation", dict(opts, tol=1e-3)
 
             def run(method=method, opts=opts):
                 with warnings.catch_warnings():
@@ -168,11 +175,12 @@ def methods_vs_alternative(quick, repeat):
                                              **opts)
             capped = act == "relu" and method == "collocation"
             secs, path = _timed(run, 1 if capped else repeat)
-            rows.append({"activation": act, "method": method, "time": secs,
+            label = method + (f" (tol={opts['tol']:g})" if "tol" in opts else "")
+            rows.append({"activation": act, "method": label, "time": secs,
                          "success": bool(path.success), "status": path.status,
                          "nfev": path.nfev, "ngev": path.ngev, "nhev": path.nhev,
                          "action": path.action, "residual": path.residual,
-                         "ratio": base / secs})
+                         "ratio": base / secs, "ratio_tight": alt_time[1e-6] / secs})
             print(f"[{act}] {method:17s} {secs:8.3f} s  success={path.success!s:5s} "
                   f"x{base / secs:7.1f} vs alternative  ngev={path.ngev} "
                   f"nhev={path.nhev}  action={path.action:.6f}")
@@ -238,22 +246,36 @@ def _report(m_rows, n_rows, N_rows, quick, elapsed):
              "/ method time) and with `tol=1e-6` (the accuracy collocation asks for by "
              "default). The methods' times include measuring the path (action, residual).", "",
              "## Methods against the alternative", "",
-             "| activation | method | time (s) | ratio | success | status | loss evals | "
-             "grad evals | Hessian evals | action | EL residual |",
-             "|---|---|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+             "| activation | method | time (s) | ratio vs alt. tol=1e-3 | ratio vs alt. "
+             "tol=1e-6 | success | status | loss evals | grad evals | Hessian evals | action | "
+             "EL residual |",
+             "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|"]
     for r in m_rows:
         ratio = "-" if np.isnan(r["ratio"]) else f"{r['ratio']:.1f}"
+        tight = "-" if np.isnan(r["ratio_tight"]) else f"{r['ratio_tight']:.1f}"
         lines.append(f"| {r['activation']} | {r['method']} | {r['time']:.3f} | "
-                     f"{ratio} | {r['success']} | {r['status']} | {r['nfev']} | "
+                     f"{ratio} | {tight} | {r['success']} | {r['status']} | {r['nfev']} | "
                      f"{r['ngev']} | {r['nhev']} | {r['action']:.6f} | {r['residual']:.2e} |")
     colloc = [r for r in m_rows if r["activation"] == "tanh" and r["method"] == "collocation"]
+    colloc3 = [r for r in m_rows if r["activation"] == "tanh"
+               and r["method"] == "collocation (tol=0.001)"]
     drelu = [r for r in m_rows if r["activation"] == "relu" and r["method"] == "direct"]
     lines += ["", "Targets:", ""]
     if colloc:
-        ok = colloc[0]["ratio"] >= COLLOCATION_SPEEDUP_TARGET and colloc[0]["success"]
+        like = [colloc[0]["ratio_tight"]] + [r["ratio"] for r in colloc3]
+        ok = min(like) >= COLLOCATION_SPEEDUP_TARGET and colloc[0]["success"]
         lines.append(f"- collocation >= {COLLOCATION_SPEEDUP_TARGET:g}x faster than the "
-                     f"alternative on tanh: x{colloc[0]['ratio']:.1f} -> "
-                     f"{'MET' if ok else 'NOT MET'}")
+                     f"alternative on tanh at the same tolerance: x{colloc[0]['ratio_tight']:.1f}"
+                     f" at tol=1e-6" + (f", x{colloc3[0]['ratio']:.1f} at tol=1e-3"
+                                        if colloc3 else "")
+                     + f" -> {'MET' if ok else 'NOT MET'}")
+        if not ok:
+            lines.append("  Why: on this 37-parameter, 100-sample network a numpy gradient "
+                         "costs tens of microseconds, so the alternative's finite-difference "
+                         "Jacobian is cheap; both solves are dominated by solve_bvp's own "
+                         "global Jacobian assembly and sparse LU, which lagopt cannot skip. "
+                         "The analytic Jacobian pays off as the tolerance tightens (more "
+                         "nodes, more Newton steps).")
     if drelu:
         ok = drelu[0]["time"] < DIRECT_RELU_TARGET_S and drelu[0]["success"]
         lines.append(f"- direct on ReLU < {DIRECT_RELU_TARGET_S} s: {drelu[0]['time']:.3f} s "
