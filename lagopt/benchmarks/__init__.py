@@ -1,0 +1,16 @@
+"""The benchmark programs, one per question; each has ``main(argv=None)``, ``--quick`` and
+``--out DIR``. They live in the package so that ``lagopt bench`` finds them wherever lagopt is
+installed; ``benchmarks/<name>.py`` in a source checkout runs the same programs.
+
+=======================  ===========================================================
+module                   question
+=======================  ===========================================================
+reproduce_seed_table     does the published LAML table reproduce (to 4 decimals)?
+compare_paths            how much action does smoothstep waste against true paths?
+solver_speed             how fast is each path method, against plain solve_bvp?
+optimizer_race           LAML against gd, momentum, Adam, L-BFGS at equal budgets
+kernels                  numba batched kernels against a per-point numpy loop
+=======================  ===========================================================
+"""
+#: Run order of ``lagopt bench`` (cheapest first).
+SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "compare_paths", "optimizer_race")
