@@ -15,6 +15,9 @@ from .laml.paths import PathSolver
 __all__ = ["hybrid"]
 
 _INNER = ("gd", "momentum", "adam")
+# A step whose loss exceeds this multiple of the window's first loss (or is not finite)
+# restarts at once instead of at the next check.
+_BLOW_UP = 10.0
 _DEFAULT_LR = {"gd": 0.1, "momentum": 0.01, "adam": 1e-3}
 
 
@@ -109,6 +112,9 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
     3. efficiency above `high` (and the loss fell): ``lr *= grow``;
     4. with `take_path`, move to the path's least-loss node if it beats the current point.
 
+    Between checks, a step whose loss is not finite or more than 10 times the window's first
+    loss triggers rule 1 at once (divergence does not wait for the check).
+
     When the budget runs out in the middle of a window, the run ends at the window's
     lowest-loss point (all its losses are paid for).
 
@@ -183,7 +189,22 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
                 x = x - lr * (m / (1 - beta**t_adam)) / (np.sqrt(v / (1 - beta2**t_adam)) + eps)
             k += 1
             f.set_iterate(x)
-            loss, g = view.loss_and_grad(x)
+            with np.errstate(all="ignore"):
+                loss, g = view.loss_and_grad(x)
+            start = window[0][1]
+            if not np.isfinite(loss) or loss > _BLOW_UP * max(abs(start), 1e-300):
+                # Diverging: do not wait for the check. Back to the window's best point,
+                # half the step, inner state reset.
+                j = int(np.argmin([w[1] for w in window]))
+                x, loss, g = window[j]
+                lr = max(lr_min, lr * shrink)
+                m[:] = 0.0
+                v[:] = 0.0
+                t_adam = 0
+                counters["n_restarts"] += 1
+                record(x, loss, event="restart")
+                window = [(x, loss, g)]
+                continue
             f.record(loss)
             hist["lr"].append(lr)
             hist["efficiency"].append(np.nan)
@@ -193,7 +214,6 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
                 continue
 
             # ---- the check
-            counters["n_checks"] += 1
             P = np.column_stack([w[0] for w in window])
             losses = np.array([w[1] for w in window])
             T = check_every * (lr if dt is None else dt)
@@ -203,6 +223,7 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
             view.note(x, loss=loss, grad=g)
             least = path.solve(state, x)
             eff = least.action / S_traj if S_traj > 0 else np.nan
+            counters["n_checks"] += 1
             hist["efficiency"][-1] = eff
             event = ""
             rise = losses[-1] - losses[0]

@@ -3,16 +3,12 @@
 A LAML iteration is six small stages (SPEC section 6), each an object behind a one-method
 interface, in the style of emcee's "moves":
 
-============  ====================================  =============================================
-stage         base class                            method
-============  ====================================  =============================================
-predict       :class:`Predictor`                    ``predict(state) -> theta_star``
-path          :class:`~.paths.PathSolver`           ``solve(state, theta_star) -> PathResult``
-verify        :class:`Criterion`                    ``accept(state, path) -> bool``
-explore       :class:`Explorer`                     ``explore(state, path, stages) -> PathResult``
-update        :class:`Update`                       ``step(state, path) -> (x, loss, grad)``
-confidence    :class:`Confidence`                   ``update(state, accepted, improved)``
-============  ====================================  =============================================
+* predict -- :class:`Predictor`: ``predict(state) -> theta_star``;
+* path -- :class:`~lagopt.optim.laml.PathSolver`: ``solve(state, theta_star) -> PathResult``;
+* verify -- :class:`Criterion`: ``accept(state, path) -> bool``;
+* explore -- :class:`Explorer`: ``explore(state, path, stages) -> PathResult``;
+* update -- :class:`Update`: ``step(state, path) -> (x, loss, grad)``;
+* confidence -- :class:`Confidence`: ``update(state, accepted, improved)``.
 
 Every stage evaluates the loss only through ``state.view``, a :class:`BudgetView`: an
 :class:`~lagopt.objectives.Objective` that forwards to the run's
@@ -285,6 +281,7 @@ class PathResult:
         self.message = message
         self.raw = raw
         self.info = {} if info is None else info
+        self._kinetic = None
 
     @property
     def k(self):
@@ -296,15 +293,18 @@ class PathResult:
         """The end point ``theta[:, -1]``."""
         return self.theta[:, -1]
 
+    # The nodes and their losses are fixed once the path is built: measure them once.
     @property
     def kinetic(self):
-        d = np.diff(self.theta, axis=1)
-        h = np.diff(self.t)
-        return float(0.5 * np.sum(np.einsum("ij,ij->j", d, d) / h))
+        if self._kinetic is None:
+            d = self.theta[:, 1:] - self.theta[:, :-1]
+            h = self.t[1:] - self.t[:-1]
+            self._kinetic = float(0.5 * np.sum(np.einsum("ij,ij->j", d, d) / h))
+        return self._kinetic
 
     @property
     def potential(self):
-        h = np.diff(self.t)
+        h = self.t[1:] - self.t[:-1]
         return float(self.lam * np.sum(h * 0.5 * (self.losses[:-1] + self.losses[1:])))
 
     @property
@@ -320,10 +320,9 @@ class PathResult:
 
     def best_node(self, first=1):
         """Index of the node of least known loss among ``first, ..., k-1``."""
-        L = self.losses[first:]
-        if not np.any(np.isfinite(L)):
-            return self.k - 1
-        return first + int(np.nanargmin(np.where(np.isfinite(L), L, np.nan)))
+        L = np.where(np.isfinite(self.losses[first:]), self.losses[first:], np.inf)
+        j = int(np.argmin(L))
+        return first + j if np.isfinite(L[j]) else self.k - 1
 
     def to_action_path(self, objective):
         """Measure this path with :func:`lagopt.paths`' quadrature, outside the budget.

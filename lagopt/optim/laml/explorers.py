@@ -1,19 +1,14 @@
 r"""Exploration stages: what to follow when the criterion rejects the predicted path.
 
-=================================  =================================================================
-explorer                           what it returns
-=================================  =================================================================
-:class:`RandomExplorer`            the least-action path among random perturbations of the
-                                   prediction (the reference: 8 candidates
-                                   ``theta* + 0.3 c xi``)
-:class:`PathBacktrackExplorer`     the first shortened move along the path that the criterion
-                                   accepts, else a plain gradient step (never less progress
-                                   than gradient descent's step)
-:class:`KrasnoselskiiMannExplorer`  a few Krasnosel'skii-Mann averaged steps
-                                   ``x <- (1 - a_k) x + a_k T(x)`` with ``T`` mixing population
-                                   proposals and a gradient step (seed 002)
-:class:`MultiStartExplorer`        the best of several diverse candidate ends (seed 003)
-=================================  =================================================================
+* :class:`RandomExplorer` -- the least-action path among random perturbations of the
+  prediction (the reference: 8 candidates ``theta* + 0.3 c xi``);
+* :class:`PathBacktrackExplorer` -- the first shortened move along the path that the
+  criterion accepts, else a plain gradient step (never less progress than gradient descent's
+  step);
+* :class:`KrasnoselskiiMannExplorer` -- a few Krasnosel'skii-Mann averaged steps
+  ``x <- (1 - a_k) x + a_k T(x)``, ``T`` mixing population proposals and a gradient step
+  (seed 002);
+* :class:`MultiStartExplorer` -- the best of several diverse candidate ends (seed 003).
 
 All candidates are evaluated through the run's budget view (every loss charged).
 """
@@ -106,9 +101,16 @@ class PathBacktrackExplorer(Explorer):
         Solve a new path to every candidate with the path stage (True), or check the straight
         two-node path to it, which costs one evaluation of the candidate (False, default:
         re-solving a curved path per candidate would multiply the cost of a rejection).
+    memory : float, optional
+        When given, backtracking starts no further than `memory` times the length of the last
+        move this explorer had accepted (a trust radius): when the predictions overshoot
+        persistently -- a quasi-Newton model in a flat region -- this saves the halvings that
+        would bring every candidate back down to that scale. Default None (start from the
+        full prediction, or from the criterion's :meth:`~Criterion.max_move`).
     """
 
-    def __init__(self, shrink=0.5, fallback_lr=0.1, floor=1e-3, max_tries=30, resolve=False):
+    def __init__(self, shrink=0.5, fallback_lr=0.1, floor=1e-3, max_tries=30, resolve=False,
+                 memory=None):
         self.shrink = positive_float(shrink, "shrink")
         if self.shrink >= 1:
             raise ValueError(f"`shrink` must be in (0, 1), got {shrink}.")
@@ -116,10 +118,14 @@ class PathBacktrackExplorer(Explorer):
         self.floor = positive_float(floor, "floor", allow_zero=True)
         self.max_tries = positive_int(max_tries, "max_tries", minimum=0)
         self.resolve = bool(resolve)
+        self.memory = None if memory is None else positive_float(memory, "memory")
 
     def _params(self):
         return {"shrink": self.shrink, "fallback_lr": self.fallback_lr, "floor": self.floor,
-                "max_tries": self.max_tries, "resolve": self.resolve}
+                "max_tries": self.max_tries, "resolve": self.resolve, "memory": self.memory}
+
+    def reset(self, state):
+        self._last = np.inf
 
     @staticmethod
     def _along(path, fraction):
@@ -140,6 +146,8 @@ class PathBacktrackExplorer(Explorer):
         length = float(np.sum(np.linalg.norm(np.diff(path.theta, axis=1), axis=0)))
         fraction = 1.0
         radius = stages.criterion.max_move(state)
+        if self.memory is not None:
+            radius = min(radius, self.memory * self._last)
         if length > radius:
             fraction = radius / length / self.shrink  # the first candidate sits on the radius
         tried = [path] if np.all(np.isfinite(path.losses)) else []
@@ -152,6 +160,7 @@ class PathBacktrackExplorer(Explorer):
                 stages.path.point(state, x, label="backtracking")
             if stages.criterion.accept(state, cand):
                 cand.info["fraction"] = fraction
+                self._last = fraction * length
                 return cand
             tried.append(cand)
         step = stages.path.point(state, state.x - self.fallback_lr * g, label="gradient step")

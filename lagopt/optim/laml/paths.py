@@ -80,8 +80,9 @@ class PathSolver(Stage):
     Notes
     -----
     The loss weight ``lam`` and the horizon ``T`` come from the loop (``state.lam``,
-    ``state.T``). Solver failures are returned as a path with ``success=False`` (criteria
-    reject them); running out of budget inside a solver propagates
+    ``state.T``). A solver that stops early returns its last path with ``success=False``;
+    it is still a path, judged by its action (a non-finite end is returned with an infinite
+    loss and rejected). Running out of budget inside a solver propagates
     :class:`~lagopt.optim.BudgetExhausted` to the loop, which ends the run cleanly.
 
     Examples

@@ -1,15 +1,17 @@
 r"""Meta-prediction stages: from the data and the current state to an end point ``theta*``.
 
-=========================  ==========================================================  =======
-predictor                  prediction                                                  cost
-=========================  ==========================================================  =======
-:class:`ReferencePredictor`  ``theta - 2 (1 + std y) grad L + 0.3 xi`` (SPEC section 5)    1
-:class:`LookaheadPredictor`  ``theta - eta grad L``, Barzilai-Borwein ``eta``, floored      1
-:class:`QuasiNewtonPredictor`  minimiser of the L-BFGS quadratic model of the trajectory   1
-:class:`SteepestPathPredictor` seed 001: equal arc-length steepest descent, parabola       1.5/step
-:class:`ClosedFormPredictor`   least-squares output layer (exact for linear models)        1/2
-:class:`MetaModelPredictor`    ridge regression from task features to trained weights     0
-=========================  ==========================================================  =======
+* :class:`ReferencePredictor` -- ``theta - 2 (1 + std y) grad L + 0.3 xi`` (SPEC section 5);
+  cost 1.
+* :class:`LookaheadPredictor` -- ``theta - eta grad L`` with a floored Barzilai-Borwein
+  ``eta``; cost 1.
+* :class:`QuasiNewtonPredictor` -- the minimiser of the L-BFGS quadratic model of the
+  trajectory; cost 1.
+* :class:`SteepestPathPredictor` -- seed 001: equal arc-length steepest descent, parabolic
+  landing; cost 1.5 per step.
+* :class:`ClosedFormPredictor` -- the least-squares output layer (exact for linear models);
+  cost 1/2.
+* :class:`MetaModelPredictor` -- ridge regression from task features to trained weights,
+  fitted on a family of tasks; cost 0.
 
 Costs are in gradient evaluations per prediction (the gradient at the current iterate is paid
 at most once per iterate: when the previous path's end was evaluated with its gradient it is
@@ -28,7 +30,7 @@ __all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
 
 
 class ReferencePredictor(Predictor):
-    r"""The original experiment's heuristic: ``theta* = theta - gain (1 + std(y)) grad L + noise xi``.
+    r"""The original experiment's heuristic: ``theta - gain (1 + std y) grad L + noise xi``.
 
     Parameters
     ----------
@@ -286,9 +288,11 @@ class SteepestPathPredictor(Predictor):
         if len(run) == 1:
             # The first step rose: the parabola through L(0), the slope -|g| and the loss at
             # the first midpoint (which lies on the ray -g) places the minimum along -g.
-            self.h *= self.shrink
+            # (The step never shrinks below 1e-12 (1 + |theta|): rounding level.)
+            self.h = max(self.h * self.shrink, 1e-12 * (1.0 + float(np.linalg.norm(state.x))))
             u = g / norm
-            curv = (first_mid - state.loss + norm * 0.5 * h) / (0.5 * h) ** 2
+            with np.errstate(all="ignore"):
+                curv = (first_mid - state.loss + norm * 0.5 * h) / (0.5 * h) ** 2
             if curv > 0 and np.isfinite(curv):
                 return state.x - min(norm / (2.0 * curv), h) * u
             return state.x - 0.5 * h * u
@@ -457,9 +461,11 @@ class MetaModelPredictor(Predictor):
     variance on unseen tasks. For networks with hidden layers it is not: the trained weights
     are defined only up to permutations and sign flips of hidden units and depend on the
     initialisation as much as on the data, so a regression from data features to weights
-    averages unrelated minima. Measured on the seed's 4-6-1 tanh network (60 training tasks of
-    the linear family, 20 test tasks), the predicted weights had a loss of about the target
-    variance -- no better than a zero output -- while 100 gradient steps got below 1 %.
+    averages unrelated minima. Measured on 4-6-1 networks (standardised linear-regression
+    tasks, 60 training tasks trained by L-BFGS, 20 unseen test tasks; target variance 1): the
+    predicted weights had a mean loss of 12.3 with tanh (far worse than a zero output, 1.0)
+    and 0.21 with ReLU, against 0.012 and 0.013 after 100 gradient-descent steps from the
+    standard initialisation. Use it on linear (or last-layer) problems.
 
     Examples
     --------
