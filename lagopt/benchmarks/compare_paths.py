@@ -26,6 +26,7 @@ Usage::
 """
 import argparse
 import os
+import sys
 import time
 import warnings
 
@@ -332,8 +333,8 @@ def main(argv=None):
     figs = _figures(records, args.out)
     print(md)
     print(f"wrote {md_path} and {len(figs)} figures to {args.out}")
-    return records
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

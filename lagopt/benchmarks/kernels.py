@@ -264,8 +264,8 @@ def main(argv=None):
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "kernels.md").write_text("\n".join(lines))
     print(f"wrote {out_dir / 'kernels.md'}")
-    return rows
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

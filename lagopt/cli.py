@@ -1,0 +1,348 @@
+"""The ``lagopt`` command: ``lagopt paths``, ``lagopt train`` and ``lagopt bench``.
+
+Each sub-command writes a markdown table and PNG figures into ``--out`` and prints the table;
+``--quick`` runs a small version that finishes in well under a minute.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["main"]
+
+DATASETS = ("linear", "nonlinear", "xor")
+FUNCTIONS = ("muller-brown", "rosenbrock", "rastrigin", "ackley")
+TRUE_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
+
+
+def _common(parser, default_out):
+    parser.add_argument("--quick", action="store_true",
+                        help="a small version that finishes in well under a minute")
+    parser.add_argument("--out", default=default_out, metavar="DIR",
+                        help=f"folder for the table and figures (default: {default_out})")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the random end points / optimizer noise (default: 0)")
+
+
+# ---------------------------------------------------------------------------------- paths
+def _problem(name, activation, n_pairs, rng):
+    """The objective and a list of (label, theta0, thetaT) end-point pairs."""
+    import lagopt
+    if name in DATASETS:
+        X, y = lagopt.make_dataset(name)
+        f = lagopt.MLPObjective(X, y, sizes=(4, 6, 1), activation=activation)
+        theta0 = f.init_params(42)
+        # The reference predictor's end point (SPEC section 5, step 1), then random pairs.
+        pairs = [("reference-prediction", theta0,
+                  theta0 - 2 * (1 + np.std(y)) * f.grad(theta0)
+                  + 0.3 * rng.standard_normal(f.n_params))]
+        for k in range(n_pairs - 1):
+            pairs.append((f"random-{k + 1}", theta0, theta0 + 0.5 * rng.standard_normal(f.n_params)))
+        return f, pairs
+    f = {"muller-brown": lambda: lagopt.MullerBrown(),
+         "rosenbrock": lambda: lagopt.Rosenbrock(),
+         "rastrigin": lambda: lagopt.Rastrigin(2),
+         "ackley": lambda: lagopt.Ackley(2)}[name]()
+    minima = np.asarray(f.minima, dtype=float)
+    pairs = []
+    if len(minima) >= 2:
+        pairs.append(("minimum-0 to minimum-1", minima[0], minima[1]))
+    (x0, x1), (y0, y1) = f.domain
+    while len(pairs) < n_pairs:
+        a = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+        b = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+        pairs.append((f"random-{len(pairs)}", a, b))
+    return f, pairs[:n_pairs]
+
+
+def _fmt(x, digits=4):
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return str(x)
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:.{digits}g}"
+
+
+def markdown_table(header, rows):
+    """A GitHub markdown table (list of header strings, list of row lists)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def cmd_paths(args):
+    import lagopt
+    from lagopt import plotting
+    plotting.use_agg()
+    os.makedirs(args.out, exist_ok=True)
+    rng = np.random.default_rng(args.seed)
+    n_pairs = args.pairs if args.pairs else (1 if args.quick else 3)
+    f, pairs = _problem(args.problem, args.activation, n_pairs, rng)
+    methods = list(args.methods) if args.methods else (
+        ["linear", "smoothstep", "auto"] if args.quick
+        else ["linear", "smoothstep", "collocation", "direct", "multiple_shooting"])
+    from tqdm.auto import tqdm
+    rows, figures = [], []
+    jobs = [(label, a, b, m) for label, a, b in pairs for m in methods]
+    solved = {}
+    for label, a, b, m in tqdm(jobs, desc="paths", leave=False, disable=not args.progress):
+        p = lagopt.solve_action_path(f, a, b, T=args.T, lam=args.lam, method=m,
+                                     **({"max_time": 20.0} if m == "collocation" else {}))
+        solved[(label, m)] = p
+    for label, a, b in pairs:
+        ref = solved[(label, "smoothstep")].action if (label, "smoothstep") in solved else None
+        for m in methods:
+            p = solved[(label, m)]
+            saved = (100 * (ref - p.action) / abs(ref)) if ref else float("nan")
+            rows.append([label, p.method, _fmt(p.success), _fmt(p.action, 6), _fmt(p.kinetic),
+                         _fmt(p.potential), _fmt(p.residual, 2), _fmt(p.energy_drift, 2),
+                         f"{saved:+.2f} %" if np.isfinite(saved) else "n/a",
+                         f"{p.wall_time:.3f}"])
+        shown = {m: solved[(label, m)] for m in methods if solved[(label, m)].success
+                 or m in ("linear", "smoothstep")}
+        tag = label.replace(" ", "_")
+        if f.n_params == 2:
+            fig = plotting.plot_paths_2d(f, shown, title=f"{args.problem}: {label}")
+            figures.append(plotting.save(fig, os.path.join(args.out, f"paths_{tag}.png")))
+        fig = plotting.plot_loss_along_paths(f, shown, title=f"{args.problem}: loss along {label}")
+        figures.append(plotting.save(fig, os.path.join(args.out, f"loss_along_{tag}.png")))
+    header = ["end points", "method", "success", "action", "kinetic", "potential",
+              "max EL residual", "energy drift", "action saved vs smoothstep", "seconds"]
+    table = markdown_table(header, rows)
+    text = (f"# Least-action paths on {args.problem}"
+            f"{' (' + args.activation + ')' if args.problem in DATASETS else ''}, "
+            f"lambda = {args.lam}, T = {args.T}\n\n{table}\n\n"
+            "Every action is measured by the same Gauss-Legendre quadrature on the dense path. "
+            "The interpolants (linear, smoothstep) are not solutions of the Euler-Lagrange "
+            "equation: their residual shows it.\n")
+    with open(os.path.join(args.out, "paths.md"), "w") as fh:
+        fh.write(text)
+    print(text)
+    print("figures: " + ", ".join(figures))
+    return 0
+
+
+# ---------------------------------------------------------------------------------- train
+#: Optimizer labels of `lagopt train`: label -> (minimize method, options).
+OPTIMIZERS = {
+    "gd": ("gd", {"lr": 0.1}),
+    "momentum": ("momentum", {}),
+    "adam": ("adam", {}),
+    "lbfgs": ("lbfgs", {}),
+    "steepest": ("steepest", {}),
+    "laml": ("laml", {"preset": "default"}),
+    "laml-direct": ("laml", {"preset": "direct"}),
+    "laml-reference": ("laml", {"preset": "reference"}),
+    "hybrid": ("hybrid", {}),
+}
+
+
+def _train_task(task):
+    """One optimizer run (module level so that process pools and Dask can pickle it)."""
+    import lagopt
+    data, activation, label, seed, budget = task
+    X, y = lagopt.make_dataset(data)
+    f = lagopt.MLPObjective(X, y, sizes=(4, 6, 1), activation=activation)
+    method, options = OPTIMIZERS[label]
+    res = lagopt.minimize(f, f.init_params(seed), method=method, max_grad_evals=budget,
+                          seed=seed, **options)
+    history = {k: np.asarray(v) for k, v in res.history.items() if k != "path_method"}
+    return {"label": label, "seed": seed, "fun": float(res.fun), "n_grad": float(res.n_grad),
+            "wall_time": float(res.wall_time), "accept_rate": res.get("accept_rate"),
+            "history": history}
+
+
+def cmd_train(args):
+    from lagopt import plotting
+    from lagopt._parallel import default_jobs, map_tasks
+    plotting.use_agg()
+    os.makedirs(args.out, exist_ok=True)
+    budget = args.budget if args.budget else (300 if args.quick else 1000)
+    seeds = args.seeds if args.seeds else ([42] if args.quick else [42, 0, 1])
+    labels = args.methods if args.methods else (
+        ["gd", "adam", "lbfgs", "laml", "laml-reference"] if args.quick else list(OPTIMIZERS))
+    tasks = [(args.data, args.activation, label, seed, budget) for label in labels
+             for seed in seeds]
+    jobs = args.jobs if args.jobs else default_jobs()
+    runs = map_tasks(_train_task, tasks, n_jobs=jobs, scheduler=args.scheduler,
+                     desc="train", progress=args.progress)
+    by_label = {label: [r for r in runs if r["label"] == label] for label in labels}
+    rows = []
+    for label, rs in by_label.items():
+        losses = np.array([r["fun"] for r in rs])
+        acc = [r["accept_rate"] for r in rs if r["accept_rate"] is not None]
+        rows.append([label, _fmt(float(np.median(losses)), 4), _fmt(float(losses.min()), 4),
+                     _fmt(float(losses.max()), 4), f"{np.mean(acc):.0%}" if acc else "-",
+                     f"{np.median([r['n_grad'] for r in rs]):.0f}",
+                     f"{np.median([r['wall_time'] for r in rs]):.2f}"])
+    header = ["optimizer", "final loss (median)", "min", "max", "LAML acceptance",
+              "gradient evals", "seconds"]
+    table = markdown_table(header, rows)
+
+    class _Run:  # what plot_race reads
+        def __init__(self, r):
+            self.history = r["history"]
+    fig = plotting.plot_race({k: [_Run(r) for r in v] for k, v in by_label.items()},
+                             title=f"{args.data}, {args.activation}: loss against gradient "
+                                   f"evaluations (median over {len(seeds)} seed(s))")
+    figures = [plotting.save(fig, os.path.join(args.out, "train_race.png"))]
+    for label in labels:
+        h = by_label[label][0]["history"]
+        if "action" in h and "confidence" in h and len(h["action"]):
+            fig = plotting.plot_laml_diagnostics(
+                h, title=f"{label} on {args.data} ({args.activation}), seed {seeds[0]}",
+                threshold=0.5 if label == "laml-reference" else None)
+            figures.append(plotting.save(fig, os.path.join(args.out, f"train_{label}.png")))
+    text = (f"# Training the 4-6-1 network on {args.data} ({args.activation}), "
+            f"{budget} gradient evaluations\n\n{table}\n\n"
+            f"Seeds (network initialisations): {seeds}. Every optimizer is charged by the same "
+            "rule (a gradient 1, a loss 1/2, a Hessian-vector product its documented cost) "
+            "and none exceeds the budget.\n")
+    with open(os.path.join(args.out, "train.md"), "w") as fh:
+        fh.write(text)
+    print(text)
+    print("figures: " + ", ".join(figures))
+    return 0
+
+
+# ---------------------------------------------------------------------------------- bench
+def cmd_bench(args):
+    import importlib
+
+    from lagopt.benchmarks import SUITE
+    os.makedirs(args.out, exist_ok=True)
+    names = args.only if args.only else list(SUITE)
+    sections, failed = [], []
+    from tqdm.auto import tqdm
+    for name in tqdm(names, desc="bench", leave=False, disable=not args.progress):
+        module = importlib.import_module(f"lagopt.benchmarks.{name}")
+        argv = ["--out", args.out] + (["--quick"] if args.quick else [])
+        if name == "optimizer_race":
+            argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
+                ["--scheduler", args.scheduler] if args.scheduler else [])
+        start = time.perf_counter()
+        code = module.main(argv)
+        # Benchmark mains return an exit code, or their rows (success) when called in-process.
+        failed_here = isinstance(code, int) and not isinstance(code, bool) and code != 0
+        if failed_here:
+            failed.append(name)
+        sections.append((name, time.perf_counter() - start, failed_here))
+    md = [f for f in sorted(os.listdir(args.out)) if f.endswith(".md") and f != "results.md"]
+    parts = [f"# lagopt benchmark results{' (--quick)' if args.quick else ''}\n",
+             f"Regenerate with `lagopt bench{' --quick' if args.quick else ''} --out "
+             f"{args.out}`.\n"]
+    for name, seconds, failed_here in sections:
+        parts.append(f"- `{name}`: {seconds:.1f} s, {'FAILED' if failed_here else 'ok'}")
+    parts.append("")
+    for f in md:
+        with open(os.path.join(args.out, f)) as fh:
+            # One heading level down: each benchmark's title becomes a section of results.md.
+            parts.append("".join("#" + line if line.startswith("#") else line for line in fh))
+    with open(os.path.join(args.out, "results.md"), "w") as fh:
+        fh.write("\n".join(parts))
+    print("\n".join(parts[:len(sections) + 3]))
+    print(f"wrote {os.path.join(args.out, 'results.md')}")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------- main
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="lagopt",
+        description="Least-action paths through loss landscapes, and the LAML optimizer.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="{paths,train,bench}")
+
+    p = sub.add_parser("paths", help="smoothstep vs straight vs true least-action paths",
+                       description="Solve least-action paths between end points on a data set's "
+                                   "network or a 2-D test function; tabulate actions and "
+                                   "residuals of every method and plot the paths.")
+    p.add_argument("--problem", default="xor", choices=DATASETS + FUNCTIONS,
+                   help="a data set (4-6-1 network) or a 2-D test function (default: xor)")
+    p.add_argument("--activation", default="tanh", choices=("tanh", "relu", "softplus"),
+                   help="hidden activation of the network (default: tanh)")
+    p.add_argument("--lam", type=float, default=1.0, help="weight of the loss (default: 1)")
+    p.add_argument("--T", type=float, default=1.0, help="horizon (default: 1)")
+    p.add_argument("--pairs", type=int, default=None, help="number of end-point pairs")
+    p.add_argument("--methods", nargs="+", default=None,
+                   choices=("linear", "smoothstep", "auto") + TRUE_METHODS,
+                   help="path methods to compare")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="hide the progress bar")
+    _common(p, "lagopt-paths")
+    p.set_defaults(func=cmd_paths)
+
+    t = sub.add_parser("train", help="LAML presets against baselines on a data set",
+                       description="Train the 4-6-1 network of the original experiment with "
+                                   "LAML presets and the baselines at an equal gradient-"
+                                   "evaluation budget; tabulate final losses and plot loss "
+                                   "against gradient evaluations and LAML's diagnostics.")
+    t.add_argument("--data", default="xor", choices=DATASETS, help="data set (default: xor)")
+    t.add_argument("--activation", default="relu", choices=("relu", "tanh", "softplus"),
+                   help="hidden activation (default: relu, as in the original experiment)")
+    t.add_argument("--budget", type=int, default=None,
+                   help="gradient evaluations per run (default: 1000; 300 with --quick)")
+    t.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="network initialisation seeds (default: 42 0 1; 42 with --quick)")
+    t.add_argument("--methods", nargs="+", default=None, choices=tuple(OPTIMIZERS),
+                   help="optimizers to run (default: all)")
+    t.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (default: the available cores)")
+    t.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster at this scheduler address instead")
+    t.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="hide the progress bar")
+    _common(t, "lagopt-train")
+    t.set_defaults(func=cmd_train)
+
+    b = sub.add_parser("bench", help="run the benchmark suite and write results.md",
+                       description="Run the benchmark programs of lagopt.benchmarks (seed "
+                                   "table, kernels, solver speed, path comparison, optimizer "
+                                   "race) and collect their tables into results.md.")
+    b.add_argument("--only", nargs="+", default=None,
+                   choices=("reproduce_seed_table", "kernels", "solver_speed",
+                            "compare_paths", "optimizer_race"),
+                   help="run only these benchmarks")
+    b.add_argument("--jobs", type=int, default=None, help="worker processes for the race")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address for the race")
+    b.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="hide the progress bar")
+    _common(b, "lagopt-bench")
+    b.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from lagopt import __version__
+        print(__version__)
+        return 0
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        for name in ("lam", "T"):
+            value = getattr(args, name, None)
+            if value is not None and not (np.isfinite(value) and value >= 0):
+                parser.error(f"--{name} must be a finite number >= 0")
+        if getattr(args, "T", 1.0) == 0:
+            parser.error("--T must be > 0")
+        start = time.perf_counter()
+        code = args.func(args)
+        print(f"done in {time.perf_counter() - start:.1f} s; output in {args.out}/",
+              file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

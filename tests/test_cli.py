@@ -1,0 +1,64 @@
+"""Each CLI command, run with --quick into a temporary folder, writes its table and figures."""
+import os
+
+import pytest
+
+from lagopt.cli import main
+
+
+def _pngs(folder):
+    return [f for f in os.listdir(folder) if f.endswith(".png")]
+
+
+def test_paths_quick_on_a_network(tmp_path, capsys):
+    out = tmp_path / "paths"
+    assert main(["paths", "--quick", "--out", str(out), "--no-progress"]) == 0
+    table = (out / "paths.md").read_text()
+    assert "smoothstep" in table and "linear" in table
+    assert "| yes |" in table  # at least one path solved
+    assert _pngs(out)
+    assert "Least-action paths" in capsys.readouterr().out
+
+
+def test_paths_quick_on_a_2d_function_draws_contours(tmp_path):
+    out = tmp_path / "mb"
+    assert main(["paths", "--problem", "muller-brown", "--quick", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert (out / "paths.md").exists()
+    assert any(f.startswith("paths_") for f in _pngs(out))
+
+
+def test_train_quick(tmp_path):
+    out = tmp_path / "train"
+    assert main(["train", "--quick", "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
+    table = (out / "train.md").read_text()
+    for label in ("gd", "adam", "lbfgs", "laml", "laml-reference"):
+        assert f"| {label} |" in table
+    assert "train_race.png" in _pngs(out)
+
+
+def test_bench_quick(tmp_path):
+    out = tmp_path / "bench"
+    assert main(["bench", "--quick", "--out", str(out), "--no-progress"]) == 0
+    results = (out / "results.md").read_text()
+    for name in ("reproduce_seed_table", "kernels", "solver_speed", "compare_paths",
+                 "optimizer_race"):
+        assert f"`{name}`" in results
+    assert "0.8554" in results  # the published table is in the collected results
+    assert _pngs(out)
+
+
+@pytest.mark.parametrize("argv", [["paths", "--lam", "-1"], ["paths", "--T", "0"],
+                                  ["train", "--data", "mnist"]])
+def test_bad_arguments_exit_with_usage_error(argv, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ["--out", str(tmp_path)])
+    assert exc.value.code == 2
+
+
+def test_help_everywhere(capsys):
+    for argv in (["--help"], ["paths", "--help"], ["train", "--help"], ["bench", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+    assert "--quick" in capsys.readouterr().out
