@@ -17,13 +17,20 @@ FUNCTIONS = ("muller-brown", "rosenbrock", "rastrigin", "ackley")
 TRUE_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
 
 
+def _parallel_options(parser, what):
+    parser.add_argument("--jobs", type=int, default=None,
+                        help=f"worker processes for {what} (default: the available cores)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help=f"run {what} on a Dask cluster at this scheduler address instead")
+
+
 def _common(parser, default_out):
     parser.add_argument("--quick", action="store_true",
                         help="a small version that finishes in well under a minute")
     parser.add_argument("--out", default=default_out, metavar="DIR",
                         help=f"folder for the table and figures (default: {default_out})")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the random end points / optimizer noise (default: 0)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="hide the progress bar")
 
 
 # ---------------------------------------------------------------------------------- paths
@@ -271,8 +278,8 @@ def build_parser():
     p.add_argument("--methods", nargs="+", default=None,
                    choices=("linear", "smoothstep", "auto") + TRUE_METHODS,
                    help="path methods to compare")
-    p.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="hide the progress bar")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the random end points (default: 0)")
     _common(p, "lagopt-paths")
     p.set_defaults(func=cmd_paths)
 
@@ -290,12 +297,7 @@ def build_parser():
                    help="network initialisation seeds (default: 42 0 1; 42 with --quick)")
     t.add_argument("--methods", nargs="+", default=None, choices=tuple(OPTIMIZERS),
                    help="optimizers to run (default: all)")
-    t.add_argument("--jobs", type=int, default=None,
-                   help="worker processes (default: the available cores)")
-    t.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster at this scheduler address instead")
-    t.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="hide the progress bar")
+    _parallel_options(t, "the runs")
     _common(t, "lagopt-train")
     t.set_defaults(func=cmd_train)
 
@@ -307,11 +309,7 @@ def build_parser():
                    choices=("reproduce_seed_table", "kernels", "solver_speed",
                             "compare_paths", "optimizer_race"),
                    help="run only these benchmarks")
-    b.add_argument("--jobs", type=int, default=None, help="worker processes for the race")
-    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="Dask scheduler address for the race")
-    b.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="hide the progress bar")
+    _parallel_options(b, "the optimizer race")
     _common(b, "lagopt-bench")
     b.set_defaults(func=cmd_bench)
     return parser

@@ -3,48 +3,12 @@ import numpy as np
 import pytest
 
 from lagopt.datasets import make_dataset
-from lagopt.objectives import MLPObjective, Objective, Quadratic, Rosenbrock
+from lagopt.objectives import MLPObjective, Quadratic, Rosenbrock
 from lagopt.optim import METHODS, STATUS, minimize, register_method
 
+from ._spy import Spy
+
 BASELINES = ("gd", "momentum", "adam", "lbfgs", "steepest")
-
-
-class Spy(Objective):
-    """Forwards to an objective and tallies the budget rule independently of lagopt.optim."""
-
-    def __init__(self, inner):
-        super().__init__(inner.n_params)
-        self.inner = inner
-        self.hessp_cost = inner.hessp_cost
-        self.charged = 0.0
-
-    def _loss(self, theta):
-        self.charged += 0.5
-        return self.inner._loss(theta)
-
-    def _grad(self, theta):
-        self.charged += 1.0
-        return self.inner._grad(theta)
-
-    def _loss_and_grad(self, theta):
-        self.charged += 1.0
-        return self.inner._loss_and_grad(theta)
-
-    def _hessp(self, theta, v):
-        self.charged += self.hessp_cost
-        return self.inner._hessp(theta, v)
-
-    def _hess(self, theta):
-        self.charged += self.n_params
-        return self.inner._hess(theta)
-
-    def _loss_batch(self, P):
-        self.charged += 0.5 * P.shape[1]
-        return self.inner._loss_batch(P)
-
-    def _grad_batch(self, P):
-        self.charged += P.shape[1]
-        return self.inner._grad_batch(P)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lagopt.datasets import make_dataset
-from lagopt.objectives import CallableObjective, MLPObjective, Objective, Quadratic
+from lagopt.objectives import CallableObjective, MLPObjective, Quadratic
 from lagopt.optim import METHODS, minimize, reference_experiment
 from lagopt.optim._budget import BudgetedObjective
 from lagopt.optim.laml import (PRESETS, BudgetView, ClosedFormPredictor, FractionUpdate,
@@ -14,47 +14,7 @@ from lagopt.optim.laml import (PRESETS, BudgetView, ClosedFormPredictor, Fractio
                                SteepestPathPredictor, ThresholdCriterion, TrustConfidence,
                                krasnoselskii_mann, laml)
 
-
-class Spy(Objective):
-    """Forwards to an objective and tallies the budget rule independently of lagopt.optim."""
-
-    def __init__(self, inner):
-        super().__init__(inner.n_params)
-        self.inner = inner
-        self.smooth = inner.smooth
-        self.hessp_cost = inner.hessp_cost
-        self.charged = 0.0
-        for attr in ("X", "y", "sizes", "activation", "beta", "unpack", "pack"):
-            if hasattr(inner, attr):
-                setattr(self, attr, getattr(inner, attr))
-
-    def _loss(self, theta):
-        self.charged += 0.5
-        return self.inner._loss(theta)
-
-    def _grad(self, theta):
-        self.charged += 1.0
-        return self.inner._grad(theta)
-
-    def _loss_and_grad(self, theta):
-        self.charged += 1.0
-        return self.inner._loss_and_grad(theta)
-
-    def _hess(self, theta):
-        self.charged += self.n_params
-        return self.inner._hess(theta)
-
-    def _loss_batch(self, P):
-        self.charged += 0.5 * P.shape[1]
-        return self.inner._loss_batch(P)
-
-    def _grad_batch(self, P):
-        self.charged += P.shape[1]
-        return self.inner._grad_batch(P)
-
-    def _hess_batch(self, P):
-        self.charged += self.n_params * P.shape[1]
-        return self.inner._hess_batch(P)
+from ._spy import Spy
 
 
 @pytest.fixture(scope="module")
