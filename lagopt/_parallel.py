@@ -10,6 +10,7 @@ Three back-ends behind one function, chosen by the caller's flags:
 Every task carries its own seed, so results do not depend on the back-end or the order in which
 tasks finish. Results are returned in task order.
 """
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -56,7 +57,8 @@ def map_tasks(fn, tasks, n_jobs=1, scheduler=None, desc=None, progress=True):
                 bar.update()
             return out
         results = [None] * len(tasks)
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks))) as pool:
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks)),
+                                 mp_context=_context()) as pool:
             futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
@@ -64,6 +66,14 @@ def map_tasks(fn, tasks, n_jobs=1, scheduler=None, desc=None, progress=True):
         return results
     finally:
         bar.close()
+
+
+def _context():
+    # Never fork a process whose numba thread pool may be running: a forked child inherits
+    # the pool's locks but not its threads and can die. A fork server (or spawn) starts
+    # workers from a clean interpreter.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _map_dask(fn, tasks, scheduler, bar):

@@ -228,7 +228,7 @@ def cmd_bench(args):
     for name in tqdm(names, desc="bench", leave=False, disable=not args.progress):
         module = importlib.import_module(f"lagopt.benchmarks.{name}")
         argv = ["--out", args.out] + (["--quick"] if args.quick else [])
-        if name == "optimizer_race":
+        if name in ("optimizer_race", "compare_paths"):  # the two sweeps
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
                 ["--scheduler", args.scheduler] if args.scheduler else [])
         start = time.perf_counter()
@@ -309,7 +309,7 @@ def build_parser():
                    choices=("reproduce_seed_table", "kernels", "solver_speed",
                             "compare_paths", "optimizer_race"),
                    help="run only these benchmarks")
-    _parallel_options(b, "the optimizer race")
+    _parallel_options(b, "the sweeps (optimizer race, path comparison)")
     _common(b, "lagopt-bench")
     b.set_defaults(func=cmd_bench)
     return parser

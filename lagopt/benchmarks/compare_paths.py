@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from lagopt._parallel import map_tasks
 from lagopt.paths import available_methods, solve_action_path
 
 SOLVER_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
@@ -129,6 +130,37 @@ def _run_case(f, a, b, lam, T, quick, methods):
     out["true"] = solve_action_path(f, a, b, T=T, lam=lam, method="auto",
                                     n_starts=2 if quick else 4, seed=0, max_time=max_time)
     return out
+
+
+class _SampledPath:
+    """What the tables and figures need of an ActionPath (its numbers, mesh values and dense
+    samples), light enough to send back from a worker process."""
+
+    _KEEP = ("T", "action", "kinetic", "method", "success", "residual", "energy_drift",
+             "wall_time", "theta")
+
+    def __init__(self, path, k=301):
+        for name in self._KEEP:
+            setattr(self, name, getattr(path, name))
+        self._t = np.linspace(0.0, path.T, k)
+        self._samples = path.path(self._t)
+
+    def __call__(self, t):
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        return np.vstack([np.interp(t, self._t, row) for row in self._samples])
+
+
+def _case_task(job):
+    """One (case, setting): solve every path, summarise; module level so that it pickles."""
+    (group, f, a, b, label), (lam, T), quick, methods = job
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        paths = _run_case(f, a, b, lam, T, quick, methods)
+        rec = _record(group, label, lam, T, paths)
+    sampled = {key: _SampledPath(p) for key, p in paths.items()}
+    rec["methods"] = {key: sampled[key] for key in rec["methods"]}
+    rec["_paths"] = sampled
+    return rec
 
 
 def _record(group, label, lam, T, paths):
@@ -301,14 +333,12 @@ def main(argv=None):
                         help="few pairs and one (lam, T) per group (well under a minute)")
     parser.add_argument("--out", default="results", help="output directory (default results/)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes for the sweep (default: 1, in this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the sweep on a Dask cluster at this scheduler address")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        def tqdm(x, **kw):
-            return x
-
     methods = [m for m in SOLVER_METHODS if m in available_methods()]
     missing = sorted(set(SOLVER_METHODS) - set(methods))
     if missing:
@@ -316,15 +346,11 @@ def main(argv=None):
     cases = _function_cases(args.quick) + _network_cases(args.quick)
     jobs = [(c, s) for c in cases for s in _settings(c[0], args.quick)]
     start = time.perf_counter()
-    records = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for (group, f, a, b, label), (lam, T) in tqdm(jobs, desc="compare_paths",
-                                                       disable=args.no_progress):
-            paths = _run_case(f, a, b, lam, T, args.quick, methods)
-            rec = _record(group, label, lam, T, paths)
-            rec["_objective"], rec["_paths"] = f, paths
-            records.append(rec)
+    records = map_tasks(_case_task, [(c, st, args.quick, methods) for c, st in jobs],
+                        n_jobs=args.jobs if args.jobs else 1, scheduler=args.scheduler,
+                        desc="compare_paths", progress=not args.no_progress)
+    for rec, (case, _) in zip(records, jobs):
+        rec["_objective"] = case[1]
     elapsed = time.perf_counter() - start
     md = _markdown(records, elapsed, args.quick)
     md_path = os.path.join(args.out, "compare_paths.md")
