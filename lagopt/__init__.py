@@ -10,7 +10,7 @@ measured against, on one gradient-evaluation budget.
 from .datasets import make_dataset
 from .objectives import (Ackley, CallableObjective, MLPObjective, MullerBrown, Objective,
                          Quadratic, Rastrigin, Rosenbrock, as_objective)
-from .optim import minimize, reference_experiment
+from .optim import minimize, reference_experiment, trajectory_efficiency
 from .paths import ActionPath, action, quadratic_solution, solve_action_path
 
 __version__ = "0.1.0"
@@ -20,5 +20,5 @@ __all__ = [
     "Objective", "MLPObjective", "Quadratic", "Rosenbrock", "Rastrigin", "Ackley",
     "MullerBrown", "CallableObjective", "as_objective",
     "solve_action_path", "ActionPath", "action", "quadratic_solution",
-    "minimize", "reference_experiment",
+    "minimize", "reference_experiment", "trajectory_efficiency",
 ]
