@@ -140,15 +140,19 @@ def plot_race(results, ax=None, title=None, logy=True):
 
 def plot_laml_diagnostics(history, title=None, threshold=None):
     """The original report's panels for one LAML run: loss, action (with the acceptance
-    threshold if any), confidence and cumulative acceptance rate, per iteration.
+    threshold if any), confidence and cumulative acceptance rate.
 
     ``history`` is a dict of per-iteration arrays with keys ``loss``, ``action``,
     ``confidence`` and ``accepted`` (``reference_experiment(...)["history"]`` or a LAML
-    result's per-iteration record).
+    result's history). When it also has ``n_grad`` (a `lagopt.minimize` history) the panels
+    are drawn against gradient evaluations, so runs compare at equal cost; otherwise against
+    the iteration number.
     """
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-    it = np.arange(1, len(history["loss"]) + 1)
+    by_cost = "n_grad" in history
+    it = (np.asarray(history["n_grad"], dtype=float) if by_cost
+          else np.arange(1, len(history["loss"]) + 1))
     axes[0, 0].plot(it, history["loss"], color="tab:blue")
     axes[0, 0].set_yscale("log")
     axes[0, 0].set_title("loss")
@@ -160,11 +164,11 @@ def plot_laml_diagnostics(history, title=None, threshold=None):
     axes[1, 0].plot(it, history["confidence"], color="tab:green")
     axes[1, 0].set_title("confidence")
     acc = np.asarray(history["accepted"], dtype=float)
-    axes[1, 1].plot(it, np.cumsum(acc) / it, color="tab:red")
+    axes[1, 1].plot(it, np.cumsum(acc) / np.arange(1, len(acc) + 1), color="tab:red")
     axes[1, 1].set_ylim(-0.05, 1.05)
     axes[1, 1].set_title("acceptance rate (cumulative)")
     for ax in axes.flat:
-        ax.set_xlabel("iteration")
+        ax.set_xlabel("gradient evaluations" if by_cost else "iteration")
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
