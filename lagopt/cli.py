@@ -74,6 +74,15 @@ def _fmt(x, digits=4):
     return f"{x:.{digits}g}"
 
 
+def _report(out, name, text, figures):
+    """Write the markdown report, print it and the figures written; exit code 0."""
+    with open(os.path.join(out, name), "w") as fh:
+        fh.write(text)
+    print(text)
+    print("figures: " + ", ".join(figures))
+    return 0
+
+
 def markdown_table(header, rows):
     """A GitHub markdown table (list of header strings, list of row lists)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -126,11 +135,7 @@ def cmd_paths(args):
             "Every action is measured by the same Gauss-Legendre quadrature on the dense path. "
             "The interpolants (linear, smoothstep) are not solutions of the Euler-Lagrange "
             "equation: their residual shows it.\n")
-    with open(os.path.join(args.out, "paths.md"), "w") as fh:
-        fh.write(text)
-    print(text)
-    print("figures: " + ", ".join(figures))
-    return 0
+    return _report(args.out, "paths.md", text, figures)
 
 
 # ---------------------------------------------------------------------------------- train
@@ -209,11 +214,7 @@ def cmd_train(args):
             f"Seeds (network initialisations): {seeds}. Every optimizer is charged by the same "
             "rule (a gradient 1, a loss 1/2, a Hessian-vector product its documented cost) "
             "and none exceeds the budget.\n")
-    with open(os.path.join(args.out, "train.md"), "w") as fh:
-        fh.write(text)
-    print(text)
-    print("figures: " + ", ".join(figures))
-    return 0
+    return _report(args.out, "train.md", text, figures)
 
 
 # ---------------------------------------------------------------------------------- bench
