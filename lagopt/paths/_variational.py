@@ -159,6 +159,19 @@ def guess_on_mesh(guess, t):
     return _interp_columns(tg, Y, t), _interp_columns(tg, dY, t)
 
 
+def largest_hessian_eigenvalue(obj, p):
+    """Largest eigenvalue of the Hessian at ``p`` by Lanczos on Hessian-vector products
+    (never forms the n x n matrix; a loose tolerance is enough for a stiffness estimate)."""
+    n = p.shape[0]
+    op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x: obj.hessp(p, x),
+                                            dtype=float)
+    try:
+        return float(scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-3, maxiter=60,
+                                               return_eigenvectors=False)[0])
+    except scipy.sparse.linalg.ArpackNoConvergence as exc:
+        return float(exc.eigenvalues[0]) if len(exc.eigenvalues) else np.nan
+
+
 def estimate_omega(problem, guess=None, n_points=5):
     """``omega = sqrt(lam * h_max)``, the growth rate of the fastest mode of the EL system.
 
@@ -185,13 +198,7 @@ def estimate_omega(problem, guess=None, n_points=5):
             H = obj.hess(p)
             ev = np.linalg.eigvalsh(0.5 * (H + H.T))[-1] if np.all(np.isfinite(H)) else np.inf
         else:
-            op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x, p=p: obj.hessp(p, x),
-                                                    dtype=float)
-            try:
-                ev = scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-3, maxiter=60,
-                                               return_eigenvectors=False)[0]
-            except scipy.sparse.linalg.ArpackNoConvergence as exc:
-                ev = exc.eigenvalues[0] if len(exc.eigenvalues) else np.nan
+            ev = largest_hessian_eigenvalue(obj, p)
         h_max = max(h_max, float(ev))
     h_max = max(h_max, 0.0) if np.isfinite(h_max) else np.inf
     return float(np.sqrt(lam * h_max)), h_max

@@ -21,7 +21,7 @@ from numba import njit
 from .._validation import choice, positive_float, positive_int
 from ._measure import measure
 from ._problem import STATUS_MESSAGES, RawSolution
-from ._variational import estimate_omega, guess_on_mesh
+from ._variational import estimate_omega, guess_on_mesh, largest_hessian_eigenvalue
 
 __all__ = ["solve", "default_max_nodes", "OMEGA_H_MAX", "TOL_PATH"]
 
@@ -764,15 +764,7 @@ def _stiffness(problem, guess):
     else:
         h_end = -np.inf
         for p in ends.T:
-            p = np.ascontiguousarray(p)
-            op = scipy.sparse.linalg.LinearOperator(
-                (n, n), matvec=lambda x, p=p: obj.hessp(p, x), dtype=float)
-            try:
-                ev = scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-3, maxiter=60,
-                                               return_eigenvectors=False)[0]
-            except scipy.sparse.linalg.ArpackNoConvergence as exc:
-                ev = exc.eigenvalues[0] if len(exc.eigenvalues) else np.nan
-            h_end = max(h_end, float(ev))
+            h_end = max(h_end, largest_hessian_eigenvalue(obj, np.ascontiguousarray(p)))
     if not np.isfinite(h_end):
         return omega
     return max(omega, float(np.sqrt(problem.lam * max(h_end, 0.0))))
