@@ -1,0 +1,70 @@
+"""One status vocabulary for every result of the package: paths and optimizers alike.
+
+Every result object carries ``status`` (a :class:`Status`) and ``success``, and
+``success == (status == Status.SUCCESS)`` holds for all of them, the interpolants included.
+Each code has a default message (:meth:`Status.message`); a method may give a more specific one
+(the result's ``message``), which then names what to try.
+
+The codes are plain integers (an ``IntEnum``), so ``path.status == 0`` and ``int(res.status)``
+keep working; ``Status(k).name`` gives the symbolic name.
+"""
+from enum import IntEnum
+
+__all__ = ["Status"]
+
+
+class Status(IntEnum):
+    """Status codes shared by `solve_action_path`, `minimize` and the LAML stages.
+
+    ========  ==================  ==================================================================
+    code      name                meaning
+    ========  ==================  ==================================================================
+    0         SUCCESS             solved / converged; the result passed its own checks
+    1         MAX_ITER            iteration or mesh-node limit reached before convergence
+    2         MAX_TIME            wall-time cap reached
+    3         NON_FINITE          non-finite values appeared (divergence, overflow)
+    4         DECLINED            the method declined an ill-conditioned problem
+    5         NOT_CONVERGED       no convergence (singular Jacobian, no progress, method failed)
+    6         NOT_SOLVED          an interpolant or candidate: nothing was solved
+    7         BUDGET_EXHAUSTED    the gradient-evaluation budget of `minimize` is spent
+    8         CALLBACK_STOP       stopped by the user's callback
+    ========  ==================  ==================================================================
+    """
+
+    SUCCESS = 0
+    MAX_ITER = 1
+    MAX_TIME = 2
+    NON_FINITE = 3
+    DECLINED = 4
+    NOT_CONVERGED = 5
+    NOT_SOLVED = 6
+    BUDGET_EXHAUSTED = 7
+    CALLBACK_STOP = 8
+
+    def message(self, **fields):
+        """The default message of this code; ``fields`` fill its placeholders (``budget``)."""
+        text = _MESSAGES[self]
+        return text.format(**fields) if fields else text
+
+    def __str__(self):
+        return f"{int(self)} ({self.name})"
+
+
+_MESSAGES = {
+    Status.SUCCESS: "Solved: the result passed its checks.",
+    Status.MAX_ITER: "The maximum number of iterations or mesh nodes was reached; raise the "
+                     "limit (`maxiter`, `max_nodes`) or loosen `tol`.",
+    Status.MAX_TIME: "The wall-time cap was reached; raise `max_time`.",
+    Status.NON_FINITE: "Non-finite values appeared (the iteration diverged); reduce the step "
+                       "size, or check the loss near the path.",
+    Status.DECLINED: "The method declined the problem as ill-conditioned; use "
+                     "method='multiple_shooting', 'collocation' or 'direct'.",
+    Status.NOT_CONVERGED: "The method did not converge (singular Jacobian or no progress); try "
+                          "another method or initial guess.",
+    Status.NOT_SOLVED: "Nothing was solved: the path is an interpolant (its residual shows how "
+                       "far it is from a solution); use method='collocation' or 'direct' for a "
+                       "least-action path.",
+    Status.BUDGET_EXHAUSTED: "The budget of {budget:g} gradient evaluations is exhausted; raise "
+                             "`max_grad_evals` to continue.",
+    Status.CALLBACK_STOP: "Stopped by the callback.",
+}
