@@ -50,17 +50,14 @@ class Status(IntEnum):
         return f"{int(self)} ({self.name})"
 
 
+# Statements of what happened; a method's own message adds the specifics and what to try.
 _MESSAGES = {
-    Status.SUCCESS: "Solved: the result passed its checks.",
-    Status.MAX_ITER: "The maximum number of iterations or mesh nodes was reached; raise the "
-                     "limit (`maxiter`, `max_nodes`) or loosen `tol`.",
-    Status.MAX_TIME: "The wall-time cap was reached; raise `max_time`.",
-    Status.NON_FINITE: "Non-finite values appeared (the iteration diverged); reduce the step "
-                       "size, or check the loss near the path.",
-    Status.DECLINED: "The method declined the problem as ill-conditioned; use "
-                     "method='multiple_shooting', 'collocation' or 'direct'.",
-    Status.NOT_CONVERGED: "The method did not converge (singular Jacobian or no progress); try "
-                          "another method or initial guess.",
+    Status.SUCCESS: "Solved to the requested tolerance.",
+    Status.MAX_ITER: "The maximum number of iterations or mesh nodes was reached.",
+    Status.MAX_TIME: "The wall-time cap was reached.",
+    Status.NON_FINITE: "Non-finite values appeared (the iteration diverged).",
+    Status.DECLINED: "The method declined the problem as ill-conditioned.",
+    Status.NOT_CONVERGED: "The method did not converge (singular Jacobian or no progress).",
     Status.NOT_SOLVED: "Nothing was solved: the path is an interpolant (its residual shows how "
                        "far it is from a solution); use method='collocation' or 'direct' for a "
                        "least-action path.",

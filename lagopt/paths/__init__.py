@@ -1,9 +1,23 @@
 """Least-action paths: `solve_action_path` (all methods behind one function), the `ActionPath`
-result, the `action` quadrature that measures any path, and the closed form for quadratics."""
-from ._measure import action
+result, the `action` quadrature that measures any path, and the closed form for quadratics.
+
+Layers, each importing only from the ones below it:
+
+1. numerics: `_formulas` (interpolants, discrete actions, constants), `_measure` (quadrature,
+   dense output, Euler-Lagrange residual), `exact` (closed form for quadratic losses);
+2. the problem and its results: `_problem` (`BVPProblem`, `Guess`, `RawSolution`), `_result`
+   (`ActionPath` and the finaliser that measures a `RawSolution`);
+3. the methods: `collocation`, `shooting`, `multiple_shooting` (with `_variational`), `direct`
+   (a subpackage), `interpolants`;
+4. the core: `_dispatch` (the method table, the ``"auto"`` rule, breakdowns into statuses);
+5. the public functions: `solve` (`solve_action_path`) and `_action` (`action`).
+"""
+from .._status import Status
+from ._action import action
+from ._dispatch import METHODS
 from ._result import ActionPath
 from .exact import quadratic_solution
-from .solve import METHODS, available_methods, solve_action_path
+from .solve import solve_action_path
 
 __all__ = ["solve_action_path", "ActionPath", "action", "quadratic_solution", "METHODS",
-           "available_methods"]
+           "Status"]

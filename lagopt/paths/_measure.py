@@ -2,17 +2,17 @@
 
 Every path that `solve_action_path` returns, whatever method built it, is measured here with
 the same quadrature and the same residual definition, so that methods compare on equal terms.
-`action` (public, re-exported as ``lagopt.action``) applies the same quadrature to any path:
-an `ActionPath`, a callable ``t -> theta`` or an array of points.
+The public `lagopt.action` (module `_action`) applies the same quadrature to any path.
+
+This is the numerical bottom layer of `lagopt.paths`: it imports nothing from the layers above
+(results, methods, dispatch).
 """
 
 import numpy as np
 from scipy.interpolate import CubicHermiteSpline
 
-from .._validation import as_points, choice, positive_float, positive_int
-
-__all__ = ["action", "measure", "gauss_panels", "hermite_dense", "linear_dense",
-           "el_residual"]
+__all__ = ["measure", "quadrature", "gauss_panels", "hermite_dense", "linear_dense",
+           "el_residual", "callable_dense", "call_path"]
 
 #: Gauss-Legendre order per panel: exact for polynomials of degree 9, so the kinetic part of
 #: any piecewise cubic path (integrand of degree <= 4 per mesh interval) is integrated exactly.
@@ -92,7 +92,7 @@ def gauss_panels(t_mesh, T, min_panels=MIN_PANELS):
     return tq, wq
 
 
-def _chunked(fun, P, out_shape_tail=()):
+def _chunked(fun, P):
     """Apply a batched objective method to the columns of P, in chunks for huge batches."""
     n, m = P.shape
     step = max(1, _CHUNK_FLOATS // max(n, 1))
@@ -102,7 +102,7 @@ def _chunked(fun, P, out_shape_tail=()):
     return np.concatenate(parts, axis=-1)
 
 
-def _quadrature(objective, lam, dense, t_mesh, T, min_panels):
+def quadrature(objective, lam, dense, t_mesh, T, min_panels):
     """Kinetic, potential, energy drift (and the H values) by composite Gauss quadrature."""
     tq, wq = gauss_panels(t_mesh, T, min_panels)
     theta_q, vel_q = dense(tq)
@@ -216,7 +216,7 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
         dense = hermite_dense(t, theta, theta_dot)
     finite_mesh = bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot)))
     if finite_mesh:
-        out = _quadrature(objective, lam, dense, t, T, min_panels)
+        out = quadrature(objective, lam, dense, t, T, min_panels)
     else:
         out = {"kinetic": np.nan, "potential": np.nan, "action": np.nan, "energy_drift": np.nan,
                "energy_mean": np.nan, "energy_scale": np.nan, "n_quad_points": 0}
@@ -235,29 +235,7 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
     return out
 
 
-# ----------------------------------------------------------------------------- public action()
-def _objective_of(objective, path):
-    """The objective as an `Objective`; a plain callable gets ``n_params`` from the path."""
-    from ..objectives._base import Objective
-
-    if isinstance(objective, Objective):
-        return objective
-    try:
-        from ..objectives import as_objective
-    except ImportError:  # objectives package not importable: accept Objective instances only
-        raise TypeError("`objective` must be an lagopt Objective, got "
-                        f"{type(objective).__name__}.") from None
-    theta = getattr(path, "theta", None)
-    if theta is not None:
-        n = np.shape(theta)[0]
-    elif callable(path) and not isinstance(path, np.ndarray):
-        n = np.atleast_1d(np.asarray(path(0.0), dtype=float)).shape[0]
-    else:
-        n = np.shape(path)[0] if np.ndim(path) >= 1 else None
-    return as_objective(objective, n_params=n)
-
-
-def _call_path(fun, tq, n):
+def call_path(fun, tq, n):
     """Evaluate a user path ``t -> theta`` at many times; shape (n, len(tq))."""
     try:
         out = np.asarray(fun(tq), dtype=float)
@@ -292,15 +270,15 @@ def _fd_velocity(fun, tq, T, n):
         if not np.any(mask):
             continue
         tt = tq[mask][None, :] + sign * h * offs[:, None]  # (stencil, p)
-        vals = _call_path(fun, tt.ravel(), n).reshape(n, offs.size, -1)
+        vals = call_path(fun, tt.ravel(), n).reshape(n, offs.size, -1)
         vel[:, mask] = sign * np.einsum("s,nsp->np", wts, vals) / (12.0 * h)
     return vel
 
 
-def _callable_dense(fun, T, n):
+def callable_dense(fun, T, n):
     if hasattr(fun, "velocity") and callable(fun.velocity):
         def dense(tq):
-            return _call_path(fun, tq, n), _call_path(fun.velocity, tq, n)
+            return call_path(fun, tq, n), call_path(fun.velocity, tq, n)
         return dense, "velocity"
     if hasattr(fun, "derivative") and callable(fun.derivative):
         try:
@@ -309,139 +287,9 @@ def _callable_dense(fun, T, n):
             deriv = None
         if callable(deriv):
             def dense(tq):
-                return _call_path(fun, tq, n), _call_path(deriv, tq, n)
+                return call_path(fun, tq, n), call_path(deriv, tq, n)
             return dense, "derivative"
 
     def dense(tq):
-        return _call_path(fun, tq, n), _fd_velocity(fun, tq, T, n)
+        return call_path(fun, tq, n), _fd_velocity(fun, tq, T, n)
     return dense, "finite differences"
-
-
-def _seed_rule(objective, lam, points):
-    k = points.shape[1]
-    steps = np.diff(points, axis=1)
-    kinetic = 0.5 * float(np.einsum("ij,ij->", steps, steps)) / k
-    potential = lam * float(objective.loss_batch(np.ascontiguousarray(points[:, :-1])).sum()) / k
-    return kinetic + potential, kinetic, potential
-
-
-def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=False,
-           min_panels=MIN_PANELS):
-    r"""Action of any path through a loss landscape, with one accurate quadrature.
-
-    .. math::
-
-        S[\theta] = \int_0^T \Bigl(\tfrac12\lVert\theta'(t)\rVert^2
-                    + \lambda L(\theta(t))\Bigr)\,dt
-
-    Parameters
-    ----------
-    objective : Objective or callable
-        The loss ``L`` (plain callables are wrapped by ``lagopt.objectives.as_objective``).
-    path : ActionPath, callable or array_like of shape (n, k)
-        * an `ActionPath`: its dense output is used (and its ``T``, and its ``lam`` unless
-          `lam` is given);
-        * a callable ``t -> theta`` (``T`` required): evaluated at a 1-D array of times it
-          should return shape ``(n, m)`` (otherwise it is called once per time and must return
-          shape ``(n,)``). The velocity is taken from ``path.velocity(t)`` if it exists (e.g.
-          `quadratic_solution`), else from ``path.derivative()`` (scipy interpolators), else by
-          fourth-order finite differences with step ``7e-4 T`` (one-sided near the ends, so the
-          callable is only evaluated inside ``[0, T]``), accurate to about ``1e-12``
-          relative for paths that vary on the scale of ``T``;
-        * an array of points, shape ``(n, k)``, ``k >= 2``: the points are taken as equally
-          spaced in time on ``[0, T]`` and joined by straight segments (piecewise-linear path:
-          its kinetic part is exactly ``sum 1/2 |Delta theta_i|^2 / h``).
-    lam : float, optional
-        Weight ``lambda >= 0`` of the loss. Default: the path's own ``lam`` for an
-        `ActionPath`, else 1.0.
-    T : float, optional
-        Horizon. Default: the path's ``T`` for an `ActionPath` (a different value is an
-        error), 1.0 for arrays; required for callables.
-    rule : {"quadrature", "seed"}, optional
-        ``"quadrature"`` (default): composite 5-point Gauss-Legendre quadrature (see Notes).
-        ``"seed"``: the original LAML experiment's discrete formula (SPEC section 5, step 3)
-        for 10 points, ``sum_{i=0}^{8} [1/2 |theta_{i+1} - theta_i|^2 + lam L(theta_i)] / 10``;
-        for ``k`` points the same sum over ``k - 1`` steps divided by ``k``. An `ActionPath` or
-        callable is first sampled at 10 equally spaced times ``t_i = i T / 9``. The formula
-        ignores ``T`` and is not a consistent approximation of the action; it is provided to
-        reproduce the seed.
-    return_parts : bool, optional
-        Return ``(action, kinetic, potential)`` instead of the action alone; ``potential``
-        includes the factor ``lam``.
-    min_panels : int, optional
-        Minimum number of quadrature panels on ``[0, T]`` (default 200).
-
-    Returns
-    -------
-    float or tuple of float
-
-    Notes
-    -----
-    Quadrature: the breakpoints of the path (an `ActionPath`'s mesh, the array's time grid, or
-    a uniform grid for callables) are refined so that there are at least `min_panels` panels,
-    each inside one interval; every panel gets 5 Gauss-Legendre points (exact to degree 9, so
-    the kinetic part of piecewise cubic paths, and of the interpolants, is exact). The loss is
-    evaluated once, batched, at all quadrature points. This is the routine used to measure
-    every path `solve_action_path` returns, so all methods are compared with the same rule.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from lagopt.objectives import Quadratic
-    >>> from lagopt.paths import action
-    >>> f = Quadratic(np.eye(2))
-    >>> s = np.linspace(0, 1, 11)
-    >>> line = np.outer([1.0, 0.0], 1 - s) + np.outer([0.0, 1.0], s)
-    >>> round(action(f, line, lam=0.0), 12)   # 1/2 |Delta theta|^2 / T
-    1.0
-    """
-    from ._result import ActionPath
-
-    rule = choice(rule, "rule", ("quadrature", "seed"))
-    min_panels = positive_int(min_panels, "min_panels")
-    objective = _objective_of(objective, path)
-    n = objective.n_params
-    if lam is not None:
-        lam = positive_float(lam, "lam", allow_zero=True)
-    if T is not None:
-        T = positive_float(T, "T")
-
-    if isinstance(path, ActionPath):
-        if T is not None and abs(T - path.T) > 1e-12 * path.T:
-            raise ValueError(f"`T` ({T}) differs from the path's horizon T={path.T}.")
-        if path.theta.shape[0] != n:
-            raise ValueError(f"`path` has {path.theta.shape[0]} parameters but the objective "
-                             f"has n_params={n}.")
-        T = path.T
-        lam = path.lam if lam is None else lam
-        mesh, dense = path.t, path._dense
-    elif callable(path) and not isinstance(path, np.ndarray):
-        if T is None:
-            raise ValueError("`T` is required when `path` is a callable.")
-        lam = 1.0 if lam is None else lam
-        mesh = np.linspace(0.0, T, min_panels + 1)
-        dense, _ = _callable_dense(path, T, n)
-    else:
-        points = as_points(path, "path", n)
-        if points.shape[1] < 2:
-            raise ValueError(f"`path` must hold at least 2 points, got {points.shape[1]}.")
-        lam = 1.0 if lam is None else lam
-        T = 1.0 if T is None else T
-        if rule == "seed":
-            parts = _seed_rule(objective, lam, points)
-            return parts if return_parts else parts[0]
-        mesh = np.linspace(0.0, T, points.shape[1])
-        dense = linear_dense(mesh, points)
-
-    if rule == "seed":
-        ts = np.linspace(0.0, T, 10)
-        if isinstance(path, ActionPath):
-            points = path.path(ts)
-        else:
-            points = _call_path(path, ts, n)
-        parts = _seed_rule(objective, lam, points)
-        return parts if return_parts else parts[0]
-
-    q = _quadrature(objective, lam, dense, mesh, T, min_panels)
-    parts = (q["action"], q["kinetic"], q["potential"])
-    return parts if return_parts else parts[0]

@@ -1,20 +1,25 @@
 """The contract between `solve_action_path` and the per-method solver modules.
 
 `solve_action_path` validates the user's arguments once and builds a `BVPProblem`. Each method
-module exposes ``solve(problem, guess, **options) -> RawSolution``, where ``guess`` is an
-initial path given as values on a mesh (``guess_t`` of shape ``(N,)``, ``guess_theta`` of shape
-``(n, N)``) or ``None`` (straight line). The shared finaliser turns a `RawSolution` into an
-`ActionPath`, measuring every path with the same quadrature so that methods compare fairly.
+module exposes ``solve(problem, guess, **options) -> RawSolution``, where ``guess`` is a `Guess`
+(an initial path as values on a mesh) or ``None`` (straight line); `lagopt.paths._dispatch`
+holds the table of methods and calls them. The shared finaliser (`_result.finalize`) turns a
+`RawSolution` into an `ActionPath`, measuring every path with the same quadrature so that
+methods compare fairly.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
+from .._status import Status
+from ._formulas import straight_line
+
 
 @dataclass
 class BVPProblem:
-    """``theta'' = lam * grad L(theta)`` on ``[0, T]`` with ``theta(0) = theta0``, ``theta(T) = thetaT``."""
+    """``theta'' = lam * grad L(theta)`` on ``[0, T]``, ``theta(0) = theta0``,
+    ``theta(T) = thetaT``."""
 
     objective: object  # an lagopt.objectives.Objective
     theta0: np.ndarray
@@ -28,8 +33,7 @@ class BVPProblem:
 
     def straight_line(self, t):
         """The uniform-speed straight line evaluated at times ``t``; shape ``(n, len(t))``."""
-        s = np.asarray(t, dtype=float) / self.T
-        return self.theta0[:, None] + np.outer(self.thetaT - self.theta0, s)
+        return straight_line(self.theta0, self.thetaT, t, self.T)[0]
 
 
 @dataclass
@@ -44,20 +48,8 @@ class Guess:
     theta_dot: Optional[np.ndarray] = None
 
 
-# Status codes shared by every method (scipy style: 0 success, >0 failure kinds).
-STATUS_MESSAGES = {
-    0: "The Euler-Lagrange boundary value problem was solved to the requested tolerance.",
-    1: "The maximum number of mesh nodes/iterations was exceeded.",
-    2: "The wall-time cap was reached.",
-    3: "Non-finite values appeared during the solve.",
-    4: "The method declined the problem as ill-conditioned.",
-    5: "The solver did not converge (singular Jacobian or no progress).",
-    # success=True, but not a solution: "linear" and "smoothstep" build a path without solving
-    # anything, and they are returned on equal terms so that their action can be compared.
-    6: "The path is an interpolant, not a solution of the Euler-Lagrange equation (its residual "
-       "shows how far it is from one); use method='collocation' or 'direct' for a least-action "
-       "path.",
-}
+# Transitional: the text of each status code, for method modules not yet using Status.message().
+STATUS_MESSAGES = {int(s): s.message() for s in Status}
 
 
 @dataclass
@@ -75,3 +67,9 @@ class RawSolution:
     dense: Optional[Callable] = None
     nit: int = 0  # Newton / optimiser iterations
     info: dict = field(default_factory=dict)  # method-specific extras (e.g. K segments, N nodes)
+
+    def __post_init__(self):
+        self.status = Status(self.status)
+        if bool(self.success) != (self.status == Status.SUCCESS):
+            raise ValueError(f"RawSolution: success={self.success!r} contradicts status "
+                             f"{self.status}.")

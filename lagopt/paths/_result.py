@@ -5,8 +5,8 @@ evaluation counts) and ``OdeSolution`` (a dense-output callable).
 """
 import numpy as np
 
-from ._measure import MIN_PANELS, hermite_dense, measure
-from ._problem import STATUS_MESSAGES
+from .._status import Status
+from ._measure import hermite_dense, measure
 
 __all__ = ["ActionPath", "finalize"]
 
@@ -37,12 +37,13 @@ class ActionPath:
         ``max H - min H`` over the quadrature points, ``H = 1/2 |theta'|^2 - lam L(theta)``,
         which is constant along an exact solution.
     success : bool
-        The method reached its goal (for ``"linear"``/``"smoothstep"``: the path was built;
-        ``status`` 6 says it is an interpolant). Never True with a non-finite measurement.
-    status : int
-        Code from `lagopt.paths._problem.STATUS_MESSAGES` (0 solved, 1 node/iteration cap,
-        2 wall-time cap, 3 non-finite values, 4 declined as ill-conditioned, 5 no convergence,
-        6 interpolant).
+        ``status == Status.SUCCESS``: the method solved the Euler-Lagrange problem. Never True
+        for the interpolants ``"linear"``/``"smoothstep"`` (status ``NOT_SOLVED``) nor with a
+        non-finite measurement.
+    status : lagopt.Status
+        ``SUCCESS`` (0), ``MAX_ITER`` (1, node or iteration cap), ``MAX_TIME`` (2),
+        ``NON_FINITE`` (3), ``DECLINED`` (4, ill-conditioned), ``NOT_CONVERGED`` (5),
+        ``NOT_SOLVED`` (6, an interpolant).
     message : str
         What happened and, on failure, what to try.
     method : str
@@ -93,8 +94,10 @@ class ActionPath:
         self.potential = potential
         self.residual = residual
         self.energy_drift = energy_drift
+        self.status = Status(status)
+        if bool(success) != (self.status == Status.SUCCESS):
+            raise ValueError(f"success={success!r} contradicts status {self.status}.")
         self.success = bool(success)
-        self.status = int(status)
         self.message = message
         self.method = method
         self.T = T
@@ -175,12 +178,11 @@ class ActionPath:
     __str__ = __repr__
 
 
-def finalize(problem, raw, method, solve_counts=None, wall_time=0.0, nit=None,
-             min_panels=MIN_PANELS, message_prefix=""):
+def finalize(problem, raw, method, solve_counts=None):
     """Measure a `RawSolution` and wrap it as an `ActionPath`.
 
-    A non-finite measurement turns the path into a failure with status 3, whatever the method
-    reported.
+    A non-finite measurement turns the path into a failure (``Status.NON_FINITE``), whatever
+    the method reported.
     """
     obj = problem.objective
     t = np.asarray(raw.t, dtype=float)
@@ -195,12 +197,12 @@ def finalize(problem, raw, method, solve_counts=None, wall_time=0.0, nit=None,
         def dense(tq, _n=theta.shape[0]):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
-    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels)
-    success, status, message = raw.success, raw.status, message_prefix + raw.message
+    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense)
+    status, message = Status(raw.status), raw.message
     if not m["finite"]:
-        success, status = False, 3
+        status = Status.NON_FINITE
         message = (message + " | " if message else "") + (
-            STATUS_MESSAGES[3] + " The returned path or its action is not finite: try a "
+            "The returned path or its action is not finite: try a "
             "smaller `T` or `lam` (the Euler-Lagrange system grows like exp(omega T)), a "
             "different initial guess (`n_starts` > 1), or method='direct'.")
     counts = solve_counts or {}
@@ -216,7 +218,7 @@ def finalize(problem, raw, method, solve_counts=None, wall_time=0.0, nit=None,
         t=t, theta=theta, theta_dot=theta_dot, dense=dense,
         action=m["action"], kinetic=m["kinetic"], potential=m["potential"],
         residual=m["residual"], energy_drift=m["energy_drift"],
-        success=success, status=status, message=message, method=method,
+        success=status == Status.SUCCESS, status=status, message=message, method=method,
         T=problem.T, lam=problem.lam,
         nfev=counts.get("loss", 0), ngev=counts.get("grad", 0), nhev=counts.get("hess", 0),
-        nit=raw.nit if nit is None else nit, wall_time=wall_time, info=info)
+        nit=raw.nit, info=info)

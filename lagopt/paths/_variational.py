@@ -20,19 +20,19 @@ import numpy as np
 import scipy.integrate
 import scipy.sparse.linalg
 
-__all__ = ["Trajectory", "integrate", "guess_on_mesh", "estimate_omega"]
+from .._status import Status
+from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
 
-# Above this size, the largest Hessian eigenvalue is estimated by Lanczos on `hessp` instead of
-# a dense eigen-decomposition of `hess`.
-_DENSE_EIG_MAX = 300
+__all__ = ["Trajectory", "integrate", "guess_on_mesh", "estimate_omega"]
 
 
 @dataclass
 class Trajectory:
     """The end of an integrated trajectory, and how the integration went.
 
-    ``status``: 0 reached ``t1``; 2 wall-time cap; 3 non-finite values or blow-up past
-    ``bound``; 5 the integrator failed (step size underflow).
+    ``status``: ``SUCCESS`` reached ``t1``; ``MAX_TIME`` wall-time cap; ``NON_FINITE``
+    non-finite values or blow-up past ``bound``; ``NOT_CONVERGED`` the integrator failed (step
+    size underflow).
     """
 
     theta: Optional[np.ndarray]  # (n,) at t1
@@ -44,12 +44,6 @@ class Trajectory:
     y: Optional[np.ndarray] = None  # (2n, len(t)) states at the steps
     sol: Optional[object] = None  # OdeSolution of the full augmented state (dense_output)
     nfev: int = 0
-
-
-class _Abort(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rtol=1e-10,
@@ -92,12 +86,13 @@ def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rt
     def rhs(t, y):
         counter[0] += 1
         if counter[0] % 64 == 0 and time.perf_counter() > deadline:
-            raise _Abort(2, "wall-time cap reached during the integration")
+            raise AbortSolve(Status.MAX_TIME, "wall-time cap reached during the integration")
         if not np.all(np.isfinite(y)):
-            raise _Abort(3, "non-finite state during the integration")
+            raise AbortSolve(Status.NON_FINITE, "non-finite state during the integration")
         th = y[:n]
         if np.max(np.abs(y[: 2 * n])) > bound:
-            raise _Abort(3, f"the trajectory left the region |y| <= {bound:.3g} (blow-up)")
+            raise AbortSolve(Status.NON_FINITE,
+                             f"the trajectory left the region |y| <= {bound:.3g} (blow-up)")
         dy = np.empty_like(y)
         dy[:n] = y[n: 2 * n]
         g = obj.grad(th)
@@ -114,14 +109,15 @@ def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rt
             else:
                 dPhi[n:] = lam * (obj.hess(th) @ Phi[:n])
         if not np.all(np.isfinite(dy)):
-            raise _Abort(3, "non-finite gradient or Hessian during the integration")
+            raise AbortSolve(Status.NON_FINITE,
+                             "non-finite gradient or Hessian during the integration")
         return dy
 
     y0 = np.concatenate([theta, v] + ([] if tangent is None else [tangent.ravel()]))
     try:
         sol = scipy.integrate.solve_ivp(rhs, (t0, t1), y0, method=method, rtol=rtol, atol=atol,
                                         dense_output=dense_output)
-    except _Abort as exc:
+    except AbortSolve as exc:
         return Trajectory(None, None, None, exc.status, exc.message, nfev=counter[0])
     if not sol.success:
         return Trajectory(None, None, None, 5, f"integrator failed: {sol.message}",
@@ -131,7 +127,7 @@ def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rt
         return Trajectory(None, None, None, 3, "non-finite or unbounded end state",
                           nfev=counter[0])
     Phi = yT[2 * n:].reshape(2 * n, k) if k else None
-    return Trajectory(theta=yT[:n].copy(), v=yT[n: 2 * n].copy(), Phi=Phi, status=0,
+    return Trajectory(theta=yT[:n].copy(), v=yT[n: 2 * n].copy(), Phi=Phi, status=Status.SUCCESS,
                       message="ok", t=sol.t, y=sol.y[: 2 * n], sol=sol.sol, nfev=counter[0])
 
 
@@ -194,7 +190,7 @@ def estimate_omega(problem, guess=None, n_points=5):
         p = np.ascontiguousarray(P[:, j])
         if not np.all(np.isfinite(p)):
             continue
-        if n <= _DENSE_EIG_MAX:
+        if n <= DENSE_HESSIAN_MAX:
             H = obj.hess(p)
             ev = np.linalg.eigvalsh(0.5 * (H + H.T))[-1] if np.all(np.isfinite(H)) else np.inf
         else:

@@ -27,13 +27,15 @@ import numpy as np
 from scipy.integrate import solve_bvp
 from scipy.interpolate import CubicSpline
 
-from ._problem import STATUS_MESSAGES, RawSolution
+from .._status import Status
+from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
+from ._problem import RawSolution
 
 __all__ = ["solve", "MAX_PARAMS"]
 
 #: Largest n_params collocation accepts: solve_bvp stores dense (2n x 2n) blocks per node and
 #: factorises a sparse matrix with them; beyond this the direct method is the right tool.
-MAX_PARAMS = 300
+MAX_PARAMS = DENSE_HESSIAN_MAX
 #: Memory the default node cap allows solve_bvp's Jacobian blocks to take (bytes).
 MEMORY_BUDGET = 2 * 2**30
 # solve_bvp holds about this many (2n x 2n) float64 blocks per mesh node at its peak (df_dy at
@@ -48,15 +50,6 @@ NONSMOOTH_HINT = (
     "the mesh at every kink. Use method='direct' (robust for non-smooth losses), or a smooth "
     "surrogate such as MLPObjective(..., activation='softplus', beta=...) continued towards "
     "ReLU by increasing beta.")
-
-
-class _Abort(Exception):
-    """Raised from inside solve_bvp's callbacks to stop it (it has no time cap)."""
-
-    def __init__(self, status, detail):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def _node_bytes(n):
@@ -99,12 +92,12 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
         ``solve_bvp``'s tolerance on the RMS relative residual per interval (default 1e-6).
     max_nodes : int, optional
         Node cap. Default ``min(2000, nodes that fit in 2 GiB of Jacobian blocks)``; reaching
-        it gives status 1.
+        it gives ``Status.MAX_ITER``.
     max_time : float, optional
         Wall-time cap in seconds (default 30), checked at every right-hand-side and Jacobian
         evaluation; a Jacobian assembly + sparse factorisation (which cannot be interrupted) is
         not started when the previous one, scaled to the current mesh, would end past the
-        cap. Reaching it gives status 2.
+        cap. Reaching it gives ``Status.MAX_TIME``.
     initial_nodes : int, optional
         Resample the guess onto this many uniform nodes (default: the guess's own mesh).
     bc_tol : float, optional
@@ -126,9 +119,10 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
 
     Notes
     -----
-    Status mapping: ``solve_bvp`` 0 -> 0; 1 (nodes) -> 1; 2 (singular Jacobian) and 3
-    (boundary conditions not met) -> 5; wall time -> 2; non-finite -> 3; ``n_params >
-    MAX_PARAMS`` or an initial mesh beyond the memory budget -> 4 (refused before any work).
+    Status mapping: ``solve_bvp`` 0 -> ``SUCCESS``; 1 (nodes) -> ``MAX_ITER``; 2 (singular
+    Jacobian) and 3 (boundary conditions not met) -> ``NOT_CONVERGED``; wall time ->
+    ``MAX_TIME``; non-finite -> ``NON_FINITE``; ``n_params > MAX_PARAMS`` or an initial mesh
+    beyond the memory budget -> ``DECLINED`` (refused before any work).
     When continuation rescues a failed first attempt, ``info["continuation"]`` lists the
     ``(mu, converged)`` steps and ``nit`` counts the Newton iterations of all attempts.
 
@@ -145,8 +139,8 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     >>> A = np.diag([1.0, 100.0])            # omega T = 10 in the stiff direction
     >>> problem = BVPProblem(Quadratic(A), np.array([1.0, 1.0]), np.array([0.0, -1.0]), 1.0, 1.0)
     >>> raw = collocation.solve(problem)
-    >>> raw.success, raw.status
-    (True, 0)
+    >>> raw.success, raw.status.name
+    (True, 'SUCCESS')
     >>> exact = quadratic_solution(A, [1.0, 1.0], [0.0, -1.0])
     >>> bool(np.abs(raw.dense([0.5])[0][:, 0] - exact(0.5)[:, 0]).max() < 1e-6)
     True
@@ -182,18 +176,19 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
 
     if n > MAX_PARAMS or t.size > mem_nodes:
         need = _node_bytes(n) * max(t.size, 2) / 2**30
-        msg = (f"{STATUS_MESSAGES[4]} Collocation declined: n_params={n} means dense "
+        msg = (f"{Status.DECLINED.message()} Collocation declined: n_params={n} means dense "
                f"{2 * n}x{2 * n} Jacobian blocks at every mesh node (~{need:.2g} GiB already on "
                f"the {t.size}-node initial mesh; limit n_params <= {MAX_PARAMS}). "
                "Use method='direct', which scales to large n.")
-        return RawSolution(t=t, theta=theta, theta_dot=v, success=False, status=4,
+        return RawSolution(t=t, theta=theta, theta_dot=v, success=False, status=Status.DECLINED,
                            message=msg, nit=0, info=info)
 
     deadline = t0_clock + max_time
     first = _attempt(problem, lam, t, np.vstack((theta, v)), tol, bc_tol, max_nodes, deadline,
                      verbose)
     out, steps = first, []
-    retry = (bool(continuation) and first.status in (1, 3, 5) and lam > 0
+    retry = (bool(continuation) and first.status in (Status.MAX_ITER, Status.NON_FINITE,
+                                                     Status.NOT_CONVERGED) and lam > 0
              and getattr(obj, "smooth", True))
     if retry:
         out, steps = _continuation(problem, spline, (t, theta, v), first, tol, bc_tol,
@@ -204,7 +199,7 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     if retry:
         info["continuation"] = steps
 
-    if out.status == 0:
+    if out.status == Status.SUCCESS:
         how = (f" after {continuation!r} continuation in {len(steps)} steps (the first "
                f"attempt failed: {_describe(first, max_nodes, tol)})" if retry else "")
         msg = (f"Collocation converged on {out.x.size} nodes in {out.niter} solve_bvp "
@@ -228,12 +223,13 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
             Y = pp(np.atleast_1d(np.asarray(tq, dtype=float)))
             return Y[:n], Y[n:]
     return RawSolution(t=out.x, theta=out.y[:n].copy(), theta_dot=out.y[n:].copy(),
-                       success=out.status == 0, status=out.status, message=msg, dense=dense,
+                       success=out.status == Status.SUCCESS, status=out.status, message=msg,
+                       dense=dense,
                        nit=sum(o.niter for o in out.history) if out.history else out.niter,
                        info=info)
 
 
-class _Outcome:
+class _BVPRun:
     """One solve_bvp run: status (lagopt codes), last mesh and values, spline if finished."""
 
     def __init__(self, status, x, y, sol=None, niter=0, rms=np.nan, detail="", bvp_status=None):
@@ -258,14 +254,14 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
     def fun(x, y):
         now = time.perf_counter()
         if now > deadline:
-            raise _Abort(2, "time")
+            raise AbortSolve(Status.MAX_TIME, "time")
         if lu["start"] is not None:
             lu["seconds"], lu["m_done"], lu["start"] = now - lu["start"], lu["m"], None
         if not np.all(np.isfinite(y)):
-            raise _Abort(3, "non-finite path values")
+            raise AbortSolve(Status.NON_FINITE, "non-finite path values")
         g = obj.grad_batch(np.ascontiguousarray(y[:n]))
         if not np.all(np.isfinite(g)):
-            raise _Abort(3, "non-finite gradient")
+            raise AbortSolve(Status.NON_FINITE, "non-finite gradient")
         if x.size >= 2 and x[0] == 0.0 and x[-1] == T:  # a call on the mesh itself
             last["x"], last["y"] = x.copy(), y.copy()
         acc = lam * g if forcing is None else lam * g + forcing(x)
@@ -274,15 +270,15 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
     def fun_jac(x, y):
         now = time.perf_counter()
         if now > deadline:
-            raise _Abort(2, "time")
+            raise AbortSolve(Status.MAX_TIME, "time")
         if x.size >= 2 and x[0] == 0.0 and x[-1] == T:  # start of a Jacobian + LU phase
             if lu["seconds"] is not None and (
                     now + lu["seconds"] * x.size / lu["m_done"] > deadline):
-                raise _Abort(2, "time")
+                raise AbortSolve(Status.MAX_TIME, "time")
             lu["start"], lu["m"] = now, x.size
         H = obj.hess_batch(np.ascontiguousarray(y[:n]))
         if not np.all(np.isfinite(H)):
-            raise _Abort(3, "non-finite Hessian")
+            raise AbortSolve(Status.NON_FINITE, "non-finite Hessian")
         J = np.zeros((2 * n, 2 * n, x.size))
         J[:n, n:, :] = eye[:, :, None]
         J[n:, :n, :] = lam * H
@@ -300,15 +296,16 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
         return dbc_dya, dbc_dyb
 
     try:
-        # Overflow on the way to a blow-up is detected (status 3), not warned about.
+        # Overflow on the way to a blow-up is detected (``NON_FINITE``), not warned about.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             res = solve_bvp(fun, bc, t, Y, fun_jac=fun_jac, bc_jac=bc_jac, tol=tol,
                             max_nodes=max_nodes, bc_tol=bc_tol, verbose=verbose)
-    except _Abort as stop:
-        return _Outcome(stop.status, last["x"], last["y"], detail=stop.detail)
+    except AbortSolve as stop:
+        return _BVPRun(stop.status, last["x"], last["y"], detail=stop.message)
     rms = float(np.max(res.rms_residuals)) if res.rms_residuals.size else 0.0
-    status = {0: 0, 1: 1}.get(res.status, 5)
-    return _Outcome(status, res.x, res.y, sol=res.sol, niter=res.niter, rms=rms,
+    # solve_bvp's own codes: 0 converged, 1 max_nodes exceeded, 2 singular Jacobian, 3 tol.
+    status = {0: Status.SUCCESS, 1: Status.MAX_ITER}.get(res.status, Status.NOT_CONVERGED)
+    return _BVPRun(status, res.x, res.y, sol=res.sol, niter=res.niter, rms=rms,
                     bvp_status=res.status,
                     detail={2: "a singular collocation Jacobian",
                             3: "boundary conditions it could not satisfy to `bc_tol`"}.get(
@@ -361,11 +358,11 @@ def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadlin
                        bc_tol if final else max(bc_tol, loose), max_nodes, deadline, verbose,
                        forcing)
         history.append(out)
-        steps.append((trial, out.status == 0))
-        if out.status == 0:
+        steps.append((trial, out.status == Status.SUCCESS))
+        if out.status == Status.SUCCESS:
             mu, x, Y, last = trial, out.x, out.y, out
             step *= 2.0
-        elif out.status == 2:
+        elif out.status == Status.MAX_TIME:
             break
         else:
             step *= 0.5
@@ -378,25 +375,26 @@ def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadlin
 
 def _describe(out, max_nodes, tol, max_time=None):
     m = out.x.size
-    if out.status == 1:
-        return (f"{STATUS_MESSAGES[1]} solve_bvp needed more than max_nodes={max_nodes} mesh "
-                f"nodes (max RMS relative residual {out.rms:.1e} > tol={tol:g}).")
-    if out.status == 2:
+    if out.status == Status.MAX_ITER:
+        return (f"{Status.MAX_ITER.message()} solve_bvp needed more than max_nodes={max_nodes} "
+                f"mesh nodes (max RMS relative residual {out.rms:.1e} > tol={tol:g}).")
+    if out.status == Status.MAX_TIME:
         cap = f"max_time={max_time:g} s" if max_time is not None else "the time cap"
-        return (f"{STATUS_MESSAGES[2]} Collocation stopped at {cap} on a {m}-node mesh; the "
+        return (f"{Status.MAX_TIME.message()} Collocation stopped at {cap} on a {m}-node mesh; the "
                 "last iterate is returned.")
-    if out.status == 3:
-        return (f"{STATUS_MESSAGES[3]} Collocation met a {out.detail}; the last finite iterate "
-                "is returned (the Euler-Lagrange system grows like exp(omega T)).")
-    return f"{STATUS_MESSAGES[5]} solve_bvp stopped on {out.detail} after {out.niter} iterations."
+    if out.status == Status.NON_FINITE:
+        return (f"{Status.NON_FINITE.message()} Collocation met a {out.detail}; the last finite "
+                "iterate is returned (the Euler-Lagrange system grows like exp(omega T)).")
+    return (f"{Status.NOT_CONVERGED.message()} solve_bvp stopped on {out.detail} after "
+            f"{out.niter} iterations.")
 
 
 def _advice(status):
-    if status == 1:
+    if status == Status.MAX_ITER:
         return " Increase `max_nodes`, loosen `tol`, or use method='direct'."
-    if status == 2:
+    if status == Status.MAX_TIME:
         return " Increase `max_time`, loosen `tol`, or use method='direct'."
-    if status == 3:
+    if status == Status.NON_FINITE:
         return (" Try a smaller `T` or `lam`, another initial guess (`n_starts` > 1), or "
                 "method='direct'.")
     return (" Try another initial guess (`n_starts` > 1), more `initial_nodes`, or "

@@ -13,9 +13,11 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .._status import Status
 from .._validation import choice, positive_float, positive_int
-from ._problem import STATUS_MESSAGES, RawSolution
-from ._variational import estimate_omega, guess_on_mesh, integrate
+from ._formulas import straight_line
+from ._problem import RawSolution
+from ._variational import Trajectory, estimate_omega, guess_on_mesh, integrate
 from .shooting import NONSMOOTH_MESSAGE, _declined, _scales, refine_mesh
 
 __all__ = ["solve", "SEGMENT_OMEGA_T", "MAX_SEGMENT_STATE", "MAX_STATE"]
@@ -58,7 +60,8 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     method : {"DOP853", "RK45"}, optional
         `solve_ivp` integrator.
     allow_nonsmooth : bool, optional
-        Try even when ``objective.smooth`` is False; default False declines (status 4) for the
+        Try even when ``objective.smooth`` is False; default False declines
+        (``Status.DECLINED``) for the
         reasons given in `lagopt.paths.shooting.solve`.
     n_mesh : int, optional
         Minimum number of points of the returned mesh (the integrator's steps on all segments,
@@ -68,8 +71,9 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     -------
     RawSolution
         The path on the refined mesh of the integrator's steps (segment joins included); dense
-        output pieced together from the segments. ``info`` holds ``n_segments``, ``omega``, ``omega_T``, ``gap`` (largest scaled
-        continuity gap or end miss), ``n_integrations`` and ``nfev``.
+        output pieced together from the segments. ``info`` holds ``n_segments``, ``omega``,
+        ``omega_T``, ``gap`` (largest scaled continuity gap or end miss), ``n_integrations``
+        and ``nfev``.
 
     Notes
     -----
@@ -104,125 +108,172 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     max_segments = positive_int(max_segments, "max_segments")
     choice(method, "method", ("DOP853", "RK45"))
     n_mesh = positive_int(n_mesh, "n_mesh", minimum=2)
-    start = time.perf_counter()
-    deadline = start + max_time
-    n, T = problem.n, problem.T
     if n_segments is not None:
         n_segments = positive_int(n_segments, "n_segments")
+    deadline = time.perf_counter() + max_time
     info = {"n_integrations": 0, "nfev": 0}
     if not (allow_nonsmooth or getattr(problem.objective, "smooth", True)):
-        return _declined(problem, guess, 4, NONSMOOTH_MESSAGE.format(name="Multiple shooting"),
-                         info)
+        return _declined(problem, guess, Status.DECLINED,
+                         NONSMOOTH_MESSAGE.format(name="Multiple shooting"), info)
+    K, refusal = _n_segments(problem, guess, n_segments, max_segments, info)
+    if refusal is not None:
+        return _declined(problem, guess, Status.DECLINED, refusal, info)
+    segs = _Segments(problem, guess, K, rtol, method, deadline, info)
+    Th, V = segs.start_values(guess)
+    trajs = segs.integrate(Th, V, False)
+    if not isinstance(trajs, list):
+        return _failed_start(problem, segs.tk, Th, V, trajs, info)
+    trajs, gap, nit, status, why = _newton(segs, Th, V, trajs, tol, maxiter)
+    info["gap"] = gap
+    msg = Status(status).message() + f" Multiple shooting (K={K})"
+    msg += (f": largest scaled gap {gap:.2e} <= tol {tol:.1e} after {nit} Newton iterations."
+            if status == Status.SUCCESS else
+            f" (largest scaled gap {gap:.2e}, tol {tol:.1e}): {why}")
+    t, dense = _assemble(trajs, segs.tk, problem.n)
+    t, theta, theta_dot = refine_mesh(t, dense, n_mesh)
+    return RawSolution(t=t, theta=theta, theta_dot=theta_dot,
+                       success=status == Status.SUCCESS, status=status, message=msg,
+                       dense=dense, nit=nit, info=info)
+
+
+def _n_segments(problem, guess, n_segments, max_segments, info):
+    """``(K, refusal)``: the number of segments, and a message when memory caps refuse it."""
+    n, T = problem.n, problem.T
     K = n_segments or 1
     seg_state = 2 * n * (2 * n + 1)
-    if seg_state <= MAX_SEGMENT_STATE:  # else declined below, without the estimate
+    if seg_state <= MAX_SEGMENT_STATE:  # else refused below, without the estimate
         omega, h_max = estimate_omega(problem, guess)
         info.update(omega=omega, omega_T=omega * T, h_max=h_max)
         if n_segments is None:
             K = int(min(max_segments, max(1, math.ceil(omega * T / SEGMENT_OMEGA_T))))
     info["n_segments"] = K
-    tk = np.linspace(0.0, T, K + 1)
     if seg_state > MAX_SEGMENT_STATE or K * 4 * n * n > MAX_STATE:
-        return _declined(problem, guess, 4, (
-            f"Multiple shooting declined: n = {n} and K = {K} segments need {seg_state} "
-            f"variational unknowns per segment and {K * 4 * n * n} stored values (caps "
-            f"{MAX_SEGMENT_STATE:.0e}, {MAX_STATE:.0e}). Use method='direct' (scales to large "
-            "n) or 'collocation'."), info)
-    sc_th, sc_v = _scales(problem)
-    if guess is None:
-        Th = problem.straight_line(tk[:-1])
-        V = np.repeat(((problem.thetaT - problem.theta0) / T)[:, None], K, axis=1)
-    else:
-        Th, V = guess_on_mesh(guess, tk[:-1])
-    Th[:, 0] = problem.theta0
-    sc_v = max(sc_v, float(np.max(np.abs(V))))
-    atol = rtol * sc_th
-    bound = 1e8 * max(sc_th, sc_v * T)
-    # Residual weights: positions in units of sc_th, velocities of sc_v.
-    w_seg = np.concatenate([np.full(n, 1.0 / sc_th), np.full(n, 1.0 / sc_v)])
-    eye2 = np.eye(2 * n)
-    first_tangent = eye2[:, n:]
+        return K, (f"Multiple shooting declined: n = {n} and K = {K} segments need {seg_state} "
+                   f"variational unknowns per segment and {K * 4 * n * n} stored values (caps "
+                   f"{MAX_SEGMENT_STATE:.0e}, {MAX_STATE:.0e}). Use method='direct' (scales to "
+                   "large n) or 'collocation'.")
+    return K, None
 
-    def segments(Th, V, with_tangent):
-        """Integrate every segment; returns the trajectories or a failed one."""
+
+class _Segments:
+    """The K segments on a uniform grid: integration of all of them, and the scaled residual."""
+
+    #: Integrations stop (status NON_FINITE) once |y| exceeds this many times the path's scale:
+    #: the unstable system is then on its way to overflow.
+    BLOW_UP = 1e8
+
+    def __init__(self, problem, guess, K, rtol, method, deadline, info):
+        n, T = problem.n, problem.T
+        self.problem, self.K, self.n = problem, K, n
+        self.method, self.rtol, self.deadline, self.info = method, rtol, deadline, info
+        self.tk = np.linspace(0.0, T, K + 1)
+        self.sc_th, self.sc_v = _scales(problem)
+        self.guess = guess
+        # Residual weights: positions in units of sc_th, velocities of sc_v.
+        self.eye2 = np.eye(2 * n)
+
+    def start_values(self, guess):
+        """Initial unknowns from the guess (or the straight line); fixes the scales."""
+        problem, tk, n = self.problem, self.tk, self.n
+        if guess is None:
+            Th, V = straight_line(problem.theta0, problem.thetaT, tk[:-1], problem.T)
+        else:
+            Th, V = guess_on_mesh(guess, tk[:-1])
+        Th[:, 0] = problem.theta0
+        self.sc_v = max(self.sc_v, float(np.max(np.abs(V))))
+        self.atol = self.rtol * self.sc_th
+        self.bound = self.BLOW_UP * max(self.sc_th, self.sc_v * problem.T)
+        self.w_seg = np.concatenate([np.full(n, 1.0 / self.sc_th), np.full(n, 1.0 / self.sc_v)])
+        return Th, V
+
+    def integrate(self, Th, V, with_tangent):
+        """Integrate every segment: the list of trajectories, or the first failed one."""
         trajs = []
-        for k in range(K):
-            info["n_integrations"] += 1
-            tang = None if not with_tangent else (first_tangent if k == 0 else eye2)
-            tr = integrate(problem, Th[:, k], V[:, k], tk[k], tk[k + 1], tangent=tang,
-                           dense_output=not with_tangent, rtol=rtol, atol=atol,
-                           method=method, bound=bound, deadline=deadline)
-            info["nfev"] += tr.nfev
-            if tr.status != 0:
+        for k in range(self.K):
+            if time.perf_counter() > self.deadline:   # many short segments: check here too
+                return Trajectory(None, None, None, Status.MAX_TIME,
+                                  "the wall-time cap was reached")
+            self.info["n_integrations"] += 1
+            tang = None if not with_tangent else (self.eye2[:, self.n:] if k == 0 else self.eye2)
+            tr = integrate(self.problem, Th[:, k], V[:, k], self.tk[k], self.tk[k + 1],
+                           tangent=tang, dense_output=not with_tangent, rtol=self.rtol,
+                           atol=self.atol, method=self.method, bound=self.bound,
+                           deadline=self.deadline)
+            self.info["nfev"] += tr.nfev
+            if tr.status != Status.SUCCESS:
                 return tr
             trajs.append(tr)
         return trajs
 
-    def residual(Th, V, trajs):
+    def residual(self, Th, V, trajs):
+        """Scaled continuity gaps and end miss, ``n + 2n(K-1)`` values."""
+        n, K = self.n, self.K
         R = np.empty(n + 2 * n * (K - 1))
         for k in range(K - 1):
-            R[2 * n * k: 2 * n * (k + 1)] = np.concatenate([trajs[k].theta - Th[:, k + 1],
-                                                            trajs[k].v - V[:, k + 1]]) * w_seg
-        R[2 * n * (K - 1):] = (trajs[-1].theta - problem.thetaT) / sc_th
+            R[2 * n * k: 2 * n * (k + 1)] = np.concatenate(
+                [trajs[k].theta - Th[:, k + 1], trajs[k].v - V[:, k + 1]]) * self.w_seg
+        R[2 * n * (K - 1):] = (trajs[-1].theta - self.problem.thetaT) / self.sc_th
         return R
 
-    trajs = segments(Th, V, False)
-    if not isinstance(trajs, list):
-        return _failed_start(problem, tk, Th, V, trajs, info)
-    R = residual(Th, V, trajs)
-    nit, status, why = 0, 0, ""
+
+#: Backtracking of the damped Newton step: halve down to this fraction of the full step...
+_MIN_STEP = 1.0 / 1024
+#: ...and accept a step that reduces |R| by at least this fraction of the step (Armijo).
+_ARMIJO = 1e-4
+
+
+def _newton(segs, Th, V, trajs, tol, maxiter):
+    """Damped Newton on the segment starts: ``(trajs, gap, nit, status, why)``."""
+    R = segs.residual(Th, V, trajs)
+    nit = 0
     while True:
         gap = float(np.max(np.abs(R)))
         if not np.isfinite(gap):
-            status, why = 3, "non-finite residual"
-            break
+            return trajs, gap, nit, Status.NON_FINITE, "non-finite residual"
         if gap <= tol:
-            break
+            return trajs, gap, nit, Status.SUCCESS, ""
         if nit >= maxiter:
-            status, why = 1, (f"Newton did not converge in {maxiter} iterations; increase "
-                              "`maxiter` or `n_segments`, or try method='direct'.")
-            break
+            return trajs, gap, nit, Status.MAX_ITER, (
+                f"Newton did not converge in {maxiter} iterations; increase `maxiter` or "
+                "`n_segments`, or try method='direct'.")
         nit += 1
-        full = segments(Th, V, True)
+        full = segs.integrate(Th, V, True)
         if not isinstance(full, list):
-            status, why = full.status, f"a variational integration failed ({full.message})"
-            break
-        J = _jacobian(full, K, n, w_seg, sc_th)
-        step = _sparse_solve(J, -residual(Th, V, full))
+            return trajs, gap, nit, full.status, (
+                f"a variational integration failed ({full.message})")
+        J = _jacobian(full, segs.K, segs.n, segs.w_seg, segs.sc_th)
+        step = _sparse_solve(J, -segs.residual(Th, V, full))
         if step is None:
-            status, why = 5, ("the multiple-shooting Jacobian is numerically singular (a "
-                              "conjugate point?); try method='direct' or another guess.")
-            break
-        dTh, dV = _unpack(step, K, n)
-        norm0 = float(np.linalg.norm(R))
-        alpha, accepted = 1.0, False
-        while alpha >= 1.0 / 1024:
-            Th_t, V_t = Th + alpha * dTh, V + alpha * dV
-            tr = segments(Th_t, V_t, False)
-            if not isinstance(tr, list) and tr.status == 2:
-                break
-            if isinstance(tr, list):
-                R_t = residual(Th_t, V_t, tr)
-                if np.linalg.norm(R_t) <= (1.0 - 1e-4 * alpha) * norm0:
-                    accepted = True
-                    break
-            alpha *= 0.5
-        if not accepted:
-            if time.perf_counter() > deadline:
-                status, why = 2, "the wall-time cap was reached; increase `max_time`."
-            else:
-                status, why = 5, ("the damped Newton step could not reduce the residual; try "
-                                  "more `n_segments`, another guess, or method='direct'.")
-            break
-        Th, V, trajs, R = Th_t, V_t, tr, R_t
-    info["gap"] = gap
-    msg = STATUS_MESSAGES[status] + f" Multiple shooting (K={K})"
-    msg += (f": largest scaled gap {gap:.2e} <= tol {tol:.1e} after {nit} Newton iterations."
-            if status == 0 else f" (largest scaled gap {gap:.2e}, tol {tol:.1e}): {why}")
-    t, dense = _assemble(trajs, tk, n)
-    t, theta, theta_dot = refine_mesh(t, dense, n_mesh)
-    return RawSolution(t=t, theta=theta, theta_dot=theta_dot, success=status == 0,
-                       status=status, message=msg, dense=dense, nit=nit, info=info)
+            return trajs, gap, nit, Status.NOT_CONVERGED, (
+                "the multiple-shooting Jacobian is numerically singular (a conjugate point?); "
+                "try method='direct' or another guess.")
+        found = _line_search(segs, Th, V, _unpack(step, segs.K, segs.n), float(np.linalg.norm(R)))
+        if found is None:
+            if time.perf_counter() > segs.deadline:
+                return trajs, gap, nit, Status.MAX_TIME, (
+                    "the wall-time cap was reached; increase `max_time`.")
+            return trajs, gap, nit, Status.NOT_CONVERGED, (
+                "the damped Newton step could not reduce the residual; try more `n_segments`, "
+                "another guess, or method='direct'.")
+        Th, V, trajs, R = found
+
+
+def _line_search(segs, Th, V, direction, norm0):
+    """Backtracking along the Newton step: ``(Th, V, trajs, R)`` of the accepted trial, or
+    None when no step reduced ``|R|`` (or the time ran out)."""
+    dTh, dV = direction
+    alpha = 1.0
+    while alpha >= _MIN_STEP:
+        Th_t, V_t = Th + alpha * dTh, V + alpha * dV
+        tr = segs.integrate(Th_t, V_t, False)
+        if not isinstance(tr, list) and tr.status == Status.MAX_TIME:
+            return None
+        if isinstance(tr, list):
+            R_t = segs.residual(Th_t, V_t, tr)
+            if np.linalg.norm(R_t) <= (1.0 - _ARMIJO * alpha) * norm0:
+                return Th_t, V_t, tr, R_t
+        alpha *= 0.5
+    return None
 
 
 def _jacobian(trajs, K, n, w_seg, sc_th):
@@ -300,7 +351,7 @@ def _assemble(trajs, tk, n):
 def _failed_start(problem, tk, Th, V, tr, info):
     Thf = np.column_stack([Th, problem.thetaT])
     Vf = np.column_stack([V, V[:, -1]])
-    msg = (f"{STATUS_MESSAGES[tr.status]} Multiple shooting: integrating the initial guess "
+    msg = (f"{Status(tr.status).message()} Multiple shooting: integrating the initial guess "
            f"failed ({tr.message}); try more `n_segments`, another guess, or method='direct'.")
     return RawSolution(t=tk, theta=Thf, theta_dot=Vf, success=False, status=tr.status,
                        message=msg, info=info)

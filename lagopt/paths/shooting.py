@@ -2,7 +2,7 @@
 
 Cheap and accurate when the problem is mildly unstable; hopeless when it is not, because the
 Euler-Lagrange system amplifies errors like ``exp(omega t)``. The solver estimates ``omega``
-first and declines (status 4) instead of returning garbage.
+first and declines (``Status.DECLINED``) instead of returning garbage.
 """
 import time
 
@@ -10,7 +10,8 @@ import numpy as np
 import scipy.linalg
 
 from .._validation import choice, positive_float, positive_int
-from ._problem import STATUS_MESSAGES, RawSolution
+from .._status import Status
+from ._problem import RawSolution
 from ._variational import estimate_omega, guess_on_mesh, integrate
 
 __all__ = ["solve", "dense_from_sol", "refine_mesh", "MAX_OMEGA_T", "MAX_DIM"]
@@ -96,7 +97,7 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     max_time : float, optional
         Wall-time cap in seconds, enforced inside the integrations too.
     max_omega_T : float, optional
-        Decline (status 4) when the estimated ``omega T`` exceeds this (see Notes).
+        Decline (``Status.DECLINED``) when the estimated ``omega T`` exceeds this (see Notes).
     method : {"DOP853", "RK45"}, optional
         `solve_ivp` integrator.
     allow_nonsmooth : bool, optional
@@ -127,8 +128,8 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     grow at the same rate. ``omega`` is estimated before any integration from the largest
     Hessian eigenvalue at a few points of the straight line (and of the guess); above
     ``omega T = max_omega_T`` the method declines and recommends multiple shooting (segments of
-    length ``~1/omega``), collocation or the direct method. Newton also stops (status 5) when
-    ``J`` is numerically singular (a conjugate point, or stiffness the estimate missed).
+    length ``~1/omega``), collocation or the direct method. Newton also stops
+    (``NOT_CONVERGED``) when ``J`` is numerically singular (a conjugate point, or stiffness the estimate missed).
 
     A non-smooth loss (ReLU network) is declined by default: its gradient jumps on every
     activation boundary the trajectory crosses, which a high-order adaptive integrator can only
@@ -151,19 +152,20 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     n, T = problem.n, problem.T
     info = {"max_omega_T": max_omega_T, "n_integrations": 0, "nfev": 0}
     if not (allow_nonsmooth or getattr(problem.objective, "smooth", True)):
-        return _declined(problem, guess, 4, NONSMOOTH_MESSAGE.format(name="Single shooting"),
-                         info)
+        return _declined(problem, guess, Status.DECLINED,
+                         NONSMOOTH_MESSAGE.format(name="Single shooting"), info)
     if n > MAX_DIM:
-        return _declined(problem, guess, 4, (
+        return _declined(problem, guess, Status.DECLINED, (
             f"Single shooting declined: n = {n} parameters need 2 n^2 = {2 * n * n} variational "
             "equations and a full Hessian per step. Use method='direct' (scales to large n) or "
             "'collocation'."), info)
     omega, h_max = estimate_omega(problem, guess)
     info.update(omega=omega, omega_T=omega * T, h_max=h_max)
     if not omega * T <= max_omega_T:
-        return _declined(problem, guess, 4, (
-            f"{STATUS_MESSAGES[4]} Single shooting declined: omega*T = {omega * T:.3g} exceeds "
-            f"max_omega_T = {max_omega_T:g} (omega = sqrt(lam * largest Hessian eigenvalue) = "
+        return _declined(problem, guess, Status.DECLINED, (
+            f"{Status.DECLINED.message()} Single shooting declined: omega*T = {omega * T:.3g} "
+            f"exceeds max_omega_T = {max_omega_T:g} (omega = sqrt(lam * largest Hessian "
+            f"eigenvalue) = "
             f"{omega:.3g}); the Newton matrix d theta(T)/d v0 would have condition number "
             f"~exp(omega*T) = {np.exp(min(omega * T, 700)):.1e}. Use method='multiple_shooting' "
             "(segments of length ~1/omega), 'collocation' or 'direct'."), info)
@@ -190,7 +192,7 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
         return tr
 
     traj = run(v0, False)
-    if traj.status != 0:
+    if traj.status != Status.SUCCESS:
         return _fail(problem, guess, traj.status,
                      f"the first trajectory failed ({traj.message}); try "
                      "method='multiple_shooting' or 'direct'", info, 0)
@@ -198,20 +200,23 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     nit = 0
     while miss > target:
         if nit >= maxiter:
-            return _finish(problem, traj, n_mesh, 1, f"Newton did not converge in {maxiter} "
+            return _finish(problem, traj, n_mesh, Status.MAX_ITER,
+                           f"Newton did not converge in {maxiter} "
                            "iterations; increase `maxiter` or try method='multiple_shooting'.",
                            info, nit, miss, target)
         nit += 1
         full = run(v0, True)
-        if full.status != 0:
-            return _finish(problem, traj, n_mesh, full.status, "the variational integration failed ("
-                           f"{full.message})", info, nit, miss, target)
+        if full.status != Status.SUCCESS:
+            return _finish(problem, traj, n_mesh, full.status,
+                           f"the variational integration failed ({full.message})", info, nit,
+                           miss, target)
         J = full.Phi[:n]
         F = full.theta - problem.thetaT
         s = scipy.linalg.svdvals(J)
         info["cond"] = float(s[0] / s[-1]) if s[-1] > 0 else np.inf
         if not s[-1] > 1e-13 * s[0]:
-            return _finish(problem, traj, n_mesh, 5, "the Newton matrix d theta(T)/d v0 is numerically "
+            return _finish(problem, traj, n_mesh, Status.NOT_CONVERGED,
+                           "the Newton matrix d theta(T)/d v0 is numerically "
                            f"singular (condition {info['cond']:.1e}): a conjugate point or a "
                            "stiffness the estimate missed. Try method='multiple_shooting' or "
                            "'direct'.", info, nit, miss, target)
@@ -220,27 +225,29 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
         alpha, accepted = 1.0, False
         while alpha >= 1.0 / 1024:
             trial = run(v0 + alpha * step, False)
-            if trial.status == 2:
-                return _finish(problem, traj, n_mesh, 2, "the wall-time cap was reached; increase "
+            if trial.status == Status.MAX_TIME:
+                return _finish(problem, traj, n_mesh, Status.MAX_TIME,
+                               "the wall-time cap was reached; increase "
                                "`max_time`.", info, nit, miss, target)
-            if trial.status == 0:
+            if trial.status == Status.SUCCESS:
                 Ft = trial.theta - problem.thetaT
                 if np.linalg.norm(Ft) <= (1.0 - 1e-4 * alpha) * norm0:
                     accepted = True
                     break
             alpha *= 0.5
         if not accepted:
-            return _finish(problem, traj, n_mesh, 5, "the damped Newton step could not reduce the miss "
+            return _finish(problem, traj, n_mesh, Status.NOT_CONVERGED,
+                           "the damped Newton step could not reduce the miss "
                            "|theta(T) - thetaT| (the integration noise, amplified by "
                            "exp(omega*T), may exceed `tol`). Try method='multiple_shooting' or "
                            "'direct', or loosen `tol`.", info, nit, miss, target)
         v0, traj = v0 + alpha * step, trial
         miss = float(np.max(np.abs(traj.theta - problem.thetaT)))
-    return _finish(problem, traj, n_mesh, 0, "", info, nit, miss, target)
+    return _finish(problem, traj, n_mesh, Status.SUCCESS, "", info, nit, miss, target)
 
 
 def _fail(problem, guess, status, why, info, nit):
-    raw = _declined(problem, guess, status, f"{STATUS_MESSAGES[status]} Single shooting: {why}.",
+    raw = _declined(problem, guess, status, f"{Status(status).message()} Single shooting: {why}.",
                     info)
     raw.nit = nit
     return raw
@@ -250,12 +257,13 @@ def _finish(problem, traj, n_mesh, status, why, info, nit, miss, target):
     """The last accepted trajectory, successful only if it ends within ``target`` of thetaT."""
     n = problem.n
     info["miss"] = miss
-    if status == 0 and not miss <= target:  # defensive: success only on a hit
+    if status == Status.SUCCESS and not miss <= target:  # defensive: success only on a hit
         status, why = 5, "the trajectory misses thetaT"
-    msg = STATUS_MESSAGES[status] + " Single shooting"
+    msg = Status(status).message() + " Single shooting"
     msg += (f": |theta(T) - thetaT| = {miss:.2e} <= {target:.2e} after {nit} Newton iterations."
-            if status == 0 else f" (|theta(T) - thetaT| = {miss:.2e}, target {target:.2e}): {why}")
+            if status == Status.SUCCESS
+            else f" (|theta(T) - thetaT| = {miss:.2e}, target {target:.2e}): {why}")
     dense = dense_from_sol(traj.sol, n)
     t, theta, theta_dot = refine_mesh(traj.t, dense, n_mesh)
-    return RawSolution(t=t, theta=theta, theta_dot=theta_dot, success=status == 0,
+    return RawSolution(t=t, theta=theta, theta_dot=theta_dot, success=status == Status.SUCCESS,
                        status=status, message=msg, dense=dense, nit=nit, info=info)

@@ -1,96 +1,26 @@
 r"""`solve_action_path`: one entry point for every path method, with hedging over starts.
 
 The function validates the user's arguments once, builds a `BVPProblem`, generates the initial
-guesses, dispatches each to a method module (``solve(problem, guess, **options) ->
-RawSolution``), measures every returned path with the same quadrature (`_measure`) and keeps
-the least-action successful one.
+guesses, solves each through the one core (`_dispatch.dispatch`), measures every returned path
+with the same quadrature (`_result.finalize`) and keeps the least-action successful one.
 """
-import importlib
-import inspect
 import time
 
 import numpy as np
 
 from .._validation import as_points, as_vector, choice, positive_float, positive_int
-from ._measure import _callable_dense
-from ._problem import BVPProblem, Guess, RawSolution
+from ..objectives import Objective, as_objective
+from ._dispatch import (AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, INTERPOLANTS, METHODS,
+                        dispatch, method_chain, split_options)
+from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
+from ._measure import callable_dense
+from ._problem import BVPProblem, Guess
 from ._result import finalize
 
-__all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS"]
-
-METHODS = ("auto", "collocation", "shooting", "multiple_shooting", "direct", "linear",
-           "smoothstep")
-
-#: Wall-time cap (s) of collocation inside "auto" when the user gives no `max_time`: a
-#: collocation that has not converged by then hands over to the direct method.
-AUTO_COLLOCATION_MAX_TIME = 10.0
-
-#: "auto" uses collocation only up to this many parameters (solve_bvp's dense 2n x 2n blocks
-#: per node make it memory- and time-bound beyond), the direct method above.
-AUTO_MAX_PARAMS = 100
-
-# method -> (module in lagopt.paths, function); imported on first use so that a method module
-# that is missing (or being written) does not break the others.
-_SOLVERS = {
-    "collocation": ("collocation", "solve"),
-    "shooting": ("shooting", "solve"),
-    "multiple_shooting": ("multiple_shooting", "solve"),
-    "direct": ("direct", "solve"),
-    "linear": ("interpolants", "solve_linear"),
-    "smoothstep": ("interpolants", "solve_smoothstep"),
-}
+__all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS", "AUTO_COLLOCATION_MAX_TIME"]
 
 _GUESS_NODES = 21   # mesh of the generated initial guesses
-_WARM_HESSIAN_MAX = 300  # = collocation.MAX_PARAMS: beyond it no method forms Hessians
 _DETOUR_MODES = 3   # sine modes in a random detour
-
-
-def _load(method):
-    """The solver function of `method`, or None when its module does not exist (yet)."""
-    module, fname = _SOLVERS[method]
-    full = f"{__package__}.{module}"
-    try:
-        mod = importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name == full:
-            return None
-        raise
-    return getattr(mod, fname, None)
-
-
-def available_methods():
-    """Methods whose modules import in this installation."""
-    return tuple(m for m in METHODS if m == "auto" or _load(m) is not None)
-
-
-def _accepted_options(fn):
-    """Names of the keyword options `fn` accepts after (problem, guess); None means any."""
-    params = list(inspect.signature(fn).parameters.values())[2:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return {p.name for p in params
-            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
-
-
-def _split_options(chain, options):
-    """Options for each method of the chain; unknown options raise TypeError naming them."""
-    per = {}
-    known = set()
-    for method, fn in chain:
-        acc = _accepted_options(fn)
-        if acc is None:
-            per[method] = dict(options)
-            known |= set(options)
-        else:
-            per[method] = {k: v for k, v in options.items() if k in acc}
-            known |= acc
-    unknown = sorted(set(options) - known)
-    if unknown:
-        names = ", ".join(m for m, _ in chain)
-        accepted = sorted(known)
-        raise TypeError(f"unknown option(s) {unknown} for method(s) {names}; "
-                        f"accepted options: {accepted}.")
-    return per
 
 
 # ----------------------------------------------------------------------------- guesses
@@ -103,11 +33,11 @@ def _guesses(problem, n_starts, rng, user_guess, detour_scale):
     out = []
     if user_guess is not None:
         out.append(user_guess)
-    line = problem.theta0[:, None] + np.outer(D, s)
-    line_dot = np.repeat((D / T)[:, None], t.size, axis=1)
+    line, line_dot = straight_line(problem.theta0, problem.thetaT, t, T)
     out.append(Guess(t=t, theta=line, label="line", theta_dot=line_dot))
-    out.append(Guess(t=t, theta=problem.theta0[:, None] + np.outer(D, 3 * s**2 - 2 * s**3),
-                     label="smoothstep", theta_dot=np.outer(D, 6 * s * (1 - s) / T)))
+    w, dw = smoothstep(s)
+    out.append(Guess(t=t, theta=problem.theta0[:, None] + np.outer(D, w), label="smoothstep",
+                     theta_dot=np.outer(D, dw / T)))
     # Detours: line + sum_k a_k sin(k pi s), |a_k| ~ detour_scale |D| / k (zero at both ends).
     scale = detour_scale * (np.linalg.norm(D) if np.linalg.norm(D) > 0 else 1.0)
     j = 0
@@ -127,7 +57,7 @@ def _user_guess(guess, problem):
     n, T = problem.n, problem.T
     if callable(guess) and not isinstance(guess, np.ndarray):
         t = np.linspace(0.0, T, _GUESS_NODES)
-        dense, _ = _callable_dense(guess, T, n)
+        dense, _ = callable_dense(guess, T, n)
         theta, theta_dot = dense(t)
         if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot))):
             raise ValueError("`guess` must return finite values on [0, T].")
@@ -141,21 +71,10 @@ def _user_guess(guess, problem):
 
 # ----------------------------------------------------------------------------- running
 def _as_objective(objective, n, grad, hess):
-    from ..objectives._base import Objective
-
-    try:
-        from ..objectives import as_objective
-    except ImportError:
-        as_objective = None
-    if as_objective is not None:
-        # An Objective carries its own n_params (checked against theta0 by the caller, with a
-        # message naming `theta0`); a plain callable takes it from theta0.
-        return as_objective(objective, n_params=None if isinstance(objective, Objective)
-                            else n, grad=grad, hess=hess)
-    if isinstance(objective, Objective) and grad is None and hess is None:
-        return objective
-    raise TypeError("`objective` must be an lagopt Objective (plain callables need "
-                    "lagopt.objectives.as_objective, which is not available).")
+    # An Objective carries its own n_params (checked against theta0 by the caller, with a
+    # message naming `theta0`); a plain callable takes it from theta0.
+    return as_objective(objective, n_params=None if isinstance(objective, Objective) else n,
+                        grad=grad, hess=hess)
 
 
 def _warm_up(objective, theta0):
@@ -169,70 +88,24 @@ def _warm_up(objective, theta0):
     with np.errstate(all="ignore"):
         objective.loss_batch(P)
         objective.grad_batch(P)
-        if objective.n_params <= _WARM_HESSIAN_MAX:
+        if objective.n_params <= DENSE_HESSIAN_MAX:
             objective.hess_batch(P)
 
 
-def _count_diff(after, before):
-    return {k: after.get(k, 0) - before.get(k, 0) for k in after}
-
-
-def _run_one(problem, method, fn, guess, opts):
-    """Run one method on one guess and measure the path: (ActionPath, counts, solve_seconds)."""
-    obj = problem.objective
-    before = dict(obj.counts)
-    start = time.perf_counter()
-    try:
-        raw = fn(problem, guess, **opts)
-    except (ArithmeticError, np.linalg.LinAlgError) as exc:
-        # A numerical breakdown inside a method is a failed solve, not a crash.
-        status = 3 if isinstance(exc, (OverflowError, FloatingPointError)) else 5
-        t = guess.t if guess is not None else np.linspace(0.0, problem.T, _GUESS_NODES)
-        theta = guess.theta if guess is not None else problem.straight_line(t)
-        raw = RawSolution(t=t, theta=theta, theta_dot=np.gradient(theta, t, axis=1),
-                          success=False, status=status,
-                          message=f"{method} raised {type(exc).__name__}: {exc}. Try "
-                                  "method='direct' or another initial guess.")
-    elapsed = time.perf_counter() - start
-    counts = _count_diff(dict(obj.counts), before)
-    path = finalize(problem, raw, method, solve_counts=counts)
-    return path, counts, elapsed
-
-
-def _auto_chain(problem):
-    smooth = bool(getattr(problem.objective, "smooth", True))
-    colloc, direct = _load("collocation"), _load("direct")
-    if smooth and problem.n <= AUTO_MAX_PARAMS:
-        chain = [("collocation", colloc)] + ([("direct", direct)] if direct else [])
-    elif direct is not None:
-        chain = [("direct", direct)]
-    else:  # direct method not installed: collocation is all there is
-        chain = [("collocation", colloc)]
-    return chain
-
-
-def _solve_start(problem, chain, per_opts, guess):
-    """Run the chain of methods on one guess until one succeeds (the "auto" fall-back)."""
-    totals = {"loss": 0, "grad": 0, "hess": 0}
-    seconds = 0.0
-    tried = []
-    path = None
-    for method, fn in chain:
-        path, counts, elapsed = _run_one(problem, method, fn, guess, per_opts[method])
-        for k, v in counts.items():
-            totals[k] = totals.get(k, 0) + v
-        seconds += elapsed
-        tried.append(path)
-        if path.success:
-            break
-    if len(tried) > 1:
-        first = tried[0]
-        path.message = (f"auto: {first.method} failed (status {first.status}: {first.message}) "
-                        f"-> fell back to {path.method}: {path.message}")
-        path.info["fallback_from"] = {"method": first.method, "status": first.status,
-                                      "message": first.message, "action": first.action,
-                                      "residual": first.residual}
-    return path, totals, seconds
+def _solve_start(problem, method, guess, options):
+    """Dispatch one start and measure its path: ``(ActionPath, counts, solve_seconds)``."""
+    d = dispatch(problem, method, guess, **options)
+    path = finalize(problem, d.raw, d.method, solve_counts=d.counts)
+    if d.fallback is not None:
+        first_method, first = d.fallback
+        # Measured like every path, so that the record says how far the failure was.
+        measured = finalize(problem, first, first_method)
+        path.message = (f"auto: {first_method} failed (status {first.status}: "
+                        f"{first.message}) -> fell back to {path.method}: {path.message}")
+        path.info["fallback_from"] = {"method": first_method, "status": first.status,
+                                      "message": first.message, "action": measured.action,
+                                      "residual": measured.residual}
+    return path, d.counts, d.seconds
 
 
 #: Actions within this relative distance are ties (the same stationary path reached from two
@@ -290,7 +163,8 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
         * ``"shooting"``, ``"multiple_shooting"``: Newton on initial velocities (single or
           per segment).
         * ``"direct"``: minimisation of the discretised action (robust, scalable).
-        * ``"linear"``, ``"smoothstep"``: interpolants (nothing solved, status 6), returned so
+        * ``"linear"``, ``"smoothstep"``: interpolants (nothing solved: ``success=False``,
+          ``status=Status.NOT_SOLVED``), returned so
           that their action is measured like the others'.
     grad, hess : callable, optional
         Derivatives of a plain-callable `objective`.
@@ -327,7 +201,8 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     Notes
     -----
     Stationary is not minimal: for non-convex losses the boundary value problem has several
-    solutions, so ``n_starts > 1`` keeps the least action found (SPEC section 2, seed 003).
+    solutions, so ``n_starts > 1`` keeps the least action found among the
+    successful starts (hedging over diverse starts, as in multi-start optimisation).
     Actions within a relative ``TIE_RTOL = 1e-8`` (of ``max(|S|, K)``) count as equal and the
     smaller residual wins, so that solver noise does not pick a less accurate copy of the same
     path.
@@ -349,54 +224,26 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     True
     """
     clock = time.perf_counter()
-    theta0 = as_vector(theta0, "theta0")
-    n = theta0.shape[0]
-    if n == 0:
-        raise ValueError("`theta0` must not be empty.")
-    objective = _as_objective(objective, n, grad, hess)
-    if objective.n_params != n:
-        raise ValueError(f"`theta0` has length {n} but the objective has "
-                         f"n_params={objective.n_params}.")
-    thetaT = as_vector(thetaT, "thetaT", n)
-    T = positive_float(T, "T")
-    lam = positive_float(lam, "lam", allow_zero=True)
+    problem = _problem(objective, theta0, thetaT, T, lam, grad, hess)
     method = choice(method, "method", METHODS)
     n_starts = positive_int(n_starts, "n_starts")
     detour_scale = positive_float(detour_scale, "detour_scale", allow_zero=True)
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`seed` must be None, an integer or a numpy Generator ({exc}).") \
-            from None
-    problem = BVPProblem(objective, theta0, thetaT, T, lam)
+    rng = _rng(seed)
     user_guess = None if guess is None else _user_guess(guess, problem)
+    split_options(method_chain(problem, method), options)   # unknown options fail here, early
 
-    if method == "auto":
-        chain = _auto_chain(problem)
-    else:
-        fn = _load(method)
-        if fn is None:
-            raise NotImplementedError(
-                f"method={method!r} is not available in this installation "
-                f"(module lagopt.paths.{_SOLVERS[method][0]} not found); available: "
-                f"{available_methods()}.")
-        chain = [(method, fn)]
-    per_opts = _split_options(chain, options)
-    if method == "auto" and "collocation" in per_opts and len(chain) > 1:
-        per_opts["collocation"].setdefault("max_time", AUTO_COLLOCATION_MAX_TIME)
-
-    interpolant = method in ("linear", "smoothstep")
+    interpolant = method in INTERPOLANTS
     if interpolant:
         guesses = [None]
     else:
         guesses = _guesses(problem, n_starts, rng, user_guess, detour_scale)
-        _warm_up(objective, theta0)
+        _warm_up(problem.objective, problem.theta0)
 
     totals = {"loss": 0, "grad": 0, "hess": 0}
     solve_seconds = 0.0
     results = []
     for g in guesses:
-        path, counts, seconds = _solve_start(problem, chain, per_opts, g)
+        path, counts, seconds = _solve_start(problem, method, g, options)
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
         solve_seconds += seconds
@@ -412,3 +259,27 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     if interpolant and n_starts > 1:
         best.info["n_starts_ignored"] = True
     return best
+
+
+def _problem(objective, theta0, thetaT, T, lam, grad, hess):
+    """Validate the problem's arguments (messages name the argument) into a `BVPProblem`."""
+    theta0 = as_vector(theta0, "theta0")
+    n = theta0.shape[0]
+    if n == 0:
+        raise ValueError("`theta0` must not be empty.")
+    objective = _as_objective(objective, n, grad, hess)
+    if objective.n_params != n:
+        raise ValueError(f"`theta0` has length {n} but the objective has "
+                         f"n_params={objective.n_params}.")
+    thetaT = as_vector(thetaT, "thetaT", n)
+    T = positive_float(T, "T")
+    lam = positive_float(lam, "lam", allow_zero=True)
+    return BVPProblem(objective, theta0, thetaT, T, lam)
+
+
+def _rng(seed):
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`seed` must be None, an integer or a numpy Generator ({exc}).") \
+            from None

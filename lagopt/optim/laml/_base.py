@@ -17,7 +17,11 @@ inside a path solver -- is charged by the one budget rule, and no stage can over
 """
 import numpy as np
 
+from ..._status import Status
 from ...objectives._base import Objective
+from ...paths._formulas import polyline_kinetic, seed_rule_parts, trapezoid_potential
+from ...paths._problem import BVPProblem, RawSolution
+from ...paths._result import finalize
 
 __all__ = ["BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion",
            "Explorer", "Update", "Confidence"]
@@ -241,10 +245,10 @@ class PathResult:
     method : str
         Path method that produced the nodes (``"linear"``, ``"smoothstep"``, ``"direct"``, ...).
     success : bool
-        The solver reached its goal (for interpolants: the path was built).
-    status : int
-        The solver's status code (:data:`lagopt.paths._problem.STATUS_MESSAGES`; 6 for an
-        interpolant), -1 for a point produced by an explorer or a fall-back.
+        ``status == Status.SUCCESS``: a solver solved the Euler-Lagrange problem.
+    status : lagopt.Status
+        The solver's status; ``NOT_SOLVED`` for an interpolant and for a point produced by an
+        explorer or a fall-back.
     message : str
     lam, T : float
     raw : object or None
@@ -268,16 +272,18 @@ class PathResult:
     diagnostics.
     """
 
-    def __init__(self, t, theta, losses, method, lam, T, success=True, status=6, message="",
-                 raw=None, info=None):
+    def __init__(self, t, theta, losses, method, lam, T, success=False,
+                 status=Status.NOT_SOLVED, message="", raw=None, info=None):
         self.t = np.asarray(t, dtype=np.float64)
         self.theta = np.asarray(theta, dtype=np.float64)
         self.losses = np.asarray(losses, dtype=np.float64)
         self.method = method
         self.lam = float(lam)
         self.T = float(T)
+        self.status = Status(status)
+        if bool(success) != (self.status == Status.SUCCESS):
+            raise ValueError(f"success={success!r} contradicts status {self.status}.")
         self.success = bool(success)
-        self.status = int(status)
         self.message = message
         self.raw = raw
         self.info = {} if info is None else info
@@ -297,15 +303,12 @@ class PathResult:
     @property
     def kinetic(self):
         if self._kinetic is None:
-            d = self.theta[:, 1:] - self.theta[:, :-1]
-            h = self.t[1:] - self.t[:-1]
-            self._kinetic = float(0.5 * np.sum(np.einsum("ij,ij->j", d, d) / h))
+            self._kinetic = polyline_kinetic(self.t, self.theta)
         return self._kinetic
 
     @property
     def potential(self):
-        h = self.t[1:] - self.t[:-1]
-        return float(self.lam * np.sum(h * 0.5 * (self.losses[:-1] + self.losses[1:])))
+        return trapezoid_potential(self.t, self.losses, self.lam)
 
     @property
     def action(self):
@@ -314,9 +317,8 @@ class PathResult:
 
     def seed_action(self):
         """The original experiment's rule ``sum_{i<k-1} [1/2 |dtheta_i|^2 + lam L_i] / k``."""
-        d = np.diff(self.theta, axis=1)
-        kin = 0.5 * float(np.einsum("ij,ij->", d, d))
-        return (kin + self.lam * float(np.sum(self.losses[:-1]))) / self.k
+        kinetic, potential = seed_rule_parts(self.theta, self.losses[:-1], self.lam)
+        return float(kinetic + potential)
 
     def best_node(self, first=1):
         """Index of the node of least known loss among ``first, ..., k-1``."""
@@ -337,14 +339,11 @@ class PathResult:
         -------
         lagopt.paths.ActionPath
         """
-        from ...paths._problem import BVPProblem, RawSolution
-        from ...paths._result import finalize
-
         raw = self.raw
         if raw is None:
             v = np.gradient(self.theta, self.t, axis=1) if self.k > 1 else 0 * self.theta
             raw = RawSolution(t=self.t, theta=self.theta, theta_dot=v, success=self.success,
-                              status=max(self.status, 0), message=self.message)
+                              status=self.status, message=self.message)
         problem = BVPProblem(objective, self.theta[:, 0].copy(), self.theta[:, -1].copy(),
                              self.T, self.lam)
         return finalize(problem, raw, self.method)

@@ -6,51 +6,38 @@
 every evaluation the solver makes is charged, and returns a :class:`~._base.PathResult` whose
 node losses are all paid for.
 
-Why it calls the method modules rather than ``solve_action_path`` itself: that function also
+It solves through the package's one core (``lagopt.paths._dispatch.dispatch``: the same method
+table and ``"auto"`` rule as ``solve_action_path``) rather than ``solve_action_path`` itself,
+because that function also
 *measures* every path (a 1,000-point quadrature of the loss and an Euler-Lagrange residual with
 about ``4k`` gradients) and warms the kernels up with a Hessian, about 550 gradient evaluations
 per call for the 37-parameter network. Charged, that would make every LAML iteration cost more
 than 500 gradient-descent steps; uncharged, the optimizer would be using information it did
-not pay for. So the stage runs the same solver code on the same problem, and measures the path
+not pay for. So the stage solves the same problem through the same dispatch, and measures the path
 with the discrete action of its nodes (:attr:`PathResult.action`), whose losses it pays for.
 :meth:`PathResult.to_action_path` gives the full measurement, outside the budget, as a
 diagnostic.
 """
-import importlib
-
 import numpy as np
 
+from ..._status import Status
 from ..._validation import choice, positive_int
+from ...paths._dispatch import INTERPOLANTS, METHODS, dispatch
+from ...paths._problem import BVPProblem
 from ._base import PathResult, Stage
 
 __all__ = ["PathSolver", "PATH_METHODS"]
 
 #: Methods of :func:`lagopt.solve_action_path` the stage accepts.
-PATH_METHODS = ("auto", "linear", "smoothstep", "direct", "collocation", "shooting",
-                "multiple_shooting")
-
-# method -> (module of lagopt.paths, function): the contract of lagopt.paths._problem.
-_SOLVERS = {
-    "linear": ("interpolants", "solve_linear"),
-    "smoothstep": ("interpolants", "solve_smoothstep"),
-    "direct": ("direct", "solve"),
-    "collocation": ("collocation", "solve"),
-    "shooting": ("shooting", "solve"),
-    "multiple_shooting": ("multiple_shooting", "solve"),
-}
-
-# "auto" as in solve_action_path: collocation for smooth objectives up to this size.
-_AUTO_MAX_PARAMS = 100
+PATH_METHODS = METHODS
 
 # Cheap defaults for the direct method inside an optimizer loop: a few nodes and a loose
 # tolerance (the path is a proposal, not a certificate), L-BFGS (Newton needs Hessians, which
 # cost n_params gradient evaluations per node).
 _DIRECT_DEFAULTS = {"n_nodes": 4, "solver": "lbfgs", "tol": 1e-3, "maxiter": 5, "max_time": 5.0}
-
-
-def _load(method):
-    module, fname = _SOLVERS[method]
-    return getattr(importlib.import_module(f"lagopt.paths.{module}"), fname)
+# Nodes of the interpolants when `n_nodes` is not given: the two ends of the straight line;
+# the reference experiment's 10 smoothstep points.
+_INTERPOLANT_NODES = {"linear": 2, "smoothstep": 10}
 
 
 class PathSolver(Stage):
@@ -108,58 +95,34 @@ class PathSolver(Stage):
         return {"method": self.method, "n_nodes": self.n_nodes, "end_grad": self.end_grad,
                 "evaluate": self.evaluate, "options": self.options}
 
-    def _method_for(self, state):
-        if self.method != "auto":
-            return self.method
-        if state.view.smooth and state.n <= _AUTO_MAX_PARAMS:
-            return "collocation"
-        return "direct"
-
     def solve(self, state, x_end):
         """Path from ``state.x`` to `x_end`, with the losses at its nodes paid for."""
-        from ...paths._problem import BVPProblem
-
         x_end = np.asarray(x_end, dtype=np.float64)
         view = state.view
         if not np.all(np.isfinite(x_end)):
             theta = np.column_stack([state.x, x_end])
             return PathResult([0.0, state.T], theta, [state.loss, np.inf], self.method,
-                              state.lam, state.T, success=False, status=3,
+                              state.lam, state.T, success=False, status=Status.NON_FINITE,
                               message="The predicted end point is not finite.")
         view.note(state.x, loss=state.loss, grad=state.grad)
         problem = BVPProblem(view, state.x.copy(), x_end.copy(), state.T, state.lam)
-        method, raw = self._run(problem, self._method_for(state))
+        method, raw = self._run(problem)
         theta = np.asarray(raw.theta, dtype=np.float64).copy()
         theta[:, 0], theta[:, -1] = state.x, x_end
         t = np.asarray(raw.t, dtype=np.float64)
         return self._finish(state, t, theta, method, raw)
 
-    def _run(self, problem, method):
-        """``(method used, RawSolution)``; "auto" falls back from collocation to direct."""
+    def _run(self, problem):
+        """``(method used, RawSolution)`` from the package's one dispatch."""
         opts = dict(self.options)
-        if method in ("linear", "smoothstep"):
-            k = self.n_nodes or (2 if method == "linear" else 10)
-            return method, _load(method)(problem, None, n_nodes=k)
-        if method == "direct":
-            merged = dict(_DIRECT_DEFAULTS)
-            if self.n_nodes is not None:
-                merged["n_nodes"] = self.n_nodes
-            merged.update(opts)
-            opts = merged
-        try:
-            with np.errstate(all="ignore"):
-                raw = _load(method)(problem, None, **opts)
-        except (ArithmeticError, np.linalg.LinAlgError) as exc:
-            from ...paths._problem import RawSolution
-
-            t = np.linspace(0.0, problem.T, 2)
-            theta = np.column_stack([problem.theta0, problem.thetaT])
-            raw = RawSolution(t=t, theta=theta, theta_dot=np.diff(theta, axis=1).repeat(2, 1),
-                              success=False, status=5,
-                              message=f"{method} raised {type(exc).__name__}: {exc}")
-        if self.method == "auto" and method == "collocation" and not raw.success:
-            return "direct", _load("direct")(problem, None, **_DIRECT_DEFAULTS)
-        return method, raw
+        if self.method in INTERPOLANTS:
+            opts["n_nodes"] = self.n_nodes or _INTERPOLANT_NODES[self.method]
+        direct = dict(_DIRECT_DEFAULTS)
+        if self.n_nodes is not None:
+            direct["n_nodes"] = self.n_nodes
+        with np.errstate(all="ignore"):
+            d = dispatch(problem, self.method, None, defaults={"direct": direct}, **opts)
+        return d.method, d.raw
 
     def _finish(self, state, t, theta, method, raw):
         view = state.view
@@ -176,16 +139,17 @@ class PathSolver(Stage):
                 and (self.evaluate == "all" or j == k - 1)]
         if todo:
             losses[todo] = view.loss_batch(np.ascontiguousarray(theta[:, todo]))
-        success = bool(raw.success) and bool(np.all(np.isfinite(theta)))
-        return PathResult(t, theta, losses, method, state.lam, state.T, success=success,
-                          status=raw.status, message=raw.message, raw=raw,
+        status = raw.status if np.all(np.isfinite(theta)) else Status.NON_FINITE
+        return PathResult(t, theta, losses, method, state.lam, state.T,
+                          success=status == Status.SUCCESS, status=status,
+                          message=raw.message, raw=raw,
                           info=dict(getattr(raw, "info", {}) or {}))
 
     def unevaluated(self, state, x_end, message):
         """A two-node straight path to `x_end` whose end was *not* evaluated (loss NaN)."""
         theta = np.column_stack([state.x, np.asarray(x_end, dtype=np.float64)])
         return PathResult([0.0, state.T], theta, [state.loss, np.nan], "linear", state.lam,
-                          state.T, success=False, status=-1, message=message)
+                          state.T, success=False, status=Status.NOT_SOLVED, message=message)
 
     def point(self, state, x_end, loss=None, grad=None, label="point"):
         """A two-node straight path to `x_end` whose end loss is known or paid for here.
@@ -205,5 +169,6 @@ class PathSolver(Stage):
             view.note(x_end, loss=loss, grad=grad)
         theta = np.column_stack([state.x, x_end])
         return PathResult(np.array([0.0, state.T]), theta, np.array([state.loss, loss]),
-                          "linear", state.lam, state.T, success=True, status=-1,
+                          "linear", state.lam, state.T, success=False,
+                          status=Status.NOT_SOLVED,
                           message=label, info={"label": label})
