@@ -1,6 +1,7 @@
-"""The original LAML experiment (SPEC section 5), reproduced to the published digit.
+"""The original LAML experiment (its protocol in `reference_experiment`), reproduced to the
+published digit.
 
-The seed report (``seeds/000``) trained a 4-6-1 ReLU network on three small regression data sets
+The LAML report (January 2026) trained a 4-6-1 ReLU network on three small regression data sets
 with "LAML" and with plain gradient descent, and published
 
 ==========  ===============  ==============
@@ -23,10 +24,11 @@ import numpy as np
 from .._validation import as_points, choice, positive_float, positive_int
 from ..datasets import DATASETS, make_dataset
 from ..objectives import MLPObjective, Objective, as_objective
+from ..paths._formulas import seed_rule_parts, smoothstep
 
 __all__ = ["reference_experiment", "seed_rule_action", "PUBLISHED_TABLE", "PROTOCOLS"]
 
-#: The seed report's table (section 2 of ``seeds/000``): final losses after 100 iterations and
+#: The report's table: final losses after 100 iterations and
 #: the LAML acceptance rate, as fractions.
 PUBLISHED_TABLE = {
     "linear": {"laml_loss": 0.8554, "sgd_loss": 0.0134, "accept_rate": 0.0},
@@ -35,10 +37,10 @@ PUBLISHED_TABLE = {
 }
 
 #: ``"published"``: the protocol as the published code ran it (reproduces the table);
-#: ``"corrected"``: the protocol as SPEC section 5 states it in words.
+#: ``"corrected"``: the protocol as the report states it in words.
 PROTOCOLS = ("published", "corrected")
 
-# Constants of the reference protocol (SPEC section 5). They are not arguments: changing them
+# Constants of the reference protocol. They are not arguments: changing them
 # is no longer "the reference experiment"; the replaceable stages live in the LAML optimizer.
 _SIZES = (4, 6, 1)
 _INIT_SCALE = 0.1          # W ~ 0.1 * N(0, 1), b = 0
@@ -52,17 +54,7 @@ _CONF_MIN, _CONF_MAX = 0.1, 1.0
 
 def _smoothstep_weights(n_points):
     # s_i = i / (n - 1); the original computed 3 t**2 - 2 t**3 point by point.
-    s = np.arange(n_points) / (n_points - 1)
-    return 3.0 * s**2 - 2.0 * s**3
-
-
-def _seed_rule_parts(points, losses, lam):
-    """Kinetic and potential parts of the seed rule from the points and L at points[:, :-1]."""
-    m = points.shape[-1]
-    steps = np.diff(points, axis=-1)
-    kinetic = 0.5 * np.sum(steps * steps, axis=(-2, -1)) / m
-    potential = lam * np.sum(losses, axis=-1) / m
-    return kinetic, potential
+    return smoothstep(np.arange(n_points) / (n_points - 1))[0]
 
 
 def seed_rule_action(objective, points, lam=1.0, return_parts=False):
@@ -124,7 +116,7 @@ def seed_rule_action(objective, points, lam=1.0, return_parts=False):
         raise ValueError(f"`points` must hold at least 2 points (columns), got {pts.shape[1]}.")
     lam = positive_float(lam, "lam", allow_zero=True)
     losses = np.asarray(objective.loss_batch(np.ascontiguousarray(pts[:, :-1])), dtype=float)
-    kinetic, potential = _seed_rule_parts(pts, losses, lam)
+    kinetic, potential = seed_rule_parts(pts, losses, lam)
     action = float(kinetic + potential)
     if return_parts:
         return action, float(kinetic), float(potential)
@@ -145,7 +137,7 @@ def _sgd(f, theta, lr, n_iter, tol):
 
 def _laml(f, theta, rs, y_std, n_iter, protocol, threshold, lam, lr, n_candidates, n_points,
           tol):
-    """The LAML loop of SPEC section 5 on objective `f`, drawing from `rs` (advanced)."""
+    """The report's LAML loop on objective `f`, drawing from `rs` (advanced)."""
     n = f.n_params
     w = _smoothstep_weights(n_points)
     gain = _PREDICT_GAIN * (1.0 + y_std)
@@ -160,10 +152,10 @@ def _laml(f, theta, rs, y_std, n_iter, protocol, threshold, lam, lr, n_candidate
         # 2.-3. Smoothstep path to the prediction and its seed-rule action.
         path = theta[:, None] + w[None, :] * (predicted - theta)[:, None]
         losses = f.loss_batch(np.ascontiguousarray(path[:, :-1]))
-        action = predicted_action = float(sum(_seed_rule_parts(path, losses, lam)))
+        action = predicted_action = float(sum(seed_rule_parts(path, losses, lam)))
         # The loss the confidence rule compares with. The published code read it from the
         # network object right after the action evaluation had left that object's weights at
-        # the last point it evaluated, path[:, -2]; the SPEC text means L(theta) = losses[0].
+        # the last point it evaluated, path[:, -2]; the report's words mean L(theta) = losses[0].
         loss_before = float(losses[-1] if published else losses[0])
 
         accepted = not action > threshold
@@ -175,11 +167,11 @@ def _laml(f, theta, rs, y_std, n_iter, protocol, threshold, lam, lr, n_candidate
             paths = theta[None, :, None] + w[None, None, :] * (cands - theta)[:, :, None]
             pts = np.ascontiguousarray(paths[:, :, :-1].transpose(1, 0, 2)).reshape(n, -1)
             c_losses = f.loss_batch(pts).reshape(n_candidates, n_points - 1)
-            kin, pot = _seed_rule_parts(paths, c_losses, lam)
+            kin, pot = seed_rule_parts(paths, c_losses, lam)
             c_actions = kin + pot
             # Strictly smaller replaces, in drawing order. The published code started the
             # comparison from +inf, so its best candidate replaced the prediction even when
-            # that candidate's action was larger; the SPEC text keeps the prediction then.
+            # that candidate's action was larger; the report's words keep the prediction then.
             best, best_action = -1, (np.inf if published else action)
             for k in range(n_candidates):
                 if c_actions[k] < best_action:
@@ -209,7 +201,7 @@ def _laml(f, theta, rs, y_std, n_iter, protocol, threshold, lam, lr, n_candidate
 def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", n_samples=100,
                          threshold=0.5, lam=1.0, lr=0.1, n_candidates=8, n_points=10,
                          sgd_lr=0.1, tol=0.01):
-    r"""Run the original LAML experiment (SPEC section 5) and its SGD baseline on one data set.
+    r"""Run the original LAML experiment and its SGD baseline on one data set.
 
     With the defaults this reproduces the seed report's table exactly (to the 4 printed
     decimals): LAML final loss 0.8554 / 0.7071 / 0.9977 and SGD 0.0134 / 0.1558 / 0.8042 on
@@ -226,7 +218,7 @@ def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", 
         Iterations of both LAML and SGD. Default 100.
     protocol : {"published", "corrected"}, optional, keyword-only
         ``"published"`` (default) runs the protocol as the published code did, which is what
-        reproduces the table; ``"corrected"`` follows the SPEC text literally. They differ in
+        reproduces the table; ``"corrected"`` follows the report's words literally. They differ in
         two details, see Notes.
     n_samples : int, optional, keyword-only
         Data set size. Default 100.
@@ -299,7 +291,7 @@ def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", 
     Random draws per iteration, in order: 37 (prediction), ``8 x 37`` (candidates, only when
     rejected), 37 (update).
 
-    What ``protocol="published"`` changes with respect to the SPEC text (both found by
+    What ``protocol="published"`` changes with respect to the report's words (both found by
     reproducing the table; neither alone does):
 
     - **Reference loss of the confidence rule.** The published code evaluated the "loss

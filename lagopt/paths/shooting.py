@@ -147,28 +147,12 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     max_omega_T = positive_float(max_omega_T, "max_omega_T")
     choice(method, "method", ("DOP853", "RK45"))
     n_mesh = positive_int(n_mesh, "n_mesh", minimum=2)
-    start = time.perf_counter()
-    deadline = start + max_time
+    deadline = time.perf_counter() + max_time
     n, T = problem.n, problem.T
     info = {"max_omega_T": max_omega_T, "n_integrations": 0, "nfev": 0}
-    if not (allow_nonsmooth or getattr(problem.objective, "smooth", True)):
-        return _declined(problem, guess, Status.DECLINED,
-                         NONSMOOTH_MESSAGE.format(name="Single shooting"), info)
-    if n > MAX_DIM:
-        return _declined(problem, guess, Status.DECLINED, (
-            f"Single shooting declined: n = {n} parameters need 2 n^2 = {2 * n * n} variational "
-            "equations and a full Hessian per step. Use method='direct' (scales to large n) or "
-            "'collocation'."), info)
-    omega, h_max = estimate_omega(problem, guess)
-    info.update(omega=omega, omega_T=omega * T, h_max=h_max)
-    if not omega * T <= max_omega_T:
-        return _declined(problem, guess, Status.DECLINED, (
-            f"{Status.DECLINED.message()} Single shooting declined: omega*T = {omega * T:.3g} "
-            f"exceeds max_omega_T = {max_omega_T:g} (omega = sqrt(lam * largest Hessian "
-            f"eigenvalue) = "
-            f"{omega:.3g}); the Newton matrix d theta(T)/d v0 would have condition number "
-            f"~exp(omega*T) = {np.exp(min(omega * T, 700)):.1e}. Use method='multiple_shooting' "
-            "(segments of length ~1/omega), 'collocation' or 'direct'."), info)
+    refusal = _refusal(problem, guess, max_omega_T, allow_nonsmooth, info)
+    if refusal is not None:
+        return _declined(problem, guess, Status.DECLINED, refusal, info)
 
     sc_th, sc_v = _scales(problem)
     atol = rtol * sc_th
@@ -244,6 +228,27 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
         v0, traj = v0 + alpha * step, trial
         miss = float(np.max(np.abs(traj.theta - problem.thetaT)))
     return _finish(problem, traj, n_mesh, Status.SUCCESS, "", info, nit, miss, target)
+
+
+def _refusal(problem, guess, max_omega_T, allow_nonsmooth, info):
+    """Why single shooting declines this problem (None: it does not)."""
+    n, T = problem.n, problem.T
+    if not (allow_nonsmooth or getattr(problem.objective, "smooth", True)):
+        return NONSMOOTH_MESSAGE.format(name="Single shooting")
+    if n > MAX_DIM:
+        return (f"Single shooting declined: n = {n} parameters need 2 n^2 = {2 * n * n} "
+                "variational equations and a full Hessian per step. Use method='direct' "
+                "(scales to large n) or 'collocation'.")
+    omega, h_max = estimate_omega(problem, guess)
+    info.update(omega=omega, omega_T=omega * T, h_max=h_max)
+    if not omega * T <= max_omega_T:
+        return (f"{Status.DECLINED.message()} Single shooting declined: omega*T = "
+                f"{omega * T:.3g} exceeds max_omega_T = {max_omega_T:g} (omega = sqrt(lam * "
+                f"largest Hessian eigenvalue) = {omega:.3g}); the Newton matrix d theta(T)/d v0 "
+                f"would have condition number ~exp(omega*T) = "
+                f"{np.exp(min(omega * T, 700)):.1e}. Use method='multiple_shooting' (segments "
+                "of length ~1/omega), 'collocation' or 'direct'.")
+    return None
 
 
 def _fail(problem, guess, status, why, info, nit):
