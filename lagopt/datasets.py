@@ -1,4 +1,4 @@
-"""The three regression data sets of the original LAML experiment (SPEC section 5).
+"""The three regression data sets (100 samples each) of the original LAML experiment.
 
 All three are drawn from one legacy Mersenne-Twister stream, exactly as the published
 experiment drew them, so that its table can be reproduced to the last printed digit.
@@ -23,7 +23,7 @@ _STD_EPS = 1e-8
 
 
 def make_dataset(name, n=100, seed=42, *, standardize=True):
-    r"""Inputs and targets of one of the seed experiment's data sets.
+    r"""Inputs and targets of one of the original LAML experiment's data sets.
 
     Parameters
     ----------
@@ -58,11 +58,12 @@ def make_dataset(name, n=100, seed=42, *, standardize=True):
 
     Notes
     -----
-    The protocol (SPEC section 5): one ``RandomState(seed)``, ``X = randn(n, 4)`` (standard
-    normals, row-major, so ``X[0]`` are the stream's first four draws), targets from the raw
-    ``X``, then ``X = (X - X.mean(0)) / (X.std(0) + 1e-8)`` and likewise for ``y``. The
-    standardisation *centres* both; the SPEC text only says "divide by std + 1e-8", but the
-    published SGD column (0.0134 / 0.1558 / 0.8042) is reproduced only with centring. The
+    The original experiment's protocol: one ``RandomState(seed)``, ``X = randn(n, 4)``
+    (standard normals, row-major, so ``X[0]`` are the stream's first four draws), targets from
+    the raw ``X``, then ``X = (X - X.mean(0)) / (X.std(0) + 1e-8)`` and likewise for ``y``. The
+    standardisation *centres* both; the experiment's description only says "divide by std +
+    1e-8", but its published SGD column (0.0134 / 0.1558 / 0.8042) is reproduced only with
+    centring. The
     network initialisation of the experiment re-seeds its own stream; see
     :func:`lagopt.reference_experiment`.
 

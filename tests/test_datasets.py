@@ -1,4 +1,5 @@
-"""The data sets of the seed experiment (SPEC section 5)."""
+"""The linear / nonlinear / xor data sets of the original LAML experiment: 100 samples each,
+from one legacy `RandomState(42)`."""
 import numpy as np
 import pytest
 

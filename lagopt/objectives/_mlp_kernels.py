@@ -9,14 +9,14 @@ Conventions
 layer, ``W_i`` (``s_i x s_{i+1}``, row-major) then ``b_i``. Data are passed *feature-major*:
 ``Xt = X.T`` (``s_0 x N``) and ``Yt = Y.T`` (``s_L x N``), and every activation is stored as
 ``(units, N)``, so the innermost loops run over the ``N`` samples, contiguously (that is what
-vectorises for the small layers of the seed network)::
+vectorises for the small layers of the 4-6-1 network)::
 
     Z_i = W_i^T A_{i-1} + b_i,   A_{-1} = Xt,   A_i = sigma(Z_i) (hidden),   F = Z_{L-1}
     loss = mean((F - Yt)**2)     over all N * s_L entries
 
 Per-layer arrays are 2-D views into one workspace, made once per chunk of points (the
 parameter vector of each point is copied into a fixed buffer): a slice costs ~13 ns, and made
-per point the views were a third of the seed network's gradient time. The R-operator treats
+per point the views were a third of the 4-6-1 network's gradient time. The R-operator treats
 ``k`` directions at once in the layout ``(units, k, N)``, so every product is a single GEMM on
 a contiguous 2-D view.
 
@@ -34,7 +34,7 @@ RELU, TANH, SOFTPLUS, SIGMOID, LINEAR = 0, 1, 2, 3, 4
 ACTIVATIONS = {"relu": RELU, "tanh": TANH, "softplus": SOFTPLUS, "sigmoid": SIGMOID,
                "linear": LINEAR}
 
-# Products with fewer multiply-adds run as inline loops: for the seed network's 6x4 @ 4x100
+# Products with fewer multiply-adds run as inline loops: for the 4-6-1 network's 6x4 @ 4x100
 # products a BLAS call costs more than the arithmetic.
 _BLAS_MIN_WORK = 8192
 # Doubles per R-operator work array; bounds the number of Hessian columns formed per pass.
@@ -43,7 +43,7 @@ _RBLOCK_BUDGET = 1 << 18
 # parallel region is a fork-join costing ~10 us on idle cores, so 2 threads already pay at
 # ~30 us of work; but on cores shared with other busy processes (other OpenMP teams) every
 # join waits for the slowest thread to be scheduled again, measured at 5-10 ms per region on
-# the 2-core development machine, 100x the seed network's 64-point gradient batch. The
+# the 2-core development machine, 100x the 4-6-1 network's 64-point gradient batch. The
 # threshold trades the idle-machine gain on small batches for that robustness. Read by the
 # Python wrappers at each call, so it can be changed at run time; numba.set_num_threads(1)
 # turns the parallel path off.

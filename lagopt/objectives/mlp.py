@@ -26,7 +26,8 @@ class MLPObjective(Objective):
         Targets; finite. 1-D when the network has a single output.
     sizes : sequence of int, optional
         Layer widths ``(n_features, hidden_1, ..., n_outputs)``; at least two entries.
-        ``(n_features, 1)`` is a linear model. Default ``(4, 6, 1)``, the seed network.
+        ``(n_features, 1)`` is a linear model. Default ``(4, 6, 1)``, the network of the
+        original LAML experiment.
     activation : {"relu", "tanh", "softplus", "sigmoid", "linear"}, optional
         Activation of the hidden layers; the output layer is linear. Default ``"relu"``.
     beta : float, optional
@@ -43,19 +44,19 @@ class MLPObjective(Objective):
     beta : float
     n_samples, n_outputs, n_layers : int
     n_params : int
-        ``sum(sizes[i] * sizes[i+1] + sizes[i+1])``; 37 for the seed network.
+        ``sum(sizes[i] * sizes[i+1] + sizes[i+1])``; 37 for the default ``(4, 6, 1)``.
     smooth : bool
         ``False`` for ReLU (the gradient jumps across activation boundaries), else ``True``.
     hessp_cost : float
         2.0: a Hessian-vector product is a forward/backward pass plus its R-operator pass;
-        measured at 1.4-1.8 gradient evaluations from the seed network to 16,705 parameters.
+        measured at 1.4-1.8 gradient evaluations from 37 (the default network) to 16,705 parameters.
     max_hess_params : int
         ``hess`` and ``hess_batch`` refuse larger ``n_params`` (use ``hessp``). Default 4000.
 
     Notes
     -----
     Parameter order: for each layer ``i``, ``W_i`` (``sizes[i] x sizes[i+1]``, row-major)
-    then ``b_i``; a layer computes ``A @ W_i + b_i``. For the seed network this is
+    then ``b_i``; a layer computes ``A @ W_i + b_i``. For the default ``(4, 6, 1)`` this is
     ``[W1 (4x6), b1 (6), W2 (6), b2 (1)]``. :meth:`unpack` and :meth:`pack` convert.
 
     The loss averages over all ``n_samples * n_outputs`` entries and has no factor 1/2, so the
@@ -203,7 +204,7 @@ class MLPObjective(Objective):
         Parameters
         ----------
         seed : int, None, numpy.random.RandomState or numpy.random.Generator, optional
-            An int or None seeds a fresh legacy ``RandomState`` (the SPEC section 5 protocol
+            An int or None seeds a fresh legacy ``RandomState`` (the original LAML experiment
             re-seeds 42). A ``RandomState`` is drawn from and *advanced*, so a caller can keep
             using the same stream afterwards, as the reference LAML loop does. A ``Generator``
             is drawn from with ``standard_normal``.

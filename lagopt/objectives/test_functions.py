@@ -39,8 +39,8 @@ class Quadratic(Objective):
     ----------
     A : array_like, shape (n, n)
         Symmetric matrix (checked to a relative tolerance of 1e-10 and then symmetrised
-        exactly). Need not be definite, but least-action paths have the closed form of SPEC
-        section 2 only for positive semidefinite ``A``.
+        exactly). Need not be definite; :func:`lagopt.quadratic_solution` gives the least-action
+        paths in closed form, one eigen-direction of ``A`` at a time.
     c : array_like, shape (n,), optional
         Centre; zeros by default.
 

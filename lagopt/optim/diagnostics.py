@@ -1,10 +1,11 @@
-r"""How efficient is a training trajectory? Its action against the least action (seed 000, 4.1).
+r"""How efficient is a training trajectory? Its action against the least action.
 
-The LAML report's most durable suggestion: whatever optimizer produced a trajectory
-``theta_0, theta_1, ..., theta_K``, the action functional measures how much "effort" it spent
-between its end points, and the least-action path between the same end points in the same time
-is the benchmark. :func:`trajectory_efficiency` computes both with the package's path
-machinery and returns their ratio.
+The most durable suggestion of the original LAML experiment (a report of January 2026):
+whatever optimizer produced a trajectory ``theta_0, theta_1, ..., theta_K``, the action
+functional measures how much "effort" it spent between its end points, and the least-action
+path between the same end points in the same time is the benchmark.
+:func:`trajectory_efficiency` computes both with the package's path machinery and returns their
+ratio.
 """
 import numpy as np
 from scipy.optimize import OptimizeResult

@@ -73,12 +73,13 @@ def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=Fa
         error), 1.0 for arrays; required for callables.
     rule : {"quadrature", "seed"}, optional
         ``"quadrature"`` (default): composite 5-point Gauss-Legendre quadrature (see Notes).
-        ``"seed"``: the original LAML experiment's discrete formula (SPEC section 5, step 3)
-        for 10 points, ``sum_{i=0}^{8} [1/2 |theta_{i+1} - theta_i|^2 + lam L(theta_i)] / 10``;
-        for ``k`` points the same sum over ``k - 1`` steps divided by ``k``. An `ActionPath` or
-        callable is first sampled at 10 equally spaced times ``t_i = i T / 9``. The formula
-        ignores ``T`` and is not a consistent approximation of the action; it is provided to
-        reproduce the seed.
+        ``"seed"``: the discrete formula by which the original LAML experiment accepted or
+        rejected a path; for 10 points
+        ``sum_{i=0}^{8} [1/2 |theta_{i+1} - theta_i|^2 + lam L(theta_i)] / 10``, for ``k``
+        points the same sum over ``k - 1`` steps divided by ``k``. An `ActionPath` or callable
+        is first sampled at 10 equally spaced times ``t_i = i T / 9``. The formula ignores
+        ``T`` and is not a consistent approximation of the action; it is provided to reproduce
+        that experiment.
     return_parts : bool, optional
         Return ``(action, kinetic, potential)`` instead of the action alone; ``potential``
         includes the factor ``lam``.

@@ -1,10 +1,12 @@
-"""The published LAML table (seed 000, SPEC section 5) is reproduced exactly: the fixed point."""
+"""The published table of the original LAML experiment (4-6-1 ReLU network, 100 iterations,
+`RandomState(42)` data) is reproduced exactly: the fixed point."""
 import numpy as np
 import pytest
 
 from lagopt.datasets import DATASETS, make_dataset
 from lagopt.objectives import MLPObjective
 from lagopt.optim import PUBLISHED_TABLE, reference_experiment, seed_rule_action
+from lagopt.paths import action
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def test_reproduces_the_published_table(published_runs, name):
 
 
 def test_published_numbers_are_fixed():
-    # The table of seeds/000, section 2, independent of the module constant above.
+    # The table as the January 2026 report printed it, independent of the module constant.
     assert [PUBLISHED_TABLE[d]["laml_loss"] for d in DATASETS] == [0.8554, 0.7071, 0.9977]
     assert [PUBLISHED_TABLE[d]["sgd_loss"] for d in DATASETS] == [0.0134, 0.1558, 0.8042]
 
@@ -46,8 +48,8 @@ def test_history_is_complete_and_consistent(published_runs, name):
     up = h["loss"] < h["loss_before"]
     np.testing.assert_allclose(conf[1:][up], np.minimum(1.0, 1.05 * conf[:-1][up]))
     np.testing.assert_allclose(conf[1:][~up], np.maximum(0.1, 0.95 * conf[:-1][~up]))
-    assert r["laml_seconds"] > 0 and r["sgd_seconds"] > 0
-    assert r["seconds"] >= r["laml_seconds"] + r["sgd_seconds"]
+    for key in ("seconds", "laml_seconds", "sgd_seconds"):   # reported; their values are not
+        assert isinstance(r[key], float)                      # asserted (wall clock)
     assert r["theta"].shape == r["sgd_theta"].shape == (37,)
 
 
@@ -77,7 +79,7 @@ def test_reference_arguments_are_validated():
         reference_experiment("xor", n_points=2)
 
 
-# ---------------------------------------------------------------------- the seed action rule
+# ------------------------------------------- the original experiment's 10-point action rule
 def test_seed_rule_small_example():
     P = np.array([[0.0, 1.0, 2.0]])
     # (1/3) [ (1/2 + 0) + (1/2 + 1) ]: the last point's loss is not used.
@@ -101,12 +103,11 @@ def test_seed_rule_matches_a_direct_loop_on_the_seed_network():
 
 
 def test_seed_rule_agrees_with_lagopt_action():
-    paths = pytest.importorskip("lagopt.paths")
     X, y = make_dataset("xor")
     f = MLPObjective(X, y)
     a = f.init_params(42)
     P = a[:, None] + np.linspace(0, 1, 10) * (0.5 - a)[:, None]
-    assert paths.action(f, P, rule="seed") == pytest.approx(seed_rule_action(f, P), rel=1e-12)
+    assert action(f, P, rule="seed") == pytest.approx(seed_rule_action(f, P), rel=1e-12)
 
 
 def test_seed_rule_validation():

@@ -1,7 +1,8 @@
 """LAML: the least-action meta-learning optimizer, one small replaceable object per stage.
 
 ``lagopt.minimize(objective, theta0, method="laml", preset="default" | "reference" | ...,
-**stages)`` runs the loop of :mod:`~lagopt.optim.laml.core`. Stages (SPEC section 6):
+**stages)`` runs the loop of :mod:`~lagopt.optim.laml.core`. Its six stages (predict, path,
+verify, explore, update, confidence) are replaceable objects:
 
 * predictors -- :class:`ReferencePredictor`, :class:`LookaheadPredictor`,
   :class:`QuasiNewtonPredictor`, :class:`SteepestPathPredictor`, :class:`ClosedFormPredictor`,

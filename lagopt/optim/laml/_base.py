@@ -1,6 +1,6 @@
 """What every LAML stage shares: the budget view, the loop state, the path result, the bases.
 
-A LAML iteration is six small stages (SPEC section 6), each an object behind a one-method
+A LAML iteration is six small replaceable stages, each an object behind a one-method
 interface, in the style of emcee's "moves":
 
 * predict -- :class:`Predictor`: ``predict(state) -> theta_star``;

@@ -28,7 +28,7 @@ __all__ = ["ReferenceUpdate", "LeastLossUpdate", "FractionUpdate", "ReferenceCon
 
 
 class ReferenceUpdate(Update):
-    r"""``theta <- theta + lr c (path[1] - theta) + noise c xi`` (SPEC section 5, step 5).
+    r"""``theta <- theta + lr c (path[1] - theta) + noise c xi`` (the original experiment's update).
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ class ThresholdCriterion(Criterion):
 
     Notes
     -----
-    A fixed number has no meaning of its own: the seed rule is about ``(k-1)/k`` times the
+    A fixed number has no meaning of its own: the ``"seed"`` rule is about ``(k-1)/k`` times the
     mean loss along the path, so with losses near 1 the experiment's threshold of 0.5
     rejected every prediction (acceptance rate 0 %).
     """

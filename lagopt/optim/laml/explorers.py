@@ -6,9 +6,10 @@ r"""Exploration stages: what to follow when the criterion rejects the predicted 
   criterion accepts, else a plain gradient step (never less progress than gradient descent's
   step);
 * :class:`KrasnoselskiiMannExplorer` -- a few Krasnosel'skii-Mann averaged steps
-  ``x <- (1 - a_k) x + a_k T(x)``, ``T`` mixing population proposals and a gradient step
-  (seed 002);
-* :class:`MultiStartExplorer` -- the best of several diverse candidate ends (seed 003).
+  ``x <- (1 - a_k) x + a_k T(x)``, ``T`` mixing population proposals and a gradient step,
+  with ``sum a_k (1 - a_k) = inf``;
+* :class:`MultiStartExplorer` -- multi-start hedging: the best of several diverse candidate
+  ends.
 
 All candidates are evaluated through the run's budget view (every loss charged).
 """
@@ -24,7 +25,8 @@ __all__ = ["RandomExplorer", "PathBacktrackExplorer", "KrasnoselskiiMannExplorer
 
 
 def _value(stages, state, path):
-    """The criterion's notion of a path's action (the seed rule for the reference)."""
+    """The criterion's notion of a path's action (the original experiment's 10-point rule for
+    the reference)."""
     value = getattr(stages.criterion, "value", None)
     return float(value(state, path)) if value is not None else float(path.action)
 
@@ -39,9 +41,10 @@ class RandomExplorer(Explorer):
     scale : float, optional
         Candidates are ``theta* + scale * c * xi`` with ``c = state.confidence``. Default 0.3.
     keep_prediction : bool, optional
-        When True (default, the SPEC text) a candidate replaces the predicted path only if its
-        action is strictly smaller; when False the least-action candidate is followed even if
-        the prediction was better (what the published code did).
+        When True (default, as the original experiment describes it) a candidate replaces
+        the predicted path only if its action is strictly smaller; when False the least-action
+        candidate is followed even if the prediction was better (what that experiment's code
+        did).
 
     Notes
     -----
@@ -257,7 +260,7 @@ def krasnoselskii_mann(operator, x0, alpha=0.5, decay=0.0, maxiter=1000, tol=1e-
 
 
 class KrasnoselskiiMannExplorer(Explorer):
-    r"""Seed 002 (L2E): Krasnosel'skii-Mann averaged composite steps.
+    r"""Krasnosel'skii-Mann averaged steps mixing population proposals and a gradient step.
 
     From the current iterate, `n_steps` steps
 
@@ -349,7 +352,7 @@ class KrasnoselskiiMannExplorer(Explorer):
 
 
 class MultiStartExplorer(Explorer):
-    r"""Seed 003: hedge over diverse candidate ends and keep the best.
+    r"""Multi-start hedging: try diverse candidate ends and keep the best.
 
     Candidates: the prediction scaled by each factor in `fractions`
     (``theta + f (theta* - theta)``), `n_random` random perturbations of the prediction of

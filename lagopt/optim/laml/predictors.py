@@ -1,13 +1,13 @@
 r"""Meta-prediction stages: from the data and the current state to an end point ``theta*``.
 
-* :class:`ReferencePredictor` -- ``theta - 2 (1 + std y) grad L + 0.3 xi`` (SPEC section 5);
-  cost 1.
+* :class:`ReferencePredictor` -- ``theta - 2 (1 + std y) grad L + 0.3 xi``, the end point
+  predicted by the original LAML experiment; cost 1.
 * :class:`LookaheadPredictor` -- ``theta - eta grad L`` with a floored Barzilai-Borwein
   ``eta``; cost 1.
 * :class:`QuasiNewtonPredictor` -- the minimiser of the L-BFGS quadratic model of the
   trajectory; cost 1.
-* :class:`SteepestPathPredictor` -- seed 001: equal arc-length steepest descent, parabolic
-  landing; cost 1.5 per step.
+* :class:`SteepestPathPredictor` -- equal arc-length steepest descent ``dtheta/ds =
+  -grad L / |grad L|``, landing on the minimum of a parabola; cost 1.5 per step.
 * :class:`ClosedFormPredictor` -- the least-squares output layer (exact for linear models);
   cost 1/2.
 * :class:`MetaModelPredictor` -- ridge regression from task features to trained weights,
@@ -44,9 +44,10 @@ class ReferencePredictor(Predictor):
 
     Notes
     -----
-    Draws ``n`` standard normals per prediction (after the gradient). Why it fails (seed 000,
-    section 3): with 37 parameters the noise has norm about ``0.3 sqrt(37) = 1.8``, much more
-    than the gradient step, so the predicted end is almost always worse than the start.
+    Draws ``n`` standard normals per prediction (after the gradient). Why it fails in the
+    original experiment (4-6-1 ReLU network): with 37 parameters the noise has norm about
+    ``0.3 sqrt(37) = 1.8``, much more than the gradient step, so the predicted end is almost
+    always worse than the start.
     """
 
     def __init__(self, gain=2.0, noise=0.3, y_std=None):
@@ -206,7 +207,7 @@ class QuasiNewtonPredictor(Predictor):
 
 
 class SteepestPathPredictor(Predictor):
-    r"""Seed 001: follow the steepest-descent path with equal steps, land on its minimum.
+    r"""Follow the steepest-descent path with equal arc-length steps, land on its minimum.
 
     From ``theta``, take steps of equal arc length ``h`` along ``dtheta/ds = -g/|g|`` with the
     gradient ``g`` at the step's midpoint, until the loss rises; the parabola through the last
@@ -230,7 +231,7 @@ class SteepestPathPredictor(Predictor):
     one loss (at the step's end): 1.5 gradient evaluations, as in
     :func:`lagopt.optim.baselines.steepest`, whose parabola helpers this predictor reuses.
 
-    On the seed's example ``E = (x - 2)^2`` from ``x = -3``: in one dimension the step whose
+    On the example ``E = (x - 2)^2`` from ``x = -3``: in one dimension the step whose
     midpoint passes the minimum turns back (the midpoint gradient changes sign), so the three
     ``(s, L)`` pairs are symmetric and the parabola lands on the last point before the rise,
     within ``h/2`` of the minimum. From there the first step rises, and the parabola through
@@ -441,7 +442,7 @@ class MetaModelPredictor(Predictor):
     evaluations), computes its features (:func:`task_features` by default) and fits a ridge
     regression from features to the trained weights; ``predict`` applies it to the features
     of the run's objective. Fitting is done once, before and outside any run's budget (it is
-    the "many (data, final weights) pairs" of the seed report, section 5.2); a prediction
+    the "many (data, final weights) pairs" the original LAML report asked for); a prediction
     costs no evaluation of the loss.
 
     Parameters
