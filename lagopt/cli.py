@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from lagopt.optim.race import TRAIN_LABELS, TRAIN_QUICK_LABELS, select
+
 __all__ = ["main"]
 
 DATASETS = ("linear", "nonlinear", "xor")
@@ -41,12 +43,14 @@ def _problem(name, activation, n_pairs, rng):
         X, y = lagopt.make_dataset(name)
         f = lagopt.MLPObjective(X, y, sizes=(4, 6, 1), activation=activation)
         theta0 = f.init_params(42)
-        # The reference predictor's end point (SPEC section 5, step 1), then random pairs.
+        # The published experiment's predicted end point (a gradient step of gain
+        # 2 (1 + std y) plus noise of scale 0.3), then random pairs.
         pairs = [("reference-prediction", theta0,
                   theta0 - 2 * (1 + np.std(y)) * f.grad(theta0)
                   + 0.3 * rng.standard_normal(f.n_params))]
         for k in range(n_pairs - 1):
-            pairs.append((f"random-{k + 1}", theta0, theta0 + 0.5 * rng.standard_normal(f.n_params)))
+            pairs.append((f"random-{k + 1}", theta0,
+                          theta0 + 0.5 * rng.standard_normal(f.n_params)))
         return f, pairs
     f = {"muller-brown": lambda: lagopt.MullerBrown(),
          "rosenbrock": lambda: lagopt.Rosenbrock(),
@@ -139,18 +143,9 @@ def cmd_paths(args):
 
 
 # ---------------------------------------------------------------------------------- train
-#: Optimizer labels of `lagopt train`: label -> (minimize method, options).
-OPTIMIZERS = {
-    "gd": ("gd", {"lr": 0.1}),
-    "momentum": ("momentum", {}),
-    "adam": ("adam", {}),
-    "lbfgs": ("lbfgs", {}),
-    "steepest": ("steepest", {}),
-    "laml": ("laml", {"preset": "default"}),
-    "laml-direct": ("laml", {"preset": "direct"}),
-    "laml-reference": ("laml", {"preset": "reference"}),
-    "hybrid": ("hybrid", {}),
-}
+#: Optimizers of `lagopt train`: label -> (minimize method, options), the train entries of the
+#: one registry (:data:`lagopt.optim.race.OPTIMIZERS`, where each is documented).
+OPTIMIZERS = select(TRAIN_LABELS)
 
 
 def _train_task(task):
@@ -176,7 +171,7 @@ def cmd_train(args):
     budget = args.budget if args.budget else (300 if args.quick else 1000)
     seeds = args.seeds if args.seeds else ([42] if args.quick else [42, 0, 1])
     labels = args.methods if args.methods else (
-        ["gd", "adam", "lbfgs", "laml", "laml-reference"] if args.quick else list(OPTIMIZERS))
+        list(TRAIN_QUICK_LABELS) if args.quick else list(OPTIMIZERS))
     tasks = [(args.data, args.activation, label, seed, budget) for label in labels
              for seed in seeds]
     jobs = args.jobs if args.jobs else default_jobs()

@@ -7,8 +7,8 @@ nothing is shown or saved here. Callers that write files use the Agg backend
 """
 import numpy as np
 
-__all__ = ["use_agg", "plot_paths_2d", "plot_loss_along_paths", "plot_race",
-           "plot_laml_diagnostics", "save"]
+__all__ = ["use_agg", "plot_paths_2d", "plot_path_comparison_2d", "plot_loss_along_paths",
+           "plot_race", "plot_laml_diagnostics", "save"]
 
 # One colour per path kind, the same in every figure.
 PATH_STYLE = {
@@ -31,10 +31,18 @@ def _axes(ax, figsize=(6, 4.5)):
 
 
 def _points(path, k=200):
-    """(n, k) samples of an ActionPath, a callable on [0, 1], or an (n, k) array."""
+    """(n, k) samples of an ActionPath, a callable ``t -> (n, len(t))`` on ``[0, path.T]``
+    (on [0, 1] without a ``T`` attribute), or an (n, k) array."""
     if hasattr(path, "path") and hasattr(path, "T"):
         return path.path(np.linspace(0.0, path.T, k))
+    if callable(path):
+        return np.asarray(path(np.linspace(0.0, getattr(path, "T", 1.0), k)), dtype=float)
     return np.asarray(path, dtype=float)
+
+
+def _at(path, t):
+    """Points of an ActionPath or of a callable path at the times `t`."""
+    return path.path(t) if hasattr(path, "path") else path(t)
 
 
 def plot_paths_2d(objective, paths, ax=None, domain=None, levels=40, log=None, title=None):
@@ -89,13 +97,67 @@ def plot_paths_2d(objective, paths, ax=None, domain=None, levels=40, log=None, t
     return fig
 
 
-def plot_loss_along_paths(objective, paths, ax=None, title=None):
-    """Loss ``L(theta(t))`` against ``t / T`` for each path (label -> ActionPath or array)."""
+def plot_path_comparison_2d(objective, cases, T, ax=None, title=None, n_marks=11):
+    """Least-action paths against the straight line and smoothstep on a 2-D objective.
+
+    For each case the least-action path (red), the uniform line (white, dashed) and the
+    smoothstep interpolant are drawn, with markers at `n_marks` equal times: on the same line,
+    the line's dots are evenly spaced and smoothstep's squares bunch at the ends, which is
+    where its extra kinetic energy goes. The contour levels are quantiles of the loss on the
+    window (up to the 95th percentile), so that steep walls do not flatten the picture.
+
+    Parameters
+    ----------
+    objective : Objective
+        With ``n_params == 2``; its ``domain`` (default ``((-2, 2), (-2, 2))``) is widened to
+        contain the least-action paths' nodes.
+    cases : list of dict
+        Each with ``"true"``, ``"linear"`` and ``"smoothstep"``: ActionPaths, or callables
+        ``t -> (2, len(t))`` on ``[0, T]``; ``"true"`` also needs ``theta`` (its mesh nodes).
+    T : float
+        The horizon shared by the cases.
+    """
+    fig, ax = _axes(ax, figsize=(6.5, 5.5))
+    dom = getattr(objective, "domain", None)
+    dom = np.array(((-2, 2), (-2, 2)) if dom is None else dom, dtype=float)
+    pts = np.concatenate([c["true"].theta for c in cases], axis=1)
+    lo = np.minimum(dom[:, 0], pts.min(axis=1) - 0.1)
+    hi = np.maximum(dom[:, 1], pts.max(axis=1) + 0.1)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 160), np.linspace(lo[1], hi[1], 160))
+    Z = objective.loss_batch(np.vstack((gx.ravel(), gy.ravel()))).reshape(gx.shape)
+    levels = np.quantile(Z, np.linspace(0.0, 0.95, 30))
+    cs = ax.contourf(gx, gy, Z, levels=np.unique(levels), cmap="viridis", alpha=0.85)
+    fig.colorbar(cs, ax=ax, label="loss")
+    marks, dense = np.linspace(0, T, n_marks), np.linspace(0, T, 300)
+    for i, c in enumerate(cases):
+        tp, ln, ss = c["true"], c["linear"], c["smoothstep"]
+        ax.plot(*_at(tp, dense), color="red", lw=2, label="least-action path" if i == 0 else None)
+        ax.plot(*_at(ln, dense), color="white", lw=1.2, ls="--",
+                label="line (dots: equal times)" if i == 0 else None)
+        ax.plot(*_at(ln, marks), "o", color="white", ms=3)
+        ax.plot(*_at(ss, marks), "s", color="orange", ms=3,
+                label="smoothstep (squares: equal times)" if i == 0 else None)
+        ax.plot(*_at(tp, marks), "o", color="red", ms=3)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def plot_loss_along_paths(objective, paths, ax=None, title=None, styles=None):
+    """Loss ``L(theta(t))`` against ``t / T`` for each path.
+
+    ``paths`` maps a label to an ActionPath, a callable path (see :func:`_points`) or an array
+    of points; ``styles`` maps labels to keyword arguments of ``Axes.plot`` (default: the
+    package's colours for "smoothstep" and "linear", line width 2).
+    """
     fig, ax = _axes(ax)
+    styles = PATH_STYLE if styles is None else styles
     for label, p in paths.items():
         pts = _points(p)
         s = np.linspace(0.0, 1.0, pts.shape[1])
-        ax.plot(s, objective.loss_batch(pts), lw=2, label=label, **PATH_STYLE.get(label, {}))
+        style = {"lw": 2, **styles.get(label, {})}
+        ax.plot(s, objective.loss_batch(pts), label=label, **style)
     ax.set_xlabel("t / T")
     ax.set_ylabel(r"$L(\theta(t))$")
     ax.legend(fontsize=8)

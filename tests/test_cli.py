@@ -37,6 +37,7 @@ def test_train_quick(tmp_path):
     assert "train_race.png" in _pngs(out)
 
 
+@pytest.mark.slow
 def test_bench_quick(tmp_path):
     out = tmp_path / "bench"
     assert main(["bench", "--quick", "--out", str(out), "--no-progress"]) == 0

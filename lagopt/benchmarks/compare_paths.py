@@ -14,7 +14,7 @@ and writes ``compare_paths.md`` (savings of the true path relative to smoothstep
 residuals, success rates), ``paths_<fn>.png`` (contours with the three paths) and
 ``loss_along_path_<dataset>.png`` (loss along each path for the networks).
 
-Network end points: the reference predictor of SPEC section 5 from the seed initialisation,
+Network end points: the published experiment's prediction from the seed initialisation,
 ``theta* = theta - 2 (1 + std y) grad L(theta) + 0.3 xi`` (the first ``xi`` is exactly the
 seed's first prediction: the same RandomState(42) stream continued after the initialisation),
 and random pairs around the initialisation.
@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from lagopt._parallel import map_tasks
-from lagopt.paths import available_methods, solve_action_path
+from lagopt.paths import METHODS, solve_action_path
 
 SOLVER_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
 
@@ -125,7 +125,7 @@ def _run_case(f, a, b, lam, T, quick, methods):
     max_time = 5.0 if quick else 20.0
     for m in methods:
         if m != "direct" and not smooth:
-            continue  # collocation/shooting refine or diverge at ReLU kinks (SPEC section 2)
+            continue  # collocation/shooting refine without end or diverge at ReLU kinks
         out[m] = solve_action_path(f, a, b, T=T, lam=lam, method=m, max_time=max_time)
     out["true"] = solve_action_path(f, a, b, T=T, lam=lam, method="auto",
                                     n_starts=2 if quick else 4, seed=0, max_time=max_time)
@@ -134,7 +134,8 @@ def _run_case(f, a, b, lam, T, quick, methods):
 
 class _SampledPath:
     """What the tables and figures need of an ActionPath (its numbers, mesh values and dense
-    samples), light enough to send back from a worker process."""
+    samples), light enough to send back from a worker process. Callable on ``[0, T]``, as
+    :mod:`lagopt.plotting` expects of a path."""
 
     _KEEP = ("T", "action", "kinetic", "method", "success", "residual", "energy_drift",
              "wall_time", "theta")
@@ -258,9 +259,10 @@ def _markdown(records, elapsed, quick):
 
 # ----------------------------------------------------------------------------- figures
 def _figures(records, out_dir):
-    import matplotlib
+    """Contours with the three paths per 2-D function, loss along the paths per data set."""
+    from lagopt import plotting
 
-    matplotlib.use("Agg")
+    plotting.use_agg()
     import matplotlib.pyplot as plt
 
     written = []
@@ -269,35 +271,10 @@ def _figures(records, out_dir):
         rs = [r for r in records if r["group"] == g]
         lam0, T0 = rs[0]["lam"], rs[0]["T"]
         rs = [r for r in rs if r["lam"] == lam0 and r["T"] == T0]
-        f = rs[0]["_objective"]
-        dom = np.array(getattr(f, "domain", ((-2, 2), (-2, 2))), dtype=float)
-        pts = np.concatenate([r["_paths"]["true"].theta for r in rs], axis=1)
-        lo = np.minimum(dom[:, 0], pts.min(axis=1) - 0.1)
-        hi = np.maximum(dom[:, 1], pts.max(axis=1) + 0.1)
-        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 160), np.linspace(lo[1], hi[1], 160))
-        Z = f.loss_batch(np.vstack((gx.ravel(), gy.ravel()))).reshape(gx.shape)
-        fig, ax = plt.subplots(figsize=(6.5, 5.5))
-        levels = np.quantile(Z, np.linspace(0.0, 0.95, 30))
-        cs = ax.contourf(gx, gy, Z, levels=np.unique(levels), cmap="viridis", alpha=0.85)
-        fig.colorbar(cs, ax=ax, label="loss")
-        tt = np.linspace(0, T0, 11)
-        for i, r in enumerate(rs):
-            P = r["_paths"]
-            tp, ln, ss = P["true"], P["linear"], P["smoothstep"]
-            tq = np.linspace(0, T0, 300)
-            ax.plot(*tp(tq), color="red", lw=2, label="least-action path" if i == 0 else None)
-            ax.plot(*ln(tq), color="white", lw=1.2, ls="--",
-                    label="line (dots: equal times)" if i == 0 else None)
-            ax.plot(*ln(tt), "o", color="white", ms=3)
-            ax.plot(*ss(tt), "s", color="orange", ms=3,
-                    label="smoothstep (squares: equal times)" if i == 0 else None)
-            ax.plot(*tp(tt), "o", color="red", ms=3)
-        ax.set_title(f"{g}: lam={lam0:g}, T={T0:g}")
-        ax.legend(loc="best", fontsize=8)
-        path = os.path.join(out_dir, f"paths_{g}.png")
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        written.append(path)
+        fig = plotting.plot_path_comparison_2d(rs[0]["_objective"],
+                                               [r["_paths"] for r in rs], T0,
+                                               title=f"{g}: lam={lam0:g}, T={T0:g}")
+        written.append(plotting.save(fig, os.path.join(out_dir, f"paths_{g}.png")))
     # networks: loss along the first reference pair, both activations
     datasets = sorted({r["group"].split("/")[0] for r in records if "/" in r["group"]})
     for ds in datasets:
@@ -308,21 +285,17 @@ def _figures(records, out_dir):
                 ax.set_visible(False)
                 continue
             r = rs[0]
-            f, P, T = r["_objective"], r["_paths"], r["T"]
-            tq = np.linspace(0, T, 200)
+            P = r["_paths"]
+            shown, styles = {}, {}
             for key, style, lab in (("smoothstep", "-", "smoothstep"), ("linear", "--", "line"),
                                     ("true", "-", f"least action ({P['true'].method})")):
-                p = P[key]
-                ax.plot(tq, f.loss_batch(p(tq)), style, label=f"{lab}: S={p.action:.4f}",
-                        lw=2 if key == "true" else 1.2)
-            ax.set_xlabel("t")
-            ax.set_ylabel("loss L(theta(t))")
-            ax.set_title(f"{ds}, {act}: {r['label']}, lam={r['lam']:g}, T={T:g}")
-            ax.legend(fontsize=8)
-        path = os.path.join(out_dir, f"loss_along_path_{ds}.png")
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        written.append(path)
+                label = f"{lab}: S={P[key].action:.4f}"
+                shown[label] = P[key]
+                styles[label] = {"ls": style, "lw": 2 if key == "true" else 1.2}
+            plotting.plot_loss_along_paths(
+                r["_objective"], shown, ax=ax, styles=styles,
+                title=f"{ds}, {act}: {r['label']}, lam={r['lam']:g}, T={r['T']:g}")
+        written.append(plotting.save(fig, os.path.join(out_dir, f"loss_along_path_{ds}.png")))
     return written
 
 
@@ -339,7 +312,7 @@ def main(argv=None):
                         help="run the sweep on a Dask cluster at this scheduler address")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    methods = [m for m in SOLVER_METHODS if m in available_methods()]
+    methods = [m for m in SOLVER_METHODS if m in METHODS]
     missing = sorted(set(SOLVER_METHODS) - set(methods))
     if missing:
         print(f"[skip] methods not available: {missing}")

@@ -34,6 +34,7 @@ import warnings
 import numpy as np
 
 from lagopt._parallel import default_jobs, map_tasks
+from lagopt.optim.race import RACE_LABELS, select
 
 DATASETS = ("linear", "nonlinear", "xor")
 ACTIVATIONS = ("relu", "tanh")
@@ -41,19 +42,11 @@ BUDGETS = (100, 1000, 3000)
 SEEDS = (42, 0, 1)
 QUICK_SEEDS = (42,)
 
-#: label -> (method, options). Baselines run with their documented defaults (gd with the seed
-#: report's lr 0.1); Adam also with lr 1e-2, its better setting at these budgets.
-OPTIMIZERS = {
-    "gd": ("gd", {"lr": 0.1}),
-    "momentum": ("momentum", {}),
-    "adam": ("adam", {}),
-    "adam-0.01": ("adam", {"lr": 0.01}),
-    "lbfgs": ("lbfgs", {}),
-    "steepest": ("steepest", {}),
-    "laml": ("laml", {"preset": "default"}),
-    "laml-reference": ("laml", {"preset": "reference"}),
-    "hybrid": ("hybrid", {}),
-}
+#: label -> (method, options): the race's entries of the one registry
+#: (:data:`lagopt.optim.race.OPTIMIZERS`, where each is documented). Baselines run with their
+#: documented defaults (gd with the seed report's lr 0.1); Adam also with lr 1e-2, its better
+#: setting at these budgets.
+OPTIMIZERS = select(RACE_LABELS)
 
 #: LAML presets compared in the ablation (each differs from "default" in one stage).
 ABLATION = ("default", "lookahead", "steepest", "closed_form", "direct", "smoothstep", "km",

@@ -157,7 +157,7 @@ def methods_vs_alternative(quick, repeat):
             alt_time[tol] = alt["time"]
         base = alt_time[1e-3]  # the user's default call is the reference of `ratio`
         for method in METHODS + ("collocation@1e-3",):
-            # ReLU collocation refines without end (SPEC section 2): cap it, time it once.
+            # ReLU collocation refines its mesh without end at the kinks: cap it, time it once.
             opts = {"max_time": 5.0} if (quick and act == "relu"
                                         and method.startswith("collocation")) else {}
             if method == "collocation@1e-3":

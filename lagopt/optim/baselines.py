@@ -8,14 +8,20 @@ Every method has the signature of the :data:`lagopt.optim.METHODS` registry::
 (so the budget is enforced for them), declare each new iterate with ``f.set_iterate(x)`` and
 each loss they know at the current iterate with ``f.record(loss)``. They may simply let the
 budget run out: :func:`lagopt.minimize` catches the exhaustion and returns the current iterate.
-``status`` is 0 (converged) or another code of :data:`lagopt.optim.minimize.STATUS`.
+``status`` is a :class:`~lagopt._status.Status`: ``Status.SUCCESS`` (converged) or another code.
+
+The updates of gd, momentum and Adam are also available one step at a time (:func:`gd_step`,
+:class:`GDStep`, :class:`MomentumStep`, :class:`AdamStep`), for methods that interleave them
+with other work (the hybrid mode).
 """
 import numpy as np
 import scipy.optimize
 
+from .._status import Status
 from .._validation import positive_float, positive_int
 
-__all__ = ["gd", "momentum", "adam", "lbfgs", "steepest"]
+__all__ = ["gd", "momentum", "adam", "lbfgs", "steepest", "gd_step", "GDStep", "MomentumStep",
+           "AdamStep"]
 
 
 def _inf_norm(g):
@@ -27,11 +33,94 @@ def _check_maxiter(maxiter):
 
 
 def _converged():
-    return {"status": 0, "message": "The gradient norm (max |g_i|) is at most `gtol`."}
+    return {"status": Status.SUCCESS,
+            "message": "The gradient norm (max |g_i|) is at most `gtol`."}
 
 
 def _maxiter_reached():
-    return {"status": 3, "message": "The iteration limit `maxiter` was reached."}
+    return {"status": Status.MAX_ITER, "message": "The iteration limit `maxiter` was reached."}
+
+
+# ------------------------------------------------------------------------- single steps
+def gd_step(x, g, lr):
+    """One gradient-descent step: ``x - lr * g`` (a new array)."""
+    return x - lr * g
+
+
+class GDStep:
+    """Gradient descent as a step object (no state): ``step(x, g, lr) = gd_step(x, g, lr)``."""
+
+    def step(self, x, g, lr):
+        return gd_step(x, g, lr)
+
+    def reset(self):
+        """Nothing to forget."""
+
+
+class MomentumStep:
+    """Polyak's heavy ball, one step at a time: ``v <- beta v - lr g``, ``x <- x + v``.
+
+    The velocity ``v`` starts at zero (at the first step) and :meth:`reset` zeroes it again.
+    """
+
+    def __init__(self, beta=0.9):
+        self.beta = beta
+        self.v = None
+
+    def step(self, x, g, lr):
+        if self.v is None:
+            self.v = np.zeros_like(x)
+        self.v = self.beta * self.v - lr * g
+        return x + self.v
+
+    def reset(self):
+        self.v = None
+
+
+class AdamStep:
+    """Adam with bias correction, one step at a time.
+
+    ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g**2``, ``t <- t + 1``,
+    ``x <- x - lr (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)``. The moments and the step
+    counter ``t`` start at zero and :meth:`reset` zeroes them again.
+    """
+
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.reset()
+
+    def step(self, x, g, lr):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(x), np.zeros_like(x)
+        b1, b2 = self.beta1, self.beta2
+        self.t += 1
+        self.m = b1 * self.m + (1.0 - b1) * g
+        self.v = b2 * self.v + (1.0 - b2) * (g * g)
+        m_hat = self.m / (1.0 - b1**self.t)
+        v_hat = self.v / (1.0 - b2**self.t)
+        return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def reset(self):
+        self.m = self.v = None
+        self.t = 0
+
+
+def _run_steps(f, x0, stepper, lr, gtol, maxiter):
+    """The loop shared by gd, momentum and Adam: one gradient per step of `stepper`."""
+    x = x0
+    loss, g = f.loss_and_grad(x)
+    f.set_iterate(x, loss)
+    k = 0
+    while True:
+        if _inf_norm(g) <= gtol:
+            return {"x": x, **_converged()}
+        if maxiter is not None and k >= maxiter:
+            return {"x": x, **_maxiter_reached()}
+        x = stepper.step(x, g, lr)
+        k += 1
+        f.set_iterate(x)
+        loss, g = f.loss_and_grad(x)
+        f.record(loss)
 
 
 def gd(f, x0, rng, lr=0.1, gtol=1e-6, maxiter=None):
@@ -59,20 +148,7 @@ def gd(f, x0, rng, lr=0.1, gtol=1e-6, maxiter=None):
     lr = positive_float(lr, "lr")
     gtol = positive_float(gtol, "gtol", allow_zero=True)
     maxiter = _check_maxiter(maxiter)
-    x = x0
-    loss, g = f.loss_and_grad(x)
-    f.set_iterate(x, loss)
-    k = 0
-    while True:
-        if _inf_norm(g) <= gtol:
-            return {"x": x, **_converged()}
-        if maxiter is not None and k >= maxiter:
-            return {"x": x, **_maxiter_reached()}
-        x = x - lr * g
-        k += 1
-        f.set_iterate(x)
-        loss, g = f.loss_and_grad(x)
-        f.record(loss)
+    return _run_steps(f, x0, GDStep(), lr, gtol, maxiter)
 
 
 def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
@@ -100,22 +176,7 @@ def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
         raise ValueError(f"`beta` must be in [0, 1), got {beta}.")
     gtol = positive_float(gtol, "gtol", allow_zero=True)
     maxiter = _check_maxiter(maxiter)
-    x = x0
-    v = np.zeros_like(x)
-    loss, g = f.loss_and_grad(x)
-    f.set_iterate(x, loss)
-    k = 0
-    while True:
-        if _inf_norm(g) <= gtol:
-            return {"x": x, **_converged()}
-        if maxiter is not None and k >= maxiter:
-            return {"x": x, **_maxiter_reached()}
-        v = beta * v - lr * g
-        x = x + v
-        k += 1
-        f.set_iterate(x)
-        loss, g = f.loss_and_grad(x)
-        f.record(loss)
+    return _run_steps(f, x0, MomentumStep(beta), lr, gtol, maxiter)
 
 
 def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxiter=None):
@@ -149,26 +210,7 @@ def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxit
     eps = positive_float(eps, "eps", allow_zero=True)
     gtol = positive_float(gtol, "gtol", allow_zero=True)
     maxiter = _check_maxiter(maxiter)
-    x = x0
-    m = np.zeros_like(x)
-    v = np.zeros_like(x)
-    loss, g = f.loss_and_grad(x)
-    f.set_iterate(x, loss)
-    t = 0
-    while True:
-        if _inf_norm(g) <= gtol:
-            return {"x": x, **_converged()}
-        if maxiter is not None and t >= maxiter:
-            return {"x": x, **_maxiter_reached()}
-        t += 1
-        m = beta1 * m + (1.0 - beta1) * g
-        v = beta2 * v + (1.0 - beta2) * (g * g)
-        m_hat = m / (1.0 - beta1**t)
-        v_hat = v / (1.0 - beta2**t)
-        x = x - lr * m_hat / (np.sqrt(v_hat) + eps)
-        f.set_iterate(x)
-        loss, g = f.loss_and_grad(x)
-        f.record(loss)
+    return _run_steps(f, x0, AdamStep(beta1, beta2, eps), lr, gtol, maxiter)
 
 
 def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, bounds=None):
@@ -227,13 +269,13 @@ def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, b
                                   callback=callback, options=options)
     message = str(res.message)
     if res.success:
-        status = 0
+        status = Status.SUCCESS
     elif res.status == 1 and maxiter is not None and res.nit >= maxiter:
-        status = 3
+        status = Status.MAX_ITER
     elif res.status == 1:
-        status = 1
+        status = Status.BUDGET_EXHAUSTED
     else:
-        status = 5
+        status = Status.NOT_CONVERGED
         message = f"L-BFGS-B stopped: {message}"
     return {"x": res.x, "status": status, "message": message, "scipy_result": res}
 
@@ -334,7 +376,7 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
         if g_at_x is not None and _inf_norm(g_at_x) <= gtol:
             return {"x": x, **_converged()}
         if h <= xtol * (1.0 + float(np.linalg.norm(x))):
-            return {"x": x, "status": 0,
+            return {"x": x, "status": Status.SUCCESS,
                     "message": "The step length fell below `xtol` (relative to ||x||)."}
         if maxiter is not None and k >= maxiter:
             return {"x": x, **_maxiter_reached()}

@@ -1,14 +1,19 @@
-r"""Hybrid mode (seed 000, section 5.1): gradient steps, with periodic action checks.
+r"""Hybrid mode: gradient steps, with periodic action checks.
 
 Ordinary gradient steps do the work; every `check_every` steps the action of the recent stretch
 of trajectory is compared with the least action between its ends in the same time, and the
 step size is adjusted (or the run restarted from the best recent point) accordingly. Registered
 as ``lagopt.minimize(..., method="hybrid")``.
 """
+from types import SimpleNamespace
+
 import numpy as np
 
+from .._status import Status
 from .._validation import choice, positive_float, positive_int
+from ..paths._formulas import polyline_action
 from ._budget import BudgetExhausted, NonFiniteLoss, StopRequested
+from .baselines import AdamStep, GDStep, MomentumStep
 from .laml._base import BudgetView, LAMLState
 from .laml.paths import PathSolver
 
@@ -21,21 +26,9 @@ _BLOW_UP = 10.0
 _DEFAULT_LR = {"gd": 0.1, "momentum": 0.01, "adam": 1e-3}
 
 
-def _trapezoid_action(P, losses, lam, T):
-    """Action of the polyline through the columns of `P` in time `T`, equal time per segment,
-    the loss integrated by the trapezoid rule on the (known) losses at the points."""
-    k = P.shape[1] - 1
-    h = T / k
-    D = np.diff(P, axis=1)
-    kinetic = 0.5 * float(np.einsum("ij,ij->", D, D)) / h
-    potential = lam * h * float(np.sum(0.5 * (losses[:-1] + losses[1:])))
-    return kinetic + potential
-
-
 def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, path="linear",
            n_nodes=3, low=0.7, high=0.99, grow=1.5, shrink=0.5, restart_tol=0.5, lr_min=1e-4,
-           lr_max=10.0,
-           beta=0.9, beta2=0.999, eps=1e-8, take_path=True, gtol=1e-6, maxiter=None):
+           lr_max=10.0, beta=0.9, beta2=0.999, eps=1e-8, take_path=True, gtol=1e-6, maxiter=None):
     r"""Gradient steps with an action check of the recent trajectory every `check_every` steps.
 
     Parameters
@@ -118,10 +111,33 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
     When the budget runs out in the middle of a window, the run ends at the window's
     lowest-loss point (all its losses are paid for).
 
-    The trajectory's action uses the trapezoid rule on the known losses rather than
-    :func:`lagopt.paths.action`'s 1,000-point quadrature, which would cost about 50 times
-    the steps it checks.
+    The trajectory's action uses the trapezoid rule on the known losses
+    (:func:`lagopt.paths._formulas.polyline_action`) rather than :func:`lagopt.paths.action`'s
+    1,000-point quadrature, which would cost about 50 times the steps it checks. The inner
+    steps are those of :mod:`lagopt.optim.baselines` (:class:`~.baselines.GDStep`,
+    :class:`~.baselines.MomentumStep`, :class:`~.baselines.AdamStep`).
     """
+    opts = _options(inner=inner, lr=lr, check_every=check_every, lam=lam, dt=dt, path=path,
+                    n_nodes=n_nodes, low=low, high=high, grow=grow, shrink=shrink,
+                    restart_tol=restart_tol, lr_min=lr_min, lr_max=lr_max, beta=beta,
+                    beta2=beta2, eps=eps, take_path=take_path, gtol=gtol, maxiter=maxiter)
+    run = _HybridRun(f, rng, opts)
+    status, message = None, None
+    try:
+        status, message = run.loop(x0)
+    except BudgetExhausted:
+        status = Status.BUDGET_EXHAUSTED
+        run.end_at_best_of_window()
+    except StopRequested:
+        status = Status.CALLBACK_STOP
+    except NonFiniteLoss:
+        status = Status.NON_FINITE
+    return run.result(status, message)
+
+
+def _options(*, inner, lr, check_every, lam, dt, path, n_nodes, low, high, grow, shrink,
+             restart_tol, lr_min, lr_max, beta, beta2, eps, take_path, gtol, maxiter):
+    """The options of :func:`hybrid`, validated, as a namespace."""
     choice(inner, "inner", _INNER)
     lr = _DEFAULT_LR[inner] if lr is None else positive_float(lr, "lr")
     check_every = positive_int(check_every, "check_every", minimum=2)
@@ -148,134 +164,156 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
     gtol = positive_float(gtol, "gtol", allow_zero=True)
     if maxiter is not None:
         maxiter = positive_int(maxiter, "maxiter", minimum=0)
+    return SimpleNamespace(
+        inner=inner, lr=lr, check_every=check_every, lam=lam, dt=dt, path=path, low=low,
+        high=high, grow=grow, shrink=shrink, restart_tol=restart_tol, lr_min=lr_min,
+        lr_max=lr_max, beta=beta, beta2=beta2, eps=eps, take_path=take_path, gtol=gtol,
+        maxiter=maxiter)
 
-    view = BudgetView(f)
-    hist = {"lr": [lr], "efficiency": [np.nan], "event": ["start"]}
-    counters = {"n_checks": 0, "n_restarts": 0}
 
-    def record(x, loss, event="", efficiency=np.nan):
-        f.set_iterate(x, loss)
-        hist["lr"].append(lr)
-        hist["efficiency"].append(efficiency)
-        hist["event"].append(event)
+def _make_step(o):
+    """The inner step object of :mod:`lagopt.optim.baselines` named by ``o.inner``."""
+    if o.inner == "gd":
+        return GDStep()
+    if o.inner == "momentum":
+        return MomentumStep(o.beta)
+    return AdamStep(o.beta, o.beta2, o.eps)
 
-    status, message = None, None
-    window = []
-    try:
+
+def _trajectory_action(P, losses, lam, T):
+    """Action of the polyline through the columns of `P` in time `T`, equal time per segment,
+    the loss integrated by the trapezoid rule on the (known) losses at the points."""
+    kinetic, potential = polyline_action(np.linspace(0.0, T, P.shape[1]), P, losses, lam)
+    return kinetic + potential
+
+
+class _HybridRun:
+    """One run of :func:`hybrid`: the inner step, the learning rate, the window of recent
+    iterates ``(x, loss, grad)`` and the per-iterate records (rows of ``f.history()``)."""
+
+    def __init__(self, f, rng, opts):
+        self.f, self.rng, self.o = f, rng, opts
+        self.view = BudgetView(f)
+        self.lr = opts.lr
+        self.stepper = _make_step(opts)
+        self.hist = {"lr": [self.lr], "efficiency": [np.nan], "event": ["start"]}
+        self.counters = {"n_checks": 0, "n_restarts": 0}
+        self.window = []
+
+    def record(self, x, loss, event="", efficiency=np.nan):
+        """Declare `x` (loss known) as a new iterate and add its history row."""
+        self.f.set_iterate(x, loss)
+        self.hist["lr"].append(self.lr)
+        self.hist["efficiency"].append(efficiency)
+        self.hist["event"].append(event)
+
+    def loop(self, x0):
+        """Inner steps and checks until `gtol` or `maxiter` (the budget raises)."""
+        o, f, view = self.o, self.f, self.view
         x = x0
         loss, g = view.loss_and_grad(x)
         f.set_iterate(x, loss)
-        m = np.zeros_like(x)
-        v = np.zeros_like(x)
-        t_adam = 0
-        window = [(x, loss, g)]
+        self.window = [(x, loss, g)]
         k = 0
         while True:
-            if float(np.max(np.abs(g))) <= gtol:
-                status, message = 0, "The gradient norm (max |g_i|) is at most `gtol`."
-                break
-            if maxiter is not None and k >= maxiter:
-                status, message = 3, "The iteration limit `maxiter` was reached."
-                break
-            if inner == "gd":
-                x = x - lr * g
-            elif inner == "momentum":
-                m = beta * m - lr * g
-                x = x + m
-            else:
-                t_adam += 1
-                m = beta * m + (1 - beta) * g
-                v = beta2 * v + (1 - beta2) * g * g
-                x = x - lr * (m / (1 - beta**t_adam)) / (np.sqrt(v / (1 - beta2**t_adam)) + eps)
+            if float(np.max(np.abs(g))) <= o.gtol:
+                return Status.SUCCESS, "The gradient norm (max |g_i|) is at most `gtol`."
+            if o.maxiter is not None and k >= o.maxiter:
+                return Status.MAX_ITER, "The iteration limit `maxiter` was reached."
+            x = self.stepper.step(x, g, self.lr)
             k += 1
             f.set_iterate(x)
             with np.errstate(all="ignore"):
                 loss, g = view.loss_and_grad(x)
-            start = window[0][1]
+            start = self.window[0][1]
             if not np.isfinite(loss) or loss > _BLOW_UP * max(abs(start), 1e-300):
                 # Diverging: do not wait for the check. Back to the window's best point,
                 # half the step, inner state reset.
-                j = int(np.argmin([w[1] for w in window]))
-                x, loss, g = window[j]
-                lr = max(lr_min, lr * shrink)
-                m[:] = 0.0
-                v[:] = 0.0
-                t_adam = 0
-                counters["n_restarts"] += 1
-                record(x, loss, event="restart")
-                window = [(x, loss, g)]
+                j = int(np.argmin([w[1] for w in self.window]))
+                x, loss, g = self.window[j]
+                self._shrink_and_reset()
+                self.record(x, loss, event="restart")
+                self.window = [(x, loss, g)]
                 continue
             f.record(loss)
-            hist["lr"].append(lr)
-            hist["efficiency"].append(np.nan)
-            hist["event"].append("")
-            window.append((x, loss, g))
-            if len(window) <= check_every:
-                continue
+            self.hist["lr"].append(self.lr)
+            self.hist["efficiency"].append(np.nan)
+            self.hist["event"].append("")
+            self.window.append((x, loss, g))
+            if len(self.window) > o.check_every:
+                x, loss, g = self.check(x, loss, g)
+                self.window = [(x, loss, g)]
 
-            # ---- the check
-            P = np.column_stack([w[0] for w in window])
-            losses = np.array([w[1] for w in window])
-            T = check_every * (lr if dt is None else dt)
-            S_traj = _trapezoid_action(P, losses, lam, T)
-            state = LAMLState(P[:, 0].copy(), losses[0], None, view, rng, lam, T, 1.0)
-            view.clear_tape()
-            view.note(x, loss=loss, grad=g)
-            least = path.solve(state, x)
-            eff = least.action / S_traj if S_traj > 0 else np.nan
-            counters["n_checks"] += 1
-            hist["efficiency"][-1] = eff
-            event = ""
-            rise = losses[-1] - losses[0]
-            if rise > restart_tol * abs(losses[0]):
-                j = int(np.argmin(losses))
-                x, loss = P[:, j].copy(), float(losses[j])
-                view.note(x, loss=loss, grad=window[j][2])
-                lr = max(lr_min, lr * shrink)
-                m[:] = 0.0
-                v[:] = 0.0
-                t_adam = 0
-                counters["n_restarts"] += 1
-                event = "restart"
-            elif rise > 0 or (np.isfinite(eff) and eff < low):
-                lr = max(lr_min, lr * shrink)
-                event = "shrink"
-            elif np.isfinite(eff) and eff > high:
-                lr = min(lr_max, lr * grow)
-                event = "grow"
-            if take_path and event != "restart" and least.k > 2:
-                j = least.best_node(first=1)
-                if least.losses[j] < loss:
-                    x, loss = least.theta[:, j].copy(), float(least.losses[j])
-                    event = (event + "+path") if event else "path"
-            hist["event"][-1] = event or hist["event"][-1]
-            if event == "restart" or "path" in event:
-                g = view.known_grad(x)
-                if g is None:
-                    _, g = view.loss_and_grad(x)
-                record(x, loss, event="moved")
-            window = [(x, loss, g)]
-    except BudgetExhausted:
-        status = 1
-        # End at the best point of the unfinished window (its loss is paid for): a budget
-        # that runs out right after the step grew must not return an overshoot.
-        if window:
-            j = int(np.argmin([w[1] for w in window]))
-            if f.x is not None and not np.array_equal(window[j][0], f.x):
-                try:
-                    record(window[j][0], window[j][1], event="best of window")
-                except (NonFiniteLoss, StopRequested):
-                    pass
-    except StopRequested:
-        status = 2
-    except NonFiniteLoss:
-        status = 4
-    n = len(f.history()["loss"])
-    out_hist = {"lr": np.asarray(hist["lr"][:n], dtype=float),
-                "efficiency": np.asarray(hist["efficiency"][:n], dtype=float),
-                "event": np.asarray(hist["event"][:n], dtype=object)}
-    out = {"x": f.x_recorded if status == 4 else f.x, "status": status, "history": out_hist,
-           **counters}
-    if message is not None:
-        out["message"] = message
-    return out
+    def _shrink_and_reset(self):
+        """A restart: ``lr *= shrink`` (not below `lr_min`), inner state reset."""
+        self.lr = max(self.o.lr_min, self.lr * self.o.shrink)
+        self.stepper.reset()
+        self.counters["n_restarts"] += 1
+
+    def check(self, x, loss, g):
+        """The action check of the full window; returns the point to continue from."""
+        o, view, window = self.o, self.view, self.window
+        P = np.column_stack([w[0] for w in window])
+        losses = np.array([w[1] for w in window])
+        T = o.check_every * (self.lr if o.dt is None else o.dt)
+        S_traj = _trajectory_action(P, losses, o.lam, T)
+        state = LAMLState(P[:, 0].copy(), losses[0], None, view, self.rng, o.lam, T, 1.0)
+        view.clear_tape()
+        view.note(x, loss=loss, grad=g)
+        least = o.path.solve(state, x)
+        eff = least.action / S_traj if S_traj > 0 else np.nan
+        self.counters["n_checks"] += 1
+        self.hist["efficiency"][-1] = eff
+        event = ""
+        rise = losses[-1] - losses[0]
+        if rise > o.restart_tol * abs(losses[0]):
+            j = int(np.argmin(losses))
+            x, loss = P[:, j].copy(), float(losses[j])
+            view.note(x, loss=loss, grad=window[j][2])
+            self._shrink_and_reset()
+            event = "restart"
+        elif rise > 0 or (np.isfinite(eff) and eff < o.low):
+            self.lr = max(o.lr_min, self.lr * o.shrink)
+            event = "shrink"
+        elif np.isfinite(eff) and eff > o.high:
+            self.lr = min(o.lr_max, self.lr * o.grow)
+            event = "grow"
+        if o.take_path and event != "restart" and least.k > 2:
+            j = least.best_node(first=1)
+            if least.losses[j] < loss:
+                x, loss = least.theta[:, j].copy(), float(least.losses[j])
+                event = (event + "+path") if event else "path"
+        self.hist["event"][-1] = event or self.hist["event"][-1]
+        if event == "restart" or "path" in event:
+            g = view.known_grad(x)
+            if g is None:
+                _, g = view.loss_and_grad(x)
+            self.record(x, loss, event="moved")
+        return x, loss, g
+
+    def end_at_best_of_window(self):
+        """After the budget ran out: end at the best point of the unfinished window (its loss
+        is paid for), so that a budget that runs out right after the step grew does not
+        return an overshoot."""
+        if not self.window:
+            return
+        j = int(np.argmin([w[1] for w in self.window]))
+        f = self.f
+        if f.x is not None and not np.array_equal(self.window[j][0], f.x):
+            try:
+                self.record(self.window[j][0], self.window[j][1], event="best of window")
+            except (NonFiniteLoss, StopRequested):
+                pass
+
+    def result(self, status, message):
+        """The dict returned to :func:`lagopt.minimize`."""
+        f = self.f
+        n = len(f.history()["loss"])
+        out_hist = {"lr": np.asarray(self.hist["lr"][:n], dtype=float),
+                    "efficiency": np.asarray(self.hist["efficiency"][:n], dtype=float),
+                    "event": np.asarray(self.hist["event"][:n], dtype=object)}
+        out = {"x": f.x_recorded if status == Status.NON_FINITE else f.x, "status": status,
+               "history": out_hist, **self.counters}
+        if message is not None:
+            out["message"] = message
+        return out

@@ -6,31 +6,19 @@ import time
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from .._status import Status
 from .._validation import as_vector
 from ..objectives import Objective, as_objective
 from . import baselines
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
 
-__all__ = ["minimize", "MinimizeResult", "METHODS", "register_method", "STATUS"]
-
-#: Status codes of :class:`MinimizeResult`; the text is the message unless the method gives a
-#: more specific one.
-STATUS = {
-    0: "Converged.",
-    1: "The budget of {budget:g} gradient evaluations is exhausted; raise `max_grad_evals` "
-       "to continue.",
-    2: "Stopped by the callback.",
-    3: "The iteration limit `maxiter` was reached.",
-    4: "The loss became non-finite: the method diverged. Returned the last iterate with a "
-       "finite loss; reduce the step size (`lr`, `step`).",
-    5: "The method failed.",
-}
+__all__ = ["minimize", "MinimizeResult", "METHODS", "register_method", "Status"]
 
 #: Registry of optimizers: name -> ``method(f, x0, rng, **options) -> dict``. ``f`` is a
 #: :class:`~lagopt.optim._budget.BudgetedObjective`, ``x0`` a float64 copy of the start,
-#: ``rng`` a ``numpy.random.Generator``; the dict holds ``x`` and optionally ``status``,
-#: ``message`` and further entries, which are copied into the result. Add methods with
-#: :func:`register_method`.
+#: ``rng`` a ``numpy.random.Generator``; the dict holds ``x`` and optionally ``status`` (a
+#: :class:`~lagopt._status.Status`, default ``Status.SUCCESS``), ``message`` and further
+#: entries, which are copied into the result. Add methods with :func:`register_method`.
 METHODS = {
     "gd": baselines.gd,
     "momentum": baselines.momentum,
@@ -56,13 +44,13 @@ def register_method(name, func, *, overwrite=False):
 
     Examples
     --------
-    >>> from lagopt.optim import register_method, minimize
+    >>> from lagopt.optim import Status, register_method, minimize
     >>> def fixed_point(f, x0, rng, tau=0.5):   # toy method: one damped gradient step
     ...     loss, g = f.loss_and_grad(x0)
     ...     f.set_iterate(x0, loss)
     ...     x = x0 - tau * g
     ...     f.set_iterate(x)
-    ...     return {"x": x, "status": 0, "message": "One step taken."}
+    ...     return {"x": x, "status": Status.SUCCESS, "message": "One step taken."}
     >>> register_method("one_step", fixed_point)
     >>> minimize(lambda th: float(th @ th), [1.0], method="one_step", tau=0.25).x
     array([0.5])
@@ -95,11 +83,13 @@ class MinimizeResult(OptimizeResult):
         Points at which the loss, the gradient, the Hessian and Hessian-vector products
         were evaluated during the run (a loss-and-gradient pair counts in both nfev and njev).
     success : bool
-        ``status == 0``.
-    status : int
-        See :data:`STATUS`: 0 converged, 1 budget exhausted, 2 callback, 3 ``maxiter``,
-        4 diverged (non-finite loss), 5 method failure.
+        ``status == Status.SUCCESS``.
+    status : Status
+        ``SUCCESS`` (converged), ``BUDGET_EXHAUSTED``, ``CALLBACK_STOP``, ``MAX_ITER``
+        (``maxiter`` reached), ``NON_FINITE`` (diverged: the last iterate with a finite loss is
+        returned) or ``NOT_CONVERGED`` (the method failed); see :class:`lagopt._status.Status`.
     message : str
+        The method's own message, else the default message of `status`.
     method : str
     history : dict of ndarray
         ``n_grad``, ``loss``, ``time``: the loss at every iterate whose loss the method knew,
@@ -178,8 +168,9 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
     Notes
     -----
     The budget exists so that optimizers are compared at equal cost. When it runs out during
-    an iteration the run ends cleanly (``status = 1``) with the method's current iterate:
-    for example gradient descent returns the point its last paid-for gradient led to.
+    an iteration the run ends cleanly (``status = Status.BUDGET_EXHAUSTED``) with the method's
+    current iterate: for example gradient descent returns the point its last paid-for gradient
+    led to.
 
     Examples
     --------
@@ -189,7 +180,7 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
     >>> f = Quadratic(np.diag([1.0, 4.0]))
     >>> res = minimize(f, [1.0, 1.0], method="gd", lr=0.4, max_grad_evals=50)
     >>> res.status, res.nit, res.n_grad, bool(res.fun < 1e-10)
-    (0, 30, 31.0, True)
+    (<Status.SUCCESS: 0>, 30, 31.0, True)
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"Unknown `method`={method!r}; choose one of "
@@ -226,27 +217,27 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
     try:
         out = dict(func(f, theta0.copy(), rng, **options))
         x = np.asarray(out.pop("x"), dtype=np.float64)
-        status = int(out.pop("status", 0))
+        status = Status(out.pop("status", Status.SUCCESS))
         message = out.pop("message", None)
         extra = out
     except BudgetExhausted:
-        x, status, message = f.x, 1, None
+        x, status, message = f.x, Status.BUDGET_EXHAUSTED, None
     except StopRequested:
-        x, status, message = f.x, 2, None
+        x, status, message = f.x, Status.CALLBACK_STOP, None
     except NonFiniteLoss:
-        x, status, message = f.x_recorded, 4, None
+        x, status, message = f.x_recorded, Status.NON_FINITE, None
     finally:
         if bar is not None:
             bar.close()
     if x is None:                       # stopped before any iterate was declared
         x = theta0
     fun = float(objective.loss(x))      # outside the budget
-    if not np.isfinite(fun) and status != 4 and f.x_recorded is not None:
-        x, status, message = f.x_recorded, 4, None
+    if not np.isfinite(fun) and status != Status.NON_FINITE and f.x_recorded is not None:
+        x, status, message = f.x_recorded, Status.NON_FINITE, None
         fun = float(objective.loss(x))
     wall = time.perf_counter() - t0
     if message is None:
-        message = STATUS[status].format(budget=float(max_grad_evals))
+        message = status.message(budget=float(max_grad_evals))
 
     c = f.counts
     history = f.history()
@@ -258,7 +249,7 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
     result = MinimizeResult(
         x=x, fun=fun, n_grad=f.spent, nit=max(f.nit, 0),
         nfev=c["loss"] + c["loss_and_grad"], njev=c["grad"] + c["loss_and_grad"],
-        nhev=c["hess"], nhessp=c["hessp"], success=status == 0, status=status,
+        nhev=c["hess"], nhessp=c["hessp"], success=status == Status.SUCCESS, status=status,
         message=message, method=method, history=history, wall_time=wall)
     for key, value in extra.items():
         result.setdefault(key, value)

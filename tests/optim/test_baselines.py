@@ -4,7 +4,8 @@ import pytest
 
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective, Quadratic, Rosenbrock
-from lagopt.optim import METHODS, STATUS, minimize, register_method
+from lagopt.optim import METHODS, Status, minimize, register_method
+from lagopt.optim.baselines import AdamStep, GDStep, MomentumStep
 
 from ._spy import Spy
 
@@ -34,7 +35,8 @@ def test_budget_never_exceeded(mlp, method, budget):
         assert spy.charged - 0.5 == pytest.approx(res.n_grad)
         assert res.n_grad <= budget
         assert np.all(res.history["n_grad"] <= budget)
-        assert res.status in (0, 1, 4), res.message   # gd diverges on two of them
+        assert res.status in (Status.SUCCESS, Status.BUDGET_EXHAUSTED, Status.NON_FINITE), \
+            res.message   # gd diverges on two of them
         assert np.all(np.isfinite(res.x)) and res.fun == f.loss(res.x)
 
 
@@ -47,7 +49,9 @@ def test_history_monotone_in_n_grad(mlp, method):
     assert len(h["n_grad"]) == len(h["loss"]) == len(h["time"]) >= 2
     assert np.all(np.diff(h["n_grad"]) >= 0) and np.all(np.diff(h["time"]) >= 0)
     assert h["n_grad"][0] == 1.0 and h["loss"][0] == pytest.approx(f.loss(x0), rel=1e-12)
-    assert res.status == 1 and res.message == STATUS[1].format(budget=80.0)
+    # The message names the budget (what to raise to continue).
+    assert res.status == Status.BUDGET_EXHAUSTED
+    assert res.message == Status.BUDGET_EXHAUSTED.message(budget=80.0) and "80" in res.message
     assert res.method == method and not res.success
 
 
@@ -94,10 +98,29 @@ def test_gd_linear_rate_on_a_quadratic():
     np.testing.assert_allclose(res.x, [0.9**60, 0.0], rtol=1e-12, atol=1e-300)
 
 
+def test_baselines_are_their_step_objects_in_a_loop():
+    # gd, momentum and Adam take the steps of GDStep, MomentumStep and AdamStep (which the
+    # hybrid mode shares): the same iterates, bit for bit.
+    f = Quadratic(np.diag([1.0, 4.0]))
+    for method, stepper, lr in (("gd", GDStep(), 0.1), ("momentum", MomentumStep(0.9), 0.01),
+                                ("adam", AdamStep(0.9, 0.999, 1e-8), 1e-3)):
+        res = minimize(f, [1.0, 1.0], method=method, lr=lr, maxiter=5)
+        assert res.status == Status.MAX_ITER and res.nit == 5
+        x = np.array([1.0, 1.0])
+        for _ in range(5):
+            x = stepper.step(x, f.grad(x), lr)
+        assert np.array_equal(res.x, x), method
+    adam = AdamStep()
+    first = adam.step(np.ones(2), np.ones(2), 0.1)
+    adam.step(first, np.ones(2), 0.1)
+    adam.reset()                              # a restart forgets the moments and the count
+    assert adam.t == 0 and np.array_equal(adam.step(np.ones(2), np.ones(2), 0.1), first)
+
+
 def test_gd_converges_to_gtol():
     f = Quadratic(np.diag([1.0, 4.0]))
     res = minimize(f, [1.0, 1.0], method="gd", lr=0.4, gtol=1e-10, max_grad_evals=1000)
-    assert res.success and res.status == 0
+    assert res.success and res.status == Status.SUCCESS
     assert np.max(np.abs(f.grad(res.x))) <= 1e-10
     assert res.nit == res.n_grad - 1
 
@@ -148,22 +171,21 @@ def test_callback_can_stop_and_sees_results():
         return intermediate_result.nit >= 5
 
     res = minimize(Quadratic(np.eye(2)), [1.0, 1.0], method="gd", lr=0.01, callback=cb)
-    assert res.status == 2 and res.nit == 5 and seen[-1] == (5, 6.0)
+    assert res.status == Status.CALLBACK_STOP and res.nit == 5 and seen[-1] == (5, 6.0)
 
     def cb_scipy_style(intermediate_result):
         raise StopIteration
 
     res = minimize(Quadratic(np.eye(2)), [1.0, 1.0], method="lbfgs", callback=cb_scipy_style)
-    assert res.status == 2 and res.nit == 0
+    assert res.status == Status.CALLBACK_STOP and res.nit == 0
 
 
 def test_divergence_is_reported_with_a_finite_iterate():
     f = Quadratic(np.diag([1.0, 100.0]))
     with np.errstate(over="ignore", invalid="ignore"):
         res = minimize(f, [1.0, 1.0], method="gd", lr=1.0, max_grad_evals=1000)
-    assert res.status == 4 and not res.success
+    assert res.status == Status.NON_FINITE and not res.success
     assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
-    assert "non-finite" in res.message
 
 
 def test_plain_callable_with_gradient():

@@ -4,7 +4,7 @@ import pytest
 
 from lagopt.datasets import make_dataset
 from lagopt.objectives import CallableObjective, MLPObjective, Quadratic
-from lagopt.optim import METHODS, minimize, reference_experiment
+from lagopt.optim import METHODS, Status, minimize, reference_experiment
 from lagopt.optim._budget import BudgetedObjective
 from lagopt.optim.laml import (PRESETS, BudgetView, ClosedFormPredictor, FractionUpdate,
                                KrasnoselskiiMannExplorer, LAMLState, LeastLossUpdate,
@@ -45,7 +45,7 @@ def test_registered_and_presets():
 # ----------------------------------------------------------------------------- reference
 def test_reference_preset_replays_the_corrected_protocol():
     # Fed the legacy stream of the published run, the reference stages reproduce
-    # reference_experiment(protocol="corrected") bit for bit (SPEC section 5 text).
+    # reference_experiment(protocol="corrected") bit for bit (the protocol as stated in words).
     ref = reference_experiment("linear", protocol="corrected")
     X, y = make_dataset("linear")
     f = MLPObjective(X, y, sizes=(4, 6, 1), activation="relu")
@@ -59,7 +59,7 @@ def test_reference_preset_replays_the_corrected_protocol():
 def test_reference_preset_runs_through_minimize(net):
     f, theta0 = net
     res = minimize(f, theta0, method="laml", preset="reference", max_grad_evals=300, seed=1)
-    assert res.n_grad <= 300 and res.status == 1
+    assert res.n_grad <= 300 and res.status == Status.BUDGET_EXHAUSTED
     assert res.accept_rate == 0.0                  # the published 0 % acceptance
     h = res.history
     for key in ("action", "confidence", "accepted", "path_method", "predicted_action"):
@@ -311,7 +311,7 @@ def test_default_beats_gradient_descent_and_converges_on_a_quadratic(net):
         assert 0 < laml_res.accept_rate <= 1
     q = Quadratic(np.diag([1.0, 10.0, 100.0]), c=np.array([1.0, 2.0, 3.0]))
     res = minimize(q, np.zeros(3), method="laml", max_grad_evals=200)
-    assert res.status == 0 and np.allclose(res.x, q.c, atol=1e-6)
+    assert res.status == Status.SUCCESS and np.allclose(res.x, q.c, atol=1e-6)
 
 
 def test_options_and_plain_callables():

@@ -1,6 +1,6 @@
 r"""The LAML loop and its presets: ``minimize(objective, theta0, method="laml", preset=...)``.
 
-One iteration (SPEC section 6)::
+One iteration::
 
     theta*   = predictor.predict(state)                 # 1. meta-prediction
     path     = path_solver.solve(state, theta*)         # 2. path, every evaluation charged
@@ -15,6 +15,7 @@ and any stage can be replaced by passing it as an option.
 """
 import numpy as np
 
+from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
 from .._budget import BudgetExhausted, NonFiniteLoss, StopRequested
 from ._base import BudgetView, Confidence, Criterion, Explorer, LAMLState, Predictor, Update
@@ -86,9 +87,10 @@ def _variant(**changes):
 
 
 #: Named combinations of stages (plus the loop's ``lam``, ``T`` and ``tol``). ``"reference"``
-#: is the published experiment (SPEC section 5); ``"default"`` is the best combination the
-#: race benchmark (``benchmarks/optimizer_race.py``) measured; the others are the ablations it
-#: compares, each differing from the default in one stage (or in ``lam``).
+#: is the published experiment (smoothstep paths of 10 points, the seed rule's action against
+#: the threshold 0.5, random exploration, noisy update, confidence rule); ``"default"`` is the
+#: best combination the race benchmark (``benchmarks/optimizer_race.py``) measured; the others
+#: are the ablations it compares, each differing from the default in one stage (or in ``lam``).
 PRESETS = {
     "reference": _reference,
     "default": _default,
@@ -233,7 +235,7 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     n_accepted = 0
     status, message = None, None
     state = None
-    best_known = None
+    track = {"best": None}   # (loss, point): the lowest loss paid for in this iteration
     try:
         needs_grad = getattr(stages.predictor, "needs_grad", True)
         if needs_grad:
@@ -248,71 +250,90 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         f.set_iterate(x0, loss)
         while True:
             if maxiter is not None and state.iteration >= maxiter:
-                status, message = 3, "The iteration limit `maxiter` was reached."
+                status, message = Status.MAX_ITER, "The iteration limit `maxiter` was reached."
                 break
             if state.grad is not None and _inf_norm(state.grad) <= gtol:
-                status, message = 0, "The gradient norm (max |g_i|) is at most `gtol`."
+                status, message = (Status.SUCCESS,
+                                   "The gradient norm (max |g_i|) is at most `gtol`.")
                 break
-            view.clear_tape()
-            best_known = (state.loss, state.x)
-            view.note(state.x, loss=state.loss, grad=state.grad)
-            x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
-            if float(np.linalg.norm(x_star - state.x)) > stages.criterion.max_move(state):
-                predicted = stages.path.unevaluated(state, x_star, "beyond the criterion's "
-                                                    "longest acceptable move; not evaluated")
-            else:
-                predicted = stages.path.solve(state, x_star)
-            best_known = _best(best_known, predicted)
-            accepted = bool(stages.criterion.accept(state, predicted))
-            followed = predicted
-            if not accepted:
-                followed = stages.explorer.explore(state, predicted, stages)
-                best_known = _best(best_known, followed)
-            loss_before = state.loss
-            followed_ok = accepted if followed is predicted else \
-                bool(stages.criterion.accept(state, followed))
-            x_new, loss_new, g_new = stages.update.step(state, followed)
-            improved = loss_new < loss_before
-            stages.confidence.update(state, accepted, improved)
-            step = float(np.linalg.norm(x_new - state.x))
-            state.move(x_new, loss_new, g_new)
-            state.iteration += 1
+            accepted, followed_ok, row = _iteration(state, stages, view, track)
             n_accepted += accepted
-            for key, value in (("action", followed.action),
-                               ("predicted_action", predicted.action),
-                               ("accepted", accepted), ("explored", not accepted),
-                               ("path_method", followed.method), ("step", step),
-                               ("confidence", state.confidence)):
+            for key, value in row.items():
                 hist[key].append(value)
             f.set_iterate(state.x, state.loss)
             if tol is not None and followed_ok and state.loss < tol:
-                status, message = 0, "The followed path was accepted and the loss is below `tol`."
+                status, message = (Status.SUCCESS, "The followed path was accepted and the "
+                                   "loss is below `tol`.")
                 break
     except BudgetExhausted:
-        status = 1
-        if state is not None and best_known is not None and best_known[0] < state.loss \
-                and np.isfinite(best_known[0]):
-            # Free: the loss of this point was paid for during the interrupted iteration.
-            try:
-                f.set_iterate(best_known[1], best_known[0])
-                for key, value in (("action", np.nan), ("predicted_action", np.nan),
-                                   ("accepted", False), ("explored", False),
-                                   ("path_method", "best point met"),
-                                   ("step", float(np.linalg.norm(best_known[1] - state.x))),
-                                   ("confidence", state.confidence)):
-                    hist[key].append(value)
-                state.move(best_known[1], best_known[0])
-            except (NonFiniteLoss, StopRequested):
-                pass
+        status = Status.BUDGET_EXHAUSTED
+        _end_at_best_known(f, state, track["best"], hist)
     except StopRequested:
-        status = 2
+        status = Status.CALLBACK_STOP
     except NonFiniteLoss:
-        return {"x": f.x_recorded, "status": 4, **_extras(hist, n_accepted, stages, state)}
+        return {"x": f.x_recorded, "status": Status.NON_FINITE,
+                **_extras(hist, n_accepted, stages, state)}
     x = f.x if f.x is not None else x0
     out = {"x": x, "status": status, **_extras(hist, n_accepted, stages, state)}
     if message is not None:
         out["message"] = message
     return out
+
+
+def _iteration(state, stages, view, track):
+    """One LAML iteration (steps 1-6 of the module docstring); moves `state`.
+
+    ``track["best"]`` follows the lowest loss paid for during the iteration, so that a budget
+    running out in the middle can end there. Returns ``(accepted, followed_ok, row)``: whether
+    the predicted path was accepted, whether the followed one would be, and the history row.
+    """
+    view.clear_tape()
+    track["best"] = (state.loss, state.x)
+    view.note(state.x, loss=state.loss, grad=state.grad)
+    x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
+    if float(np.linalg.norm(x_star - state.x)) > stages.criterion.max_move(state):
+        predicted = stages.path.unevaluated(state, x_star, "beyond the criterion's "
+                                            "longest acceptable move; not evaluated")
+    else:
+        predicted = stages.path.solve(state, x_star)
+    track["best"] = _best(track["best"], predicted)
+    accepted = bool(stages.criterion.accept(state, predicted))
+    followed = predicted
+    if not accepted:
+        followed = stages.explorer.explore(state, predicted, stages)
+        track["best"] = _best(track["best"], followed)
+    loss_before = state.loss
+    followed_ok = accepted if followed is predicted else \
+        bool(stages.criterion.accept(state, followed))
+    x_new, loss_new, g_new = stages.update.step(state, followed)
+    improved = loss_new < loss_before
+    stages.confidence.update(state, accepted, improved)
+    step = float(np.linalg.norm(x_new - state.x))
+    state.move(x_new, loss_new, g_new)
+    state.iteration += 1
+    row = {"action": followed.action, "predicted_action": predicted.action,
+           "accepted": accepted, "explored": not accepted, "path_method": followed.method,
+           "step": step, "confidence": state.confidence}
+    return accepted, followed_ok, row
+
+
+def _end_at_best_known(f, state, best_known, hist):
+    """After the budget ran out mid-iteration: move to the lowest-loss point met, if it beats
+    the current one (free: its loss was paid for during the interrupted iteration)."""
+    if state is None or best_known is None or not best_known[0] < state.loss \
+            or not np.isfinite(best_known[0]):
+        return
+    try:
+        f.set_iterate(best_known[1], best_known[0])
+        for key, value in (("action", np.nan), ("predicted_action", np.nan),
+                           ("accepted", False), ("explored", False),
+                           ("path_method", "best point met"),
+                           ("step", float(np.linalg.norm(best_known[1] - state.x))),
+                           ("confidence", state.confidence)):
+            hist[key].append(value)
+        state.move(best_known[1], best_known[0])
+    except (NonFiniteLoss, StopRequested):
+        pass
 
 
 def _best(best, path):
