@@ -7,7 +7,7 @@ solves it (collocation, single and multiple shooting, a direct discretised metho
 `Objective`; `minimize` runs the LAML optimizer built on those paths and the baselines it is
 measured against, on one gradient-evaluation budget.
 """
-from ._status import Status
+from ._status import NonFiniteError, Status
 from .datasets import make_dataset
 from .objectives import (Ackley, CallableObjective, MLPObjective, MullerBrown, Objective,
                          Quadratic, Rastrigin, Rosenbrock, as_objective)
@@ -17,7 +17,7 @@ from .paths import ActionPath, action, quadratic_solution, solve_action_path
 __version__ = "0.1.0"
 
 __all__ = [
-    "Status", "make_dataset",
+    "Status", "NonFiniteError", "make_dataset",
     "Objective", "MLPObjective", "Quadratic", "Rosenbrock", "Rastrigin", "Ackley",
     "MullerBrown", "CallableObjective", "as_objective",
     "solve_action_path", "ActionPath", "action", "quadratic_solution",

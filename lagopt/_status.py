@@ -10,7 +10,15 @@ keep working; ``Status(k).name`` gives the symbolic name.
 """
 from enum import IntEnum
 
-__all__ = ["Status"]
+__all__ = ["Status", "NonFiniteError"]
+
+
+class NonFiniteError(FloatingPointError, ValueError):
+    """An objective produced non-finite values (overflow, a loss unbounded below, NaN).
+
+    A ``FloatingPointError`` (an ``ArithmeticError``), so that path methods and optimizers turn
+    it into ``Status.NON_FINITE``; also a ``ValueError``, as a bad value it is.
+    """
 
 
 class Status(IntEnum):

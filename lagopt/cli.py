@@ -5,7 +5,9 @@ Each sub-command writes a markdown table and PNG figures into ``--out`` and prin
 """
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -19,8 +21,22 @@ FUNCTIONS = ("muller-brown", "rosenbrock", "rastrigin", "ackley")
 TRUE_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
 
 
+def _int_at_least(minimum):
+    """An argparse type: an integer >= `minimum` (argparse then reports a bad value in one
+    line with the usage, exit status 2)."""
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    return convert
+
+
 def _parallel_options(parser, what):
-    parser.add_argument("--jobs", type=int, default=None,
+    parser.add_argument("--jobs", type=_int_at_least(1), default=None,
                         help=f"worker processes for {what} (default: the available cores)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help=f"run {what} on a Dask cluster at this scheduler address instead")
@@ -78,12 +94,32 @@ def _fmt(x, digits=4):
     return f"{x:.{digits}g}"
 
 
+def _warm_up(f, theta):
+    P = np.ascontiguousarray(np.asarray(theta, dtype=float)[:, None])
+    f.loss_batch(P)
+    f.grad_batch(P)
+    f.hess_batch(P)
+
+
+def _minimum(path):
+    if path.method in ("linear", "smoothstep"):
+        return "-"
+    return _fmt(path.is_minimum) if path.is_minimum is not None else "n/a"
+
+
+def _saved(path, ref):
+    """Action saved against the smoothstep path, for a solved path or an interpolant."""
+    if not ref or not (path.success or path.method in ("linear", "smoothstep")):
+        return "n/a" if ref else "-"
+    return f"{100 * (ref - path.action) / abs(ref):+.2f} %"
+
+
 def _report(out, name, text, figures):
     """Write the markdown report, print it and the figures written; exit code 0."""
     with open(os.path.join(out, name), "w") as fh:
         fh.write(text)
     print(text)
-    print("figures: " + ", ".join(figures))
+    print("figures: " + ", ".join(os.path.basename(f) for f in figures))
     return 0
 
 
@@ -98,10 +134,10 @@ def cmd_paths(args):
     import lagopt
     from lagopt import plotting
     plotting.use_agg()
-    os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
-    n_pairs = args.pairs if args.pairs else (1 if args.quick else 3)
+    n_pairs = args.pairs if args.pairs is not None else (1 if args.quick else 3)
     f, pairs = _problem(args.problem, args.activation, n_pairs, rng)
+    _warm_up(f, pairs[0][1])   # numba compiles here, not inside the first row's timing
     methods = list(args.methods) if args.methods else (
         ["linear", "smoothstep", "auto"] if args.quick
         else ["linear", "smoothstep", "collocation", "direct", "multiple_shooting"])
@@ -117,11 +153,9 @@ def cmd_paths(args):
         ref = solved[(label, "smoothstep")].action if (label, "smoothstep") in solved else None
         for m in methods:
             p = solved[(label, m)]
-            saved = (100 * (ref - p.action) / abs(ref)) if ref else float("nan")
-            rows.append([label, p.method, _fmt(p.success), _fmt(p.action, 6), _fmt(p.kinetic),
-                         _fmt(p.potential), _fmt(p.residual, 2), _fmt(p.energy_drift, 2),
-                         f"{saved:+.2f} %" if np.isfinite(saved) else "n/a",
-                         f"{p.wall_time:.3f}"])
+            rows.append([label, p.method, _fmt(p.success), _minimum(p), _fmt(p.action, 6),
+                         _fmt(p.kinetic), _fmt(p.potential), _fmt(p.residual, 2),
+                         _fmt(p.energy_drift, 2), _saved(p, ref), f"{p.wall_time:.3f}"])
         shown = {m: solved[(label, m)] for m in methods if solved[(label, m)].success
                  or m in ("linear", "smoothstep")}
         tag = label.replace(" ", "_")
@@ -130,15 +164,19 @@ def cmd_paths(args):
             figures.append(plotting.save(fig, os.path.join(args.out, f"paths_{tag}.png")))
         fig = plotting.plot_loss_along_paths(f, shown, title=f"{args.problem}: loss along {label}")
         figures.append(plotting.save(fig, os.path.join(args.out, f"loss_along_{tag}.png")))
-    header = ["end points", "method", "success", "action", "kinetic", "potential",
-              "max EL residual", "energy drift", "action saved vs smoothstep", "seconds"]
+    header = ["end points", "method", "success", "least action", "action", "kinetic",
+              "potential", "max EL residual", "energy drift", "action saved vs smoothstep",
+              "seconds"]
     table = markdown_table(header, rows)
     text = (f"# Least-action paths on {args.problem}"
             f"{' (' + args.activation + ')' if args.problem in DATASETS else ''}, "
             f"lambda = {args.lam}, T = {args.T}\n\n{table}\n\n"
             "Every action is measured by the same Gauss-Legendre quadrature on the dense path. "
             "The interpolants (linear, smoothstep) are not solutions of the Euler-Lagrange "
-            "equation: their residual shows it.\n")
+            "equation: their residual shows it. *least action*: the second variation of a "
+            "solved path is positive definite (yes: a local minimum of the action), has "
+            "negative eigenvalues (no: a saddle), or cannot be decided (n/a). A failed path "
+            "saves nothing: its action is not that of a solution.\n")
     return _report(args.out, "paths.md", text, figures)
 
 
@@ -167,9 +205,8 @@ def cmd_train(args):
     from lagopt import plotting
     from lagopt._parallel import default_jobs, map_tasks
     plotting.use_agg()
-    os.makedirs(args.out, exist_ok=True)
-    budget = args.budget if args.budget else (300 if args.quick else 1000)
-    seeds = args.seeds if args.seeds else ([42] if args.quick else [42, 0, 1])
+    budget = args.budget if args.budget is not None else (300 if args.quick else 1000)
+    seeds = args.seeds if args.seeds is not None else ([42] if args.quick else [42, 0, 1])
     labels = args.methods if args.methods else (
         list(TRAIN_QUICK_LABELS) if args.quick else list(OPTIMIZERS))
     tasks = [(args.data, args.activation, label, seed, budget) for label in labels
@@ -217,7 +254,6 @@ def cmd_bench(args):
     import importlib
 
     from lagopt.benchmarks import SUITE
-    os.makedirs(args.out, exist_ok=True)
     names = args.only if args.only else list(SUITE)
     sections, failed = [], []
     from tqdm.auto import tqdm
@@ -226,7 +262,8 @@ def cmd_bench(args):
         argv = ["--out", args.out] + (["--quick"] if args.quick else [])
         if name in ("optimizer_race", "compare_paths"):  # the two sweeps
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
-                ["--scheduler", args.scheduler] if args.scheduler else [])
+                ["--scheduler", args.scheduler] if args.scheduler else []) + (
+                [] if args.progress else ["--no-progress"])
         start = time.perf_counter()
         code = module.main(argv)
         # Benchmark mains return an exit code, or their rows (success) when called in-process.
@@ -237,7 +274,7 @@ def cmd_bench(args):
     md = [f for f in sorted(os.listdir(args.out)) if f.endswith(".md") and f != "results.md"]
     parts = [f"# lagopt benchmark results{' (--quick)' if args.quick else ''}\n",
              f"Regenerate with `lagopt bench{' --quick' if args.quick else ''} --out "
-             f"{args.out}`.\n"]
+             f"{args.final_out}`.\n"]
     for name, seconds, failed_here in sections:
         parts.append(f"- `{name}`: {seconds:.1f} s, {'FAILED' if failed_here else 'ok'}")
     parts.append("")
@@ -248,7 +285,7 @@ def cmd_bench(args):
     with open(os.path.join(args.out, "results.md"), "w") as fh:
         fh.write("\n".join(parts))
     print("\n".join(parts[:len(sections) + 3]))
-    print(f"wrote {os.path.join(args.out, 'results.md')}")
+    print(f"wrote {os.path.join(args.final_out, 'results.md')}")
     return 1 if failed else 0
 
 
@@ -270,7 +307,8 @@ def build_parser():
                    help="hidden activation of the network (default: tanh)")
     p.add_argument("--lam", type=float, default=1.0, help="weight of the loss (default: 1)")
     p.add_argument("--T", type=float, default=1.0, help="horizon (default: 1)")
-    p.add_argument("--pairs", type=int, default=None, help="number of end-point pairs")
+    p.add_argument("--pairs", type=_int_at_least(1), default=None,
+                   help="number of end-point pairs (default: 3; 1 with --quick)")
     p.add_argument("--methods", nargs="+", default=None,
                    choices=("linear", "smoothstep", "auto") + TRUE_METHODS,
                    help="path methods to compare")
@@ -287,9 +325,9 @@ def build_parser():
     t.add_argument("--data", default="xor", choices=DATASETS, help="data set (default: xor)")
     t.add_argument("--activation", default="relu", choices=("relu", "tanh", "softplus"),
                    help="hidden activation (default: relu, as in the original experiment)")
-    t.add_argument("--budget", type=int, default=None,
+    t.add_argument("--budget", type=_int_at_least(1), default=None,
                    help="gradient evaluations per run (default: 1000; 300 with --quick)")
-    t.add_argument("--seeds", type=int, nargs="+", default=None,
+    t.add_argument("--seeds", type=_int_at_least(0), nargs="+", default=None,
                    help="network initialisation seeds (default: 42 0 1; 42 with --quick)")
     t.add_argument("--methods", nargs="+", default=None, choices=tuple(OPTIMIZERS),
                    help="optimizers to run (default: all)")
@@ -321,21 +359,53 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    for name in ("lam", "T"):
+        value = getattr(args, name, None)
+        if value is not None and not (np.isfinite(value) and value >= 0):
+            parser.error(f"--{name} must be a finite number >= 0")
+    if getattr(args, "T", 1.0) == 0:
+        parser.error("--T must be > 0")
+    args.final_out = os.path.abspath(args.out)
+    args.out = _staging(parser, args.final_out)
     try:
-        for name in ("lam", "T"):
-            value = getattr(args, name, None)
-            if value is not None and not (np.isfinite(value) and value >= 0):
-                parser.error(f"--{name} must be a finite number >= 0")
-        if getattr(args, "T", 1.0) == 0:
-            parser.error("--T must be > 0")
         start = time.perf_counter()
         code = args.func(args)
-        print(f"done in {time.perf_counter() - start:.1f} s; output in {args.out}/",
+        _publish(args.out, args.final_out)
+        print(f"done in {time.perf_counter() - start:.1f} s; output in {args.final_out}/",
               file=sys.stderr)
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"interrupted: nothing was written to {args.final_out}/", file=sys.stderr)
         return 130
+    finally:
+        shutil.rmtree(args.out, ignore_errors=True)
+
+
+def _staging(parser, out):
+    """Check `out` and make a staging folder beside it. A run writes there and its files are
+    moved into `out` only when it completes, so an interrupted run never leaves new files
+    mixed with an earlier run's."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        parser.error(f"--out {out} is a file, not a folder")
+    if os.path.isdir(out) and not os.access(out, os.W_OK | os.X_OK):
+        parser.error(f"--out {out} is not writable")
+    try:
+        parent = os.path.dirname(out)
+        os.makedirs(parent, exist_ok=True)
+        return tempfile.mkdtemp(prefix=".lagopt-partial-", dir=parent)
+    except OSError as exc:
+        parser.error(f"--out {out} cannot be written ({exc.strerror or exc})")
+
+
+def _publish(stage, out):
+    """Move the completed run's files from the staging folder into `out` (replacing files of
+    the same name from an earlier run)."""
+    os.makedirs(out, exist_ok=True)
+    for name in sorted(os.listdir(stage)):
+        target = os.path.join(out, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        os.replace(os.path.join(stage, name), target)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ import warnings
 import numpy as np
 
 from lagopt._parallel import map_tasks
+from lagopt.datasets import make_dataset
+from lagopt.objectives import MLPObjective, MullerBrown, Rastrigin, Rosenbrock
 from lagopt.paths import METHODS, solve_action_path
 
 SOLVER_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
@@ -40,13 +42,7 @@ SOLVER_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
 
 # ----------------------------------------------------------------------------- cases
 def _network_cases(quick):
-    """(group, objective, theta0, thetaT, label) for the networks; skipped if unavailable."""
-    try:
-        from lagopt.datasets import make_dataset
-        from lagopt.objectives import MLPObjective
-    except ImportError as exc:
-        print(f"[skip] networks: {exc}")
-        return []
+    """(group, objective, theta0, thetaT, label) for the networks."""
     cases = []
     n_ref, n_rand = (1, 1) if quick else (3, 3)
     for i, name in enumerate(("linear", "nonlinear", "xor")):
@@ -72,11 +68,6 @@ def _network_cases(quick):
 
 
 def _function_cases(quick):
-    try:
-        from lagopt.objectives import MullerBrown, Rastrigin, Rosenbrock
-    except ImportError as exc:
-        print(f"[skip] 2-D functions: {exc}")
-        return []
     cases = []
     n_rand = 1 if quick else 4
     rng = np.random.default_rng(7)

@@ -459,6 +459,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="*", default=None,
                         help="network initialisation seeds (default 42 0 1; quick: 42)")
     parser.add_argument("--no-ablation", action="store_true", help="skip the ablation")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--from-json", default=None, metavar="PATH",
                         help="rebuild the report and figures from a saved optimizer_race.json "
                              "instead of running")
@@ -483,7 +484,7 @@ def main(argv=None):
     else:
         tasks = _tasks(seeds, budgets, labels, ablation)
         results = map_tasks(run_task, tasks, n_jobs=args.jobs, scheduler=args.scheduler,
-                            desc="optimizer race")
+                            desc="optimizer race", progress=not args.no_progress)
         seconds = time.perf_counter() - t0
     figures = _figures(results, args.out, labels, max(budgets))
     text, rank = _report(results, args, seeds, budgets, labels, ablation, seconds, figures)

@@ -13,6 +13,7 @@ correct but slow; the numba-backed objectives override all of them.
 """
 import numpy as np
 
+from .._status import NonFiniteError
 from .._validation import as_points, as_vector
 
 __all__ = ["Objective"]
@@ -53,10 +54,18 @@ class Objective:
         return float(self._loss(theta))
 
     def grad(self, theta):
-        """Gradient at one point, shape ``(n_params,)``."""
+        """Gradient at one point, shape ``(n_params,)``.
+
+        Raises `lagopt.NonFiniteError` when the gradient is not finite (the loss overflows
+        there): a NaN gradient would otherwise pass silently into an optimizer's step.
+        """
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["grad"] += 1
-        return self._grad(theta)
+        g = self._grad(theta)
+        if not np.all(np.isfinite(g)):
+            raise NonFiniteError(f"the gradient is not finite at theta (max |theta_i| = "
+                                 f"{np.max(np.abs(theta)):.3g}): the loss overflows there.")
+        return g
 
     def hess(self, theta):
         """Hessian at one point, shape ``(n_params, n_params)``."""

@@ -1,6 +1,7 @@
 """User losses given as plain Python callables, and the coercion every entry point uses."""
 import numpy as np
 
+from .._status import NonFiniteError
 from .._validation import positive_float, positive_int
 from ._base import Objective
 
@@ -109,21 +110,21 @@ class CallableObjective(Objective):
     def _f(self, theta):
         val = self._call("loss", self._loss_fn, theta, ())
         if np.isnan(val):
-            raise ValueError(f"`loss` returned NaN at theta = {theta!r}.")
+            raise NonFiniteError(f"`loss` returned NaN at theta = {theta!r}.")
         return float(val)
 
     def _g(self, theta):
         n = self.n_params
         g = self._call("grad", self._grad_fn, theta, (n,))
         if not np.all(np.isfinite(g)):
-            raise ValueError("`grad` returned non-finite values.")
+            raise NonFiniteError("`grad` returned non-finite values.")
         return np.array(g)
 
     def _h(self, theta):
         n = self.n_params
         H = self._call("hess", self._hess_fn, theta, (n, n))
         if not np.all(np.isfinite(H)):
-            raise ValueError("`hess` returned non-finite values.")
+            raise NonFiniteError("`hess` returned non-finite values.")
         asym = np.max(np.abs(H - H.T))
         if asym > 1e-8 * max(1.0, np.max(np.abs(H))):
             raise ValueError(f"`hess` returned a non-symmetric matrix (max |H - H.T| = "
@@ -149,7 +150,7 @@ class CallableObjective(Objective):
             x[i] = theta[i]
             g[i] = (fp - fm) / (2.0 * h[i])
         if not np.all(np.isfinite(g)):
-            raise ValueError("The finite-difference gradient of `loss` is not finite.")
+            raise NonFiniteError("The finite-difference gradient of `loss` is not finite.")
         return g
 
     def _loss_and_grad(self, theta):
@@ -194,7 +195,7 @@ class CallableObjective(Objective):
                 x[j] = theta[j]
                 H[i, j] = H[j, i] = s / (4.0 * h[i] * h[j])
         if not np.all(np.isfinite(H)):
-            raise ValueError("The finite-difference Hessian of `loss` is not finite.")
+            raise NonFiniteError("The finite-difference Hessian of `loss` is not finite.")
         return H
 
     def _hessp(self, theta, v):

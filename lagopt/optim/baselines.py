@@ -327,8 +327,8 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
 
     Notes
     -----
-    The seed (``seeds/001``) derives steepest descent as the path minimising ``dL/ds`` at unit
-    speed, ``dx/ds = -grad L / ||grad L||``, and discretises it with *equal* steps whose
+    Steepest descent is the path minimising ``dL/ds`` at unit speed,
+    ``dx/ds = -grad L / ||grad L||``; this method discretises it with *equal* steps whose
     direction is the gradient at the step's *midpoint* (implicit midpoint rule):
 
     .. math::

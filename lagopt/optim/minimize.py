@@ -6,7 +6,7 @@ import time
 import numpy as np
 from scipy.optimize import OptimizeResult
 
-from .._status import Status
+from .._status import NonFiniteError, Status
 from .._validation import as_vector
 from ..objectives import Objective, as_objective
 from . import baselines
@@ -197,7 +197,11 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         raise TypeError("`callback` must be callable.")
     func = METHODS[method]
     _check_options(method, func, options)
-    rng = np.random.default_rng(seed)
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`seed` must be None, an integer or a numpy Generator ({exc}).") \
+            from None
     iterates = None
     if keep_iterates:
         iterates, user_callback = [], callback
@@ -224,13 +228,18 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         x, status, message = f.x, Status.BUDGET_EXHAUSTED, None
     except StopRequested:
         x, status, message = f.x, Status.CALLBACK_STOP, None
-    except NonFiniteLoss:
+    except (NonFiniteLoss, NonFiniteError):
+        # The loss or a derivative overflowed (the method diverged): keep the last iterate
+        # whose loss was finite.
         x, status, message = f.x_recorded, Status.NON_FINITE, None
     finally:
         if bar is not None:
             bar.close()
     if x is None:                       # stopped before any iterate was declared
         x = theta0
+    if status == Status.NON_FINITE and message is None:
+        message = (status.message() + " Returned the last iterate with a finite loss; reduce "
+                   "the step size (`lr`, `step`).")
     fun = float(objective.loss(x))      # outside the budget
     if not np.isfinite(fun) and status != Status.NON_FINITE and f.x_recorded is not None:
         x, status, message = f.x_recorded, Status.NON_FINITE, None

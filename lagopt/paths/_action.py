@@ -39,6 +39,17 @@ def _seed_rule(objective, lam, points):
     return kinetic + potential, kinetic, potential
 
 
+def _finite(dense):
+    """`dense` that raises, naming `path`, where the user's callable is not finite."""
+    def checked(tq):
+        theta, theta_dot = dense(tq)
+        if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot))):
+            raise ValueError("`path` returned non-finite values (or a non-finite velocity) "
+                             "at some time in [0, T].")
+        return theta, theta_dot
+    return checked
+
+
 def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=False,
            min_panels=MIN_PANELS):
     r"""Action of any path through a loss landscape, with one accurate quadrature.
@@ -133,7 +144,7 @@ def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=Fa
             raise ValueError("`T` is required when `path` is a callable.")
         lam = 1.0 if lam is None else lam
         mesh = np.linspace(0.0, T, min_panels + 1)
-        dense, _ = callable_dense(path, T, n)
+        dense = _finite(callable_dense(path, T, n)[0])
     else:
         points = as_points(path, "path", n)
         if points.shape[1] < 2:

@@ -111,8 +111,11 @@ def _breakdown(problem, method, guess, exc):
         theta, theta_dot = straight_line(problem.theta0, problem.thetaT, t, problem.T)
     hint = ("a smaller `T` or `lam`, or another initial guess (`n_starts` > 1)"
             if method == "direct" else "method='direct' or another initial guess")
+    what = (f"{method} met non-finite values ({type(exc).__name__}: {exc}): the loss overflows "
+            "or is unbounded below along the way" if status == Status.NON_FINITE else
+            f"{method} broke down ({type(exc).__name__}: {exc})")
     return RawSolution(t=t, theta=theta, theta_dot=theta_dot, success=False, status=status,
-                       message=f"{method} raised {type(exc).__name__}: {exc}. Try {hint}.")
+                       message=f"{what}. Try {hint}.")
 
 
 def run_method(problem, method, guess, options):

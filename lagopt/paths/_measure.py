@@ -9,9 +9,10 @@ This is the numerical bottom layer of `lagopt.paths`: it imports nothing from th
 """
 
 import numpy as np
-from scipy.interpolate import CubicHermiteSpline
+from scipy.interpolate import BPoly, CubicHermiteSpline
 
-__all__ = ["measure", "quadrature", "gauss_panels", "hermite_dense", "linear_dense",
+__all__ = ["measure", "quadrature", "gauss_panels", "hermite_dense", "quintic_dense",
+           "velocities_from_accelerations", "linear_dense",
            "el_residual", "callable_dense", "call_path"]
 
 #: Gauss-Legendre order per panel: exact for polynomials of degree 9, so the kinetic part of
@@ -19,6 +20,10 @@ __all__ = ["measure", "quadrature", "gauss_panels", "hermite_dense", "linear_den
 GAUSS_ORDER = 5
 #: Default minimum number of quadrature panels over [0, T].
 MIN_PANELS = 200
+#: The residual is sampled on the method's mesh with every interval split evenly until there
+#: are at least this many: it then measures the dense output the user receives, not how
+#: coarse the method's mesh is (a cubic through accurate but sparse nodes has a large defect).
+MIN_RESIDUAL_INTERVALS = 256
 _GX, _GW = np.polynomial.legendre.leggauss(GAUSS_ORDER)
 
 # Interior points of each mesh interval where the residual is sampled, as fractions of the
@@ -45,6 +50,44 @@ def hermite_dense(t, theta, theta_dot):
         return spline(tq), deriv(tq)
 
     return dense
+
+
+def quintic_dense(t, theta, theta_dot, theta_ddot):
+    """Dense output of the C2 piecewise-quintic Hermite interpolant of values, velocities and
+    accelerations on a mesh: for a path given by nodes of a discretised Euler-Lagrange equation
+    with accelerations ``lam grad L(theta_i)``, a continuous path consistent with the scheme
+    (its defect at the nodes is zero, inside each interval of the order of the nodes' error).
+    Returns ``tq -> (theta(tq), theta'(tq))``."""
+    Y = np.stack([theta.T, theta_dot.T, theta_ddot.T], axis=1)   # (k, 3, n)
+    poly = BPoly.from_derivatives(np.asarray(t, dtype=float), Y)
+    deriv = poly.derivative()
+
+    def dense(tq):
+        tq = np.atleast_1d(np.asarray(tq, dtype=float))
+        return poly(tq).T, deriv(tq).T
+
+    return dense
+
+
+def velocities_from_accelerations(h, theta, acc):
+    """Fourth-order velocities at uniform nodes (spacing `h`) from positions and accelerations.
+
+    Inside: ``(theta_{i+1} - theta_{i-1}) / 2h - h (a_{i+1} - a_{i-1}) / 12``; at the ends the
+    one-sided Taylor formula with the accelerations' first and second differences. Both are
+    ``O(h^4)`` for a smooth path (needs at least 3 nodes; with 2, the straight-line slope).
+    """
+    V = np.empty_like(theta)
+    if theta.shape[1] < 3:
+        V[:] = ((theta[:, -1] - theta[:, 0]) / h)[:, None]
+        return V
+    V[:, 1:-1] = (theta[:, 2:] - theta[:, :-2]) / (2 * h) - h * (acc[:, 2:] - acc[:, :-2]) / 12
+    a0, a1, a2 = acc[:, 0], acc[:, 1], acc[:, 2]
+    V[:, 0] = ((theta[:, 1] - theta[:, 0]) / h - h * a0 / 2 - h * (a1 - a0) / 6
+               + h * (a2 - 2 * a1 + a0) / 24)
+    b0, b1, b2 = acc[:, -1], acc[:, -2], acc[:, -3]
+    V[:, -1] = ((theta[:, -1] - theta[:, -2]) / h + h * b0 / 2 + h * (b1 - b0) / 6
+                - h * (b2 - 2 * b1 + b0) / 24)
+    return V
 
 
 def linear_dense(t, theta):
@@ -90,6 +133,17 @@ def gauss_panels(t_mesh, T, min_panels=MIN_PANELS):
     tq = (a[:, None] + 0.5 * width[:, None] * (_GX + 1.0)).ravel()
     wq = (0.5 * width[:, None] * _GW).ravel()
     return tq, wq
+
+
+def refine_mesh(t, min_intervals):
+    """`t` with every interval split into ``ceil(min_intervals / (len(t) - 1))`` equal parts."""
+    t = np.asarray(t, dtype=float)
+    parts = max(1, -(-min_intervals // max(t.size - 1, 1)))
+    if parts == 1:
+        return t
+    frac = np.arange(parts) / parts
+    inner = (t[:-1, None] + np.diff(t)[:, None] * frac[None, :]).ravel()
+    return np.append(inner, t[-1])
 
 
 def _chunked(fun, P):
@@ -180,6 +234,32 @@ def el_residual(objective, lam, t, theta, theta_dot):
     return float(r.max()), float(rel.max()), per_interval
 
 
+def weak_residual(objective, lam, t, dense):
+    """Euler-Lagrange residual in integrated (momentum-balance) form.
+
+    ``R(t_j) = v(t_j) - v(0) - lam int_0^{t_j} grad L(theta(t)) dt`` (5-point Gauss-Legendre on
+    every interval of `t`) vanishes for an exact solution even where ``grad L`` jumps (ReLU
+    kinks), where the pointwise residual of any smooth interpolant does not, and it converges
+    with the path's accuracy. Returns ``max_j |R(t_j)|_inf`` relative to the momentum scale
+    ``max_t |v|_inf + lam int_0^T |grad L|_inf dt``.
+    """
+    t = np.asarray(t, dtype=float)
+    h = np.diff(t)
+    tq = (t[:-1, None] + 0.5 * h[:, None] * (_GX + 1.0)).ravel()
+    theta_q, _ = dense(tq)
+    g = lam * _chunked(objective.grad_batch, np.ascontiguousarray(theta_q))
+    n = g.shape[0]
+    g = g.reshape(n, h.size, GAUSS_ORDER)
+    impulse = np.cumsum(0.5 * h * np.einsum("nik,k->ni", g, _GW), axis=1)
+    _, v = dense(t)
+    v = np.asarray(v, dtype=float)
+    R = np.abs(v[:, 1:] - v[:, :1] - impulse)
+    scale = float(np.abs(v).max()) + float(np.sum(0.5 * h * (np.abs(g).max(axis=0) @ _GW)))
+    if R.size == 0 or scale == 0.0:
+        return 0.0
+    return float(R.max() / scale)
+
+
 def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_PANELS,
             residual=True):
     """Measure a path given on a mesh, with its dense output.
@@ -198,7 +278,9 @@ def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_P
     min_panels : int, optional
         Minimum number of Gauss panels (see `gauss_panels`).
     residual : bool, optional
-        Also compute the Euler-Lagrange residual (``4k - 3`` gradient evaluations).
+        Also compute the Euler-Lagrange residual of the dense output (`el_residual` on the
+        mesh refined to at least ``MIN_RESIDUAL_INTERVALS`` intervals: about four gradient
+        evaluations per interval).
 
     Returns
     -------
@@ -221,7 +303,11 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
         out = {"kinetic": np.nan, "potential": np.nan, "action": np.nan, "energy_drift": np.nan,
                "energy_mean": np.nan, "energy_scale": np.nan, "n_quad_points": 0}
     if residual and finite_mesh:
-        res, rel, per = el_residual(objective, lam, t, theta, theta_dot)
+        t_res = refine_mesh(t, MIN_RESIDUAL_INTERVALS)
+        theta_r, v_r = (np.asarray(a, dtype=float) for a in dense(t_res))
+        res, rel, per = el_residual(objective, lam, t_res, theta_r, v_r)
+        if not getattr(objective, "smooth", True):
+            out["weak_residual_rel"] = weak_residual(objective, lam, t_res, dense)
     else:
         res, rel, per = (np.nan, np.nan, None) if residual else (None, None, None)
     out["residual"], out["residual_rel"], out["residual_per_interval"] = res, rel, per

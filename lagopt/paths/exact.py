@@ -1,12 +1,16 @@
 """Closed-form least-action paths for quadratic losses (the ground truth the solvers are tested on).
 
-For ``L(theta) = 1/2 (theta - c)^T A (theta - c)`` with ``A`` symmetric positive semi-definite,
-write ``u = Q^T (theta - c)`` in the eigenbasis ``A = Q diag(a) Q^T``. Each coordinate solves
-``u'' = omega^2 u`` with ``omega = sqrt(lam * a)``, so
+For ``L(theta) = 1/2 (theta - c)^T A (theta - c)`` with ``A`` symmetric, write
+``u = Q^T (theta - c)`` in the eigenbasis ``A = Q diag(a) Q^T``. Each coordinate solves
+``u'' = lam a u``. With ``omega = sqrt(lam |a|)``:
 
-    u(t) = [u0 sinh(omega (T - t)) + uT sinh(omega t)] / sinh(omega T)
+    a > 0:  u(t) = [u0 sinh(omega (T - t)) + uT sinh(omega t)] / sinh(omega T)
+    a < 0:  u(t) = [u0 sin(omega (T - t)) + uT sin(omega t)] / sin(omega T)
 
-(the straight line where ``omega = 0``). Integrating by parts, the action of a mode is
+(the straight line where ``omega = 0``). A negative mode has no solution, or infinitely many,
+when ``omega T`` is a multiple of ``pi``: those horizons are the conjugate points. The path is
+a local minimum of the action exactly when every negative mode has ``omega T < pi``
+(`QuadraticSolution.is_minimum`). Integrating by parts, the action of a mode is
 ``1/2 [u u']_0^T = omega [(u0^2 + uT^2) coth(omega T) - 2 u0 uT / sinh(omega T)] / 2``, and since
 the energy ``H = 1/2 u'^2 - 1/2 omega^2 u^2`` is constant, kinetic ``K`` and potential ``V``
 parts follow from ``K + V = S`` and ``K - V = H T``. Every hyperbolic ratio is evaluated in an
@@ -18,6 +22,9 @@ from .._validation import as_matrix, as_vector, positive_float
 
 __all__ = ["QuadraticSolution", "quadratic_solution"]
 
+# A negative mode with |sin(omega T)| below this (relative to max(omega T, 1)) is at a
+# conjugate point: the formulas would divide by (nearly) zero.
+_CONJUGATE = 1e-10
 # Below this omega*T a mode is treated as free (straight line): the hyperbolic formulas lose
 # all precision to cancellation there, while the straight line is exact to O((omega T)^2).
 _FREE_MODE = 1e-8
@@ -38,16 +45,21 @@ class QuadraticSolution:
 
     Call it with times ``t`` (scalar or 1-D) to get ``theta`` of shape ``(n, len(t))``;
     ``velocity(t)`` gives ``theta'``. Attributes ``action``, ``kinetic``, ``potential`` and
-    ``energy`` (the conserved ``H = 1/2 |theta'|^2 - lam L(theta)``) are exact.
+    ``energy`` (the conserved ``H = 1/2 |theta'|^2 - lam L(theta)``) are exact, and so is
+    ``is_minimum``: no conjugate point in ``(0, T]`` (every negative mode has ``omega T < pi``).
     """
 
     def __init__(self, A, c, theta0, thetaT, T, lam):
         a, Q = np.linalg.eigh(A)
         a = np.where(np.abs(a) < 1e-14 * max(1.0, np.abs(a).max()), 0.0, a)
-        if np.any(a < 0):
-            raise ValueError("`A` must be positive semi-definite for the closed form.")
         self.Q, self.c, self.T, self.lam = Q, c, T, lam
-        self.omega = np.sqrt(lam * a)
+        self.omega = np.sqrt(lam * np.abs(a))
+        self.negative = (a < 0) & (self.omega * T >= _FREE_MODE)
+        phase = self.omega[self.negative] * T
+        if np.any(np.abs(np.sin(phase)) < _CONJUGATE * np.maximum(phase, 1.0)):
+            raise ValueError("`T` is at a conjugate point of the quadratic (omega T a multiple "
+                             "of pi for a negative eigenvalue): no unique stationary path.")
+        self.is_minimum = bool(np.all(phase < np.pi))
         self.u0 = Q.T @ (theta0 - c)
         self.uT = Q.T @ (thetaT - c)
         self.free = self.omega * T < _FREE_MODE
@@ -60,7 +72,14 @@ class QuadraticSolution:
         f = self.free
         S[f] = 0.5 * (uT[f] - u0[f]) ** 2 / T
         H[f] = S[f] / T  # free motion: all kinetic, H = 1/2 v^2, S = H T
-        g = ~f
+        m = self.negative
+        if np.any(m):
+            X = w[m] * T
+            cot, csc = np.cos(X) / np.sin(X), 1.0 / np.sin(X)
+            S[m] = 0.5 * w[m] * ((u0[m] ** 2 + uT[m] ** 2) * cot - 2.0 * u0[m] * uT[m] * csc)
+            v0 = w[m] * (-u0[m] * cot + uT[m] * csc)  # u'(0)
+            H[m] = 0.5 * v0**2 + 0.5 * w[m] ** 2 * u0[m] ** 2
+        g = ~(f | m)
         if np.any(g):
             X = w[g] * T
             coth = (1.0 + np.exp(-2.0 * X)) / (-np.expm1(-2.0 * X))
@@ -80,7 +99,14 @@ class QuadraticSolution:
         s = t[None, :] / T
         u = u0 + (uT - u0) * s  # free modes
         du = np.broadcast_to((uT - u0) / T, u.shape).copy()
-        g = ~self.free
+        m = self.negative
+        if np.any(m):
+            wm = w[m]
+            X = wm * T
+            x1, x2 = wm * (T - t[None, :]), wm * t[None, :]
+            u[m] = (u0[m] * np.sin(x1) + uT[m] * np.sin(x2)) / np.sin(X)
+            du[m] = wm * (-u0[m] * np.cos(x1) + uT[m] * np.cos(x2)) / np.sin(X)
+        g = ~(self.free | m)
         if np.any(g):
             wg = w[g]
             X = wg * T
@@ -104,7 +130,7 @@ def quadratic_solution(A, theta0, thetaT, T=1.0, lam=1.0, c=None):
     Parameters
     ----------
     A : (n, n) array_like
-        Symmetric positive semi-definite matrix (a `lagopt.Quadratic` objective's ``A``).
+        Symmetric matrix (a `lagopt.Quadratic` objective's ``A``), definite or not.
     theta0, thetaT : (n,) array_like
         End points.
     T : float, optional
@@ -117,6 +143,12 @@ def quadratic_solution(A, theta0, thetaT, T=1.0, lam=1.0, c=None):
     Returns
     -------
     QuadraticSolution
+
+    Raises
+    ------
+    ValueError
+        When ``T`` is a conjugate point (``omega T`` a multiple of ``pi`` for a negative
+        eigenvalue of ``A``): there is then no unique stationary path.
     """
     A = as_matrix(A, "A")
     n = A.shape[0]

@@ -115,8 +115,11 @@ TIE_RTOL = 1e-8
 
 
 def _pick(results):
-    """The least-action successful (label, path); failures only if nothing succeeded."""
+    """The least-action successful (label, path), preferring certified minima (stationary is
+    not minimal: a saddle of lower action than a minimum is a worse answer); failures only if
+    nothing succeeded."""
     pool = [r for r in results if r[1].success] or results
+    pool = [r for r in pool if r[1].is_minimum] or pool
     finite = [r for r in pool if np.isfinite(r[1].action)]
     if not finite:
         return pool[0]
@@ -201,14 +204,20 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     Notes
     -----
     Stationary is not minimal: for non-convex losses the boundary value problem has several
-    solutions, so ``n_starts > 1`` keeps the least action found among the
-    successful starts (hedging over diverse starts, as in multi-start optimisation).
-    Actions within a relative ``TIE_RTOL = 1e-8`` (of ``max(|S|, K)``) count as equal and the
-    smaller residual wins, so that solver noise does not pick a less accurate copy of the same
-    path.
-    Every path is measured by `lagopt.paths.action`'s quadrature, so its ``action`` compares
-    fairly with the interpolants'. ``energy_drift`` and ``residual`` certify the solution:
-    both vanish on an exact solution.
+    solutions, so ``n_starts > 1`` keeps the least action among the successful starts that are
+    certified local minima (``is_minimum``), or among all successful starts when none is
+    (hedging over diverse starts, as in multi-start optimisation). Actions within a relative
+    ``TIE_RTOL = 1e-8`` (of ``max(|S|, K)``) count as equal and the smaller residual wins, so
+    that solver noise does not pick a less accurate copy of the same path.
+
+    Certificates. Every path is measured by one quadrature (so its ``action`` compares fairly
+    with the interpolants'), its Euler-Lagrange residual and its energy drift, which vanish on
+    an exact solution. ``success=True`` promises that both are within the gates
+    ``lagopt.paths._result.RESIDUAL_GATE`` (1e-3, relative) and ``ENERGY_GATE`` (1e-5,
+    relative), whatever the method's own test said, and that ``T`` is not a conjugate point
+    (where the problem has no unique solution). ``is_minimum`` then says whether the path is a
+    local minimum of the action (second variation positive definite), a saddle (False), or
+    cannot be decided (None, with the reason in ``info["second_variation"]``).
 
     Examples
     --------

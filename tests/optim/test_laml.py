@@ -203,7 +203,7 @@ def test_path_solver_charges_every_evaluation_and_the_path_dips():
     spent0 = bf.spent
     line = PathSolver("linear", n_nodes=3).solve(state, np.array([1.0, 1.0]))
     assert bf.spent - spent0 == 1.0                    # two new nodes, loss only
-    direct = PathSolver("direct", n_nodes=5, maxiter=50, tol=1e-8).solve(
+    direct = PathSolver("direct", n_nodes=5, maxiter=50, newton_tol=1e-8).solve(
         state, np.array([1.0, 1.0]))
     assert bf.spent == pytest.approx(spy.charged)      # the solver's evaluations included
     # The least-action path dips into low loss: its interior nodes beat the straight line.

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from lagopt import Quadratic
+from lagopt.paths import action
 from lagopt.paths.exact import quadratic_solution
 
 
@@ -70,11 +72,35 @@ def test_bad_arguments_are_named():
     A = np.eye(2)
     with pytest.raises(ValueError, match="`A`"):
         quadratic_solution(np.array([[1.0, 2.0], [0.0, 1.0]]), [0, 0], [1, 1])
-    with pytest.raises(ValueError, match="`A`"):
-        quadratic_solution(-np.eye(2), [0, 0], [1, 1])
+    with pytest.raises(ValueError, match="conjugate point"):
+        quadratic_solution(-np.eye(2), [0, 0], [1, 1], T=np.pi)
     with pytest.raises(ValueError, match="`thetaT`"):
         quadratic_solution(A, [0, 0], [1, 1, 1])
     with pytest.raises(ValueError, match="`T`"):
         quadratic_solution(A, [0, 0], [1, 1], T=0.0)
     with pytest.raises(ValueError, match="`lam`"):
         quadratic_solution(A, [0, 0], [1, 1], lam=-1.0)
+
+
+@pytest.mark.parametrize("T", [0.7, 2.0, 3.0, 4.5, 8.0])
+def test_indefinite_closed_form_solves_the_equation(T):
+    # One negative and one positive mode, rotated: u'' = lam a u in the eigenbasis.
+    Q = np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
+    A = Q @ np.diag([-1.0, 2.0]) @ Q.T
+    lam = 1.0
+    sol = quadratic_solution(A, [1.0, -0.5], [0.2, 0.8], T=T, lam=lam)
+    np.testing.assert_allclose(sol(0.0)[:, 0], [1.0, -0.5], atol=1e-12)
+    np.testing.assert_allclose(sol(T)[:, 0], [0.2, 0.8], atol=1e-12)
+    t, h = np.linspace(0.1 * T, 0.9 * T, 7), 1e-4 * T
+    acc = (sol(t + h) - 2 * sol(t) + sol(t - h)) / h**2
+    np.testing.assert_allclose(acc, lam * A @ sol(t), atol=1e-5 * max(1, np.abs(sol(t)).max()))
+    vel = (sol(t + h) - sol(t - h)) / (2 * h)
+    np.testing.assert_allclose(sol.velocity(t), vel, rtol=1e-6, atol=1e-8)
+    # Action by an independent quadrature of the closed-form path; energy is conserved.
+    f = Quadratic(A)
+    assert action(f, sol, lam=lam, T=T) == pytest.approx(sol.action, rel=1e-9, abs=1e-9)
+    v, x = sol.velocity(t), sol(t)
+    H = 0.5 * np.sum(v * v, axis=0) - lam * 0.5 * np.einsum("it,ij,jt->t", x, A, x)
+    np.testing.assert_allclose(H, sol.energy, rtol=1e-8, atol=1e-8)
+    # No conjugate point before pi / sqrt(lam |a|) = pi.
+    assert sol.is_minimum == (T < np.pi)

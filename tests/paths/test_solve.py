@@ -175,9 +175,9 @@ def test_counts_exclude_the_measurement_and_time_is_recorded():
     f.reset_counts()
     path = solve_action_path(f, x0, xT, method="collocation")
     assert 0 < path.ngev < f.counts["grad"]  # the rest is the residual measurement
-    # one Hessian at theta0 warms the (numba) kernels up outside the solve; the measurement
-    # uses none
-    assert path.nhev == f.counts["hess"] - 1 and path.nhev > 0
+    # one Hessian at theta0 warms the (numba) kernels up outside the solve; the second
+    # variation (is_minimum) takes Hessians along the path, also outside the solve's count
+    assert 0 < path.nhev < f.counts["hess"] - 1
     assert path.nfev < f.counts["loss"]
     assert path.wall_time > 0 and path.info["solve_time"] <= path.wall_time
 

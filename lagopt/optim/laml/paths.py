@@ -34,7 +34,8 @@ PATH_METHODS = METHODS
 # Cheap defaults for the direct method inside an optimizer loop: a few nodes and a loose
 # tolerance (the path is a proposal, not a certificate), L-BFGS (Newton needs Hessians, which
 # cost n_params gradient evaluations per node).
-_DIRECT_DEFAULTS = {"n_nodes": 4, "solver": "lbfgs", "tol": 1e-3, "maxiter": 5, "max_time": 5.0}
+_DIRECT_DEFAULTS = {"n_nodes": 4, "solver": "lbfgs", "newton_tol": 1e-3, "maxiter": 5,
+                    "max_time": 5.0}
 # Nodes of the interpolants when `n_nodes` is not given: the two ends of the straight line;
 # the reference experiment's 10 smoothstep points.
 _INTERPOLANT_NODES = {"linear": 2, "smoothstep": 10}
@@ -62,7 +63,7 @@ class PathSolver(Stage):
     **options
         Passed to the solver (for instance ``tol``, ``maxiter``, ``solver``, ``rule`` for
         ``"direct"``; ``max_nodes``, ``tol`` for ``"collocation"``). For ``"direct"`` the
-        defaults are ``n_nodes=4, solver="lbfgs", tol=1e-3, maxiter=5, max_time=5``.
+        defaults are ``n_nodes=4, solver="lbfgs", newton_tol=1e-3, maxiter=5, max_time=5``.
 
     Notes
     -----

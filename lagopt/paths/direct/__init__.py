@@ -7,7 +7,7 @@ loss, and in its L-BFGS branch its memory is ``O(N n)``.
 
 Solving the discrete problem is not solving the continuous one: `solve` chooses the first grid
 from the stiffness ``omega`` and refines it until a Richardson estimate of the discretisation
-error (grid ``h`` against ``h/2``) is below ``tol_path``; a path that the node cap cannot
+error (grid ``h`` against ``h/2``) is below ``tol``; a path that the node cap cannot
 resolve is reported as a failure (``Status.MAX_ITER``), not as a success.
 
 The modules, each importing only those above it:

@@ -24,7 +24,7 @@ class _Facts:
 
 
 def _residual(out, tol):
-    return f"relative discrete Euler-Lagrange residual {out.resid:.2e} (tol {tol:.1e})"
+    return f"relative discrete Euler-Lagrange residual {out.resid:.2e} (newton_tol {tol:.1e})"
 
 
 def _facts(r, settings, omega, T):
@@ -40,7 +40,7 @@ def _facts(r, settings, omega, T):
         a, p = r.estimate
         kind = "" if settings.smooth else ", first order: non-smooth loss"
         est = (f"estimated discretisation error (Richardson, N={N // 2} vs {N}{kind}): action "
-               f"{a:.1e}, positions {p:.1e} relative (tol_path {settings.tol_path:.0e})")
+               f"{a:.1e}, positions {p:.1e} relative (tol {settings.tol_path:.0e})")
     kinks = ""
     if r.out.kinks:
         kinks = (f" {r.out.kinks} node(s) sit on kinks of the non-smooth loss; their residual "
@@ -60,9 +60,9 @@ def message(r, settings, omega, T):
     if r.status == Status.MAX_TIME and r.timed_out:
         return (f"{head} Direct method ({r.solver}): the discrete problem converged on "
                 f"{f.grid} ({f.res}), but max_time={settings.max_time:g} s ran out before the "
-                "discretisation error was brought below tol_path"
+                "discretisation error was brought below tol"
                 + (f" (the last {f.estimate})" if f.estimate else "")
-                + ". Increase `max_time`, or loosen `tol_path`.")
+                + ". Increase `max_time`, or loosen `tol`.")
     return head + _failed(r, settings, f)
 
 
@@ -82,15 +82,15 @@ def _solved(r, settings, f):
 
 
 def _at_cap(r, settings, f):
-    """The discrete problem converged, but the node cap leaves the error above tol_path."""
+    """The discrete problem converged, but the node cap leaves the error above tol."""
     cap = settings.cap
-    why = (f"the {f.estimate}, is above tol_path" if f.estimate else
+    why = (f"the {f.estimate}, is above tol" if f.estimate else
            f"max_nodes={cap} leaves no finer grid to estimate the error on")
     w = f" ({f.omega_h})" if f.omega_h else ""
     return (f" Direct method ({r.solver}): the discrete problem converged on {f.grid} "
-            f"({f.res}) but the grid does not resolve the continuous path to tol_path: "
+            f"({f.res}) but the grid does not resolve the continuous path to tol: "
             f"{why} at the node cap max_nodes={cap}{w}. Try more nodes (a larger "
-            "`max_nodes`; memory grows as N n), a looser `tol_path`, or, for a stiff smooth "
+            "`max_nodes`; memory grows as N n), a looser `tol`, or, for a stiff smooth "
             "problem, method='multiple_shooting' or 'collocation', which adapt to its "
             "exponential layers.")
 
@@ -113,7 +113,7 @@ def _failed(r, settings, f):
         where = prefix or (f" ({f.estimate})" if f.estimate else "")
         return (f"{where} Direct method ({solver}, {grid}) stopped after "
                 f"{settings.max_time:g} s at {res}. Increase `max_time`, or reduce `n_nodes` / "
-                "loosen `tol_path`.")
+                "loosen `tol`.")
     if r.status == Status.NON_FINITE:
         return (f"{prefix} The loss or its gradient was not finite along the path; check the "
                 "objective on the segment between the end points.")
@@ -124,5 +124,5 @@ def _failed(r, settings, f):
         hint = ("For a non-smooth (ReLU) loss the minimiser can sit on kinks whose residual "
                 "the gradient-sampling certificate could not confirm: the path is usable (its "
                 "discrete action is minimal to the printed residual) but not certified; a "
-                "smooth surrogate (softplus) or a looser `tol` gives a clean convergence.")
+                "smooth surrogate (softplus) or a looser `newton_tol` gives a clean convergence.")
     return f"{prefix} Direct method ({solver}, {grid}) stalled ({out.message}) at {res}. " + hint

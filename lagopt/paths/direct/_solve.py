@@ -10,6 +10,7 @@ import numpy as np
 from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
 from .._formulas import DENSE_HESSIAN_MAX
+from .._measure import quintic_dense, velocities_from_accelerations
 from .._problem import RawSolution
 from .._variational import estimate_omega, guess_on_mesh, largest_hessian_eigenvalue
 from ._refine import Settings, refine_path
@@ -23,8 +24,11 @@ _DEFAULT_N = 64
 #: cap allows). The trapezoid rule's growth rate of a mode ``exp(omega t)`` then errs by
 #: ``(omega h)^2 / 24 ~ 1 %``: the mode is resolved and Richardson's estimate is meaningful.
 OMEGA_H_MAX = 0.5
-#: Default tolerance of the estimated relative discretisation error (action and positions).
-TOL_PATH = 1e-4
+#: Default `tol`: the estimated relative error of the path (its action and positions) against
+#: the continuous solution -- the meaning `tol` has for every method. Non-smooth objectives
+#: (kinks, where the error estimate converges at first order) default to the looser value.
+TOL_PATH = 1e-5
+_TOL_PATH_NONSMOOTH = 1e-4
 # Default residual tolerance of each discrete problem; looser for non-smooth objectives, whose
 # kink nodes are certified by gradient sampling at a radius tied to it.
 _TOL_SMOOTH, _TOL_NONSMOOTH = 1e-8, 1e-6
@@ -66,18 +70,23 @@ def _stiffness(problem, guess):
     return max(omega, float(np.sqrt(problem.lam * max(h_end, 0.0))))
 
 
-def _settings(problem, n_nodes, rule, tol, maxiter, max_time, solver, refine, tol_path,
+def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, refine, tol,
               max_nodes, start):
-    """Validate the options of `solve`: ``(Settings, n_nodes)`` (``n_nodes`` None or checked)."""
+    """Validate the options of `solve`: ``(Settings, n_nodes)`` (``n_nodes`` None or checked).
+
+    ``Settings.tol_path`` is the public `tol` (the path's error), ``Settings.tol`` the public
+    `newton_tol` (each discrete problem's residual)."""
     choice(rule, "rule", ("trapezoid", "midpoint"))
     smooth = bool(getattr(problem.objective, "smooth", True))
     default_tol = _TOL_SMOOTH if smooth else _TOL_NONSMOOTH
-    tol = default_tol if tol is None else positive_float(tol, "tol")
+    newton_tol = (default_tol if newton_tol is None
+                  else positive_float(newton_tol, "newton_tol"))
     max_time = positive_float(max_time, "max_time")
     choice(solver, "solver", ("auto", "newton", "lbfgs"))
     if maxiter is not None:
         maxiter = positive_int(maxiter, "maxiter")
-    tol_path = positive_float(tol_path, "tol_path")
+    tol_path = ((TOL_PATH if smooth else _TOL_PATH_NONSMOOTH) if tol is None
+                else positive_float(tol, "tol"))
     cap = (default_max_nodes(problem.n) if max_nodes is None
            else positive_int(max_nodes, "max_nodes", minimum=3))
     if n_nodes is not None:
@@ -87,7 +96,7 @@ def _settings(problem, n_nodes, rule, tol, maxiter, max_time, solver, refine, to
     if refine is not None and not isinstance(refine, (bool, np.bool_)):
         raise TypeError(f"`refine` must be True, False or None, got {type(refine).__name__}.")
     refine = (n_nodes is None) if refine is None else bool(refine)
-    settings = Settings(rule=rule, tol=tol, solver=solver, maxiter=maxiter, max_time=max_time,
+    settings = Settings(rule=rule, tol=newton_tol, solver=solver, maxiter=maxiter, max_time=max_time,
                         deadline=start + max_time, refine=refine, tol_path=tol_path, cap=cap,
                         smooth=smooth)
     return settings, n_nodes
@@ -120,12 +129,12 @@ def _first_grid(problem, guess, settings, n_nodes):
     return N, omega
 
 
-def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxiter=None,
-          max_time=60.0, solver="auto", refine=None, tol_path=TOL_PATH, max_nodes=None):
+def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, newton_tol=None,
+          maxiter=None, max_time=60.0, solver="auto", refine=None, max_nodes=None):
     """Least-action path by minimising the discretised action over the interior nodes.
 
     The discrete problem is solved on a uniform grid, and the grid is refined until the
-    discretisation error -- estimated, not assumed -- is below `tol_path` (see Notes).
+    discretisation error -- estimated, not assumed -- is below `tol` (see Notes).
 
     Parameters
     ----------
@@ -141,6 +150,14 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxi
         Quadrature of the potential term: loss at the nodes (ends weighted 1/2) or at the
         interval midpoints.
     tol : float, optional
+        Relative accuracy of the returned path, as for every method: the Richardson estimate
+        of its discretisation error must be below it (default ``1e-5``; ``1e-4`` for
+        non-smooth objectives, where the estimate converges only at first order near kinks).
+        Both the error of the measured action (see Notes), relative to
+        ``K_h + lam h sum w_i |L_i|`` (the magnitudes of the terms of ``S_h``: the action
+        itself can be near zero or negative), and the position error at the shared nodes,
+        relative to the path's extent (largest range of a coordinate), are tested.
+    newton_tol : float, optional
         Convergence test of each discrete problem on its Euler-Lagrange residual:
         ``max |dS_h/dtheta_i| / h`` relative to the size of the accelerations it balances (see
         Notes). Default ``1e-8``, or ``1e-6`` for non-smooth objectives (``objective.smooth``
@@ -162,21 +179,15 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxi
     refine : bool or None, optional
         Estimate the discretisation error by solving again on the grid of half the spacing
         (warm-started from the coarse solution) and refine until the estimate is below
-        `tol_path`. ``None`` (default): True unless `n_nodes` is given. With ``refine=False``
+        `tol`. ``None`` (default): True unless `n_nodes` is given. With ``refine=False``
         the path solves the discrete problem on one grid: ``success`` then means only that,
         and the message says that the discretisation error was not estimated (``info``
         has ``error_estimate=None``); this is what callers that need a fixed number of
         nodes get (e.g. the LAML path stage with 3-5 nodes, or convergence studies).
-    tol_path : float, optional
-        Tolerance of the estimated relative discretisation error (default ``1e-4``): both the
-        error of the measured action (see Notes), relative to ``K_h + lam h sum w_i |L_i|``
-        (the magnitudes of the terms of ``S_h``: the action itself can be near zero or
-        negative), and the position error at the shared nodes, relative to the path's extent
-        (largest range of a coordinate).
     max_nodes : int, optional
         Cap on the number of nodes ``N + 1`` (``>= 3``). Default `default_max_nodes`:
         ``2**20 // n`` clipped to ``[129, 16385]`` (memory is ``O(N n)``). If the error
-        estimate is still above `tol_path` at the cap, the result has ``success=False``,
+        estimate is still above `tol` at the cap, the result has ``success=False``,
         ``status=Status.MAX_ITER`` (1) and a message saying what to try.
 
     Returns
@@ -188,10 +199,10 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxi
         ``solver`` (the branch(es) used on that grid), ``residual`` (its final relative
         discrete residual), ``grad_norm``, ``discrete_action``, ``n_eval``, ``kink_nodes``,
         ``omega`` (a-priori stiffness estimate, None if not computed) and ``omega_h``,
-        ``refine``, ``tol_path``, ``max_nodes``, ``refinements`` (finer grids tried after the
+        ``refine``, ``tol``, ``max_nodes``, ``refinements`` (finer grids tried after the
         first),
         ``action_error``, ``position_error`` and ``error_estimate`` (their maximum, the
-        number compared with `tol_path`; None when not estimated), ``extrapolated``, and
+        number compared with `tol`; None when not estimated), ``extrapolated``, and
         ``levels`` (one dict per
         grid: ``N, solver, status, nit, discrete_action, residual, n_eval, seconds`` and,
         where estimated, ``action``, the measured action of that grid's path).
@@ -256,7 +267,7 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxi
       such crossings is only ``O(h)`` and the pointwise Euler-Lagrange residual of the path
       cannot vanish there, so the estimate uses ``p = 1`` (the plain difference between the
       grids, a conservative bound for any order ``>= 1``) and never the pointwise residual.
-      The grid is doubled until both relative estimates are below `tol_path`, or `max_nodes`
+      The grid is doubled until both relative estimates are below `tol`, or `max_nodes`
       is reached (``Status.MAX_ITER``), or `max_time` (``Status.MAX_TIME``). With ``lam = 0``
       the straight line is exact on every grid and nothing is refined.
 
@@ -282,18 +293,39 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, maxi
        nonsmooth, nonconvex optimization", SIAM J. Optim. 15 (2005), 751-779.
     """
     start = time.perf_counter()
-    settings, n_nodes = _settings(problem, n_nodes, rule, tol, maxiter, max_time, solver, refine,
-                                  tol_path, max_nodes, start)
+    settings, n_nodes = _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver,
+                                  refine, tol, max_nodes, start)
     N, omega = _first_grid(problem, guess, settings, n_nodes)
     t0 = np.linspace(0.0, problem.T, N + 1)[1:-1]
     X0 = problem.straight_line(t0) if guess is None else guess_on_mesh(guess, t0)[0]
     r = refine_path(problem, N, X0, settings)
     info = _info(r, settings, omega, problem.T)
     info["wall_time"] = time.perf_counter() - start
-    return RawSolution(t=np.linspace(0.0, problem.T, r.da.N + 1), theta=r.theta,
-                       theta_dot=r.theta_dot, success=r.status == Status.SUCCESS,
-                       status=r.status, message=message(r, settings, omega, problem.T),
-                       dense=None, nit=int(sum(lv["nit"] for lv in r.levels)), info=info)
+    t = np.linspace(0.0, problem.T, r.da.N + 1)
+    theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot)
+    return RawSolution(t=t, theta=r.theta, theta_dot=theta_dot,
+                       success=r.status == Status.SUCCESS, status=r.status,
+                       message=message(r, settings, omega, problem.T), dense=dense,
+                       nit=int(sum(lv["nit"] for lv in r.levels)), info=info)
+
+
+def _dense_output(problem, t, theta, theta_dot):
+    """Velocities and dense output consistent with the scheme: the nodes' accelerations are
+    ``lam grad L(theta_i)`` (what the discrete Euler-Lagrange equations impose), velocities
+    of fourth order from them, and the C2 quintic Hermite interpolant through all three.
+
+    A cubic through second-order velocities would show a defect of order ``(omega h)^2``
+    between the nodes even where the nodes themselves are accurate to ``1e-10``. Falls back to
+    the scheme's own velocities (and the finaliser's cubic) when the nodes are not finite.
+    """
+    if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot))):
+        return theta_dot, None
+    with np.errstate(all="ignore"):
+        acc = problem.lam * problem.objective.grad_batch(np.ascontiguousarray(theta))
+    if not np.all(np.isfinite(acc)):
+        return theta_dot, None
+    V = velocities_from_accelerations(t[1] - t[0], theta, acc)
+    return V, quintic_dense(t, theta, V, acc)
 
 
 def _info(r, settings, omega, T):
@@ -304,7 +336,7 @@ def _info(r, settings, omega, T):
         "residual": out.resid, "grad_norm": out.grad_norm, "discrete_action": out.S,
         "n_eval": int(sum(lv["n_eval"] for lv in r.levels)), "kink_nodes": out.kinks,
         "omega": omega, "omega_h": None if omega is None else omega * T / N,
-        "refine": settings.refine, "tol_path": settings.tol_path, "max_nodes": settings.cap,
+        "refine": settings.refine, "tol": settings.tol_path, "newton_tol": settings.tol, "max_nodes": settings.cap,
         "refinements": len(r.levels) - 1,
         "action_error": None if est is None else est[0],
         "position_error": None if est is None else est[1],
