@@ -63,3 +63,47 @@ def test_help_everywhere(capsys):
             main(argv)
         assert exc.value.code == 0
     assert "--quick" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["train", "--budget", "-5"], "--budget"),
+    (["train", "--budget", "0"], "--budget"),
+    (["train", "--seeds", "-1"], "--seeds"),
+    (["paths", "--pairs", "0"], "--pairs"),
+    (["paths", "--pairs", "-2"], "--pairs"),
+    (["paths", "--T", "0"], "--T"),
+])
+def test_bad_arguments_are_one_line_errors(argv, name, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert name in err and "Traceback" not in err
+
+
+def test_out_naming_a_file_is_an_error(tmp_path, capsys):
+    target = tmp_path / "a-file"
+    target.write_text("not a folder")
+    with pytest.raises(SystemExit) as exc:
+        main(["paths", "--quick", "--out", str(target)])
+    assert exc.value.code == 2 and "--out" in capsys.readouterr().err
+    assert target.read_text() == "not a folder"
+
+
+def test_a_run_is_staged_and_published_whole(tmp_path, monkeypatch):
+    out = tmp_path / "paths"
+    out.mkdir()
+    (out / "old-figure.png").write_bytes(b"earlier run")
+
+    def interrupted(args):
+        open(os.path.join(args.out, "half-written.png"), "w").close()
+        raise KeyboardInterrupt
+
+    import lagopt.cli as cli
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser._subparsers._group_actions[0].choices["paths"].set_defaults(func=interrupted)
+    assert main(["paths", "--quick", "--out", str(out)]) == 130
+    # Nothing of the interrupted run reached the folder, and no staging folder is left.
+    assert sorted(os.listdir(out)) == ["old-figure.png"]
+    assert [p.name for p in tmp_path.iterdir()] == ["paths"]

@@ -351,7 +351,9 @@ def _assemble(trajs, tk, n):
 def _failed_start(problem, tk, Th, V, tr, info):
     Thf = np.column_stack([Th, problem.thetaT])
     Vf = np.column_stack([V, V[:, -1]])
+    advice = ("increase `max_time`, or use fewer `n_segments`" if tr.status == Status.MAX_TIME
+              else "try more `n_segments`, another guess, or method='direct'")
     msg = (f"{Status(tr.status).message()} Multiple shooting: integrating the initial guess "
-           f"failed ({tr.message}); try more `n_segments`, another guess, or method='direct'.")
+           f"failed ({tr.message}); {advice}.")
     return RawSolution(t=tk, theta=Thf, theta_dot=Vf, success=False, status=tr.status,
                        message=msg, info=info)
