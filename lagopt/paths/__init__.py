@@ -16,8 +16,9 @@ from .._status import Status
 from ._action import action
 from ._dispatch import METHODS
 from ._result import ActionPath
+from ._second_variation import second_variation
 from .exact import quadratic_solution
 from .solve import solve_action_path
 
-__all__ = ["solve_action_path", "ActionPath", "action", "quadratic_solution", "METHODS",
-           "Status"]
+__all__ = ["solve_action_path", "ActionPath", "action", "quadratic_solution",
+           "second_variation", "METHODS", "Status"]

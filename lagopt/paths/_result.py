@@ -158,6 +158,12 @@ class ActionPath:
 
     __call__ = path
 
+    def dense(self, t):
+        """``(theta(t), theta'(t))`` for a 1-D array of times, each of shape ``(n, len(t))``:
+        the dense output in the form `lagopt.paths.second_variation` and the measurement
+        take."""
+        return self._dense(np.atleast_1d(np.asarray(t, dtype=float)))
+
     @property
     def n_nodes(self):
         """Number of mesh nodes ``k``."""

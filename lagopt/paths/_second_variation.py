@@ -47,6 +47,9 @@ __all__ = ["second_variation", "BLOCK_MAX_PARAMS", "MARGIN"]
 
 #: Up to this many parameters the block LDL^T route is used (it forms n x n Hessians).
 BLOCK_MAX_PARAMS = 64
+#: Above this many parameters the certificate is not evaluated by default: each Lanczos step
+#: costs N - 1 Hessian-vector products, more than the path solve itself at that size.
+LANCZOS_MAX_PARAMS = 2000
 #: Resolution of the grid: ``omega h <= OMEGA_H`` with ``omega = sqrt(lam max|eig H|)``, so
 #: that the fastest mode of the Jacobi equation is resolved.
 OMEGA_H = 0.25
@@ -218,11 +221,32 @@ def second_variation(objective, lam, T, dense):
         (intervals of the grid), ``route``, ``singular`` (a conjugate point at ``T``: the
         boundary value problem has no unique solution) and, where known, ``morse_index`` (the
         number of conjugate points in ``(0, T)``) or ``min_eigenvalue``.
+
+    Examples
+    --------
+    For ``L = (-x^2 + y^2) / 2`` the first conjugate point is at ``T = pi``:
+
+    >>> import numpy as np
+    >>> from lagopt import Quadratic
+    >>> from lagopt.paths import quadratic_solution, second_variation
+    >>> A = np.diag([-1.0, 1.0])
+    >>> for T in (2.0, 4.0):
+    ...     exact = quadratic_solution(A, [1.0, 0.0], [0.5, 1.0], T)
+    ...     sv = second_variation(Quadratic(A), 1.0, T, lambda t: (exact(t), exact.velocity(t)))
+    ...     print(T, sv["is_minimum"], sv["morse_index"])
+    2.0 True 0
+    4.0 False 1
     """
+    n = np.asarray(dense(np.array([0.0]))[0]).shape[0]
+    if n > LANCZOS_MAX_PARAMS:
+        return {"is_minimum": None, "route": None,
+                "reason": f"not evaluated for n = {n} > {LANCZOS_MAX_PARAMS} parameters (each "
+                          "Lanczos step costs a Hessian-vector product per grid node); call "
+                          "lagopt.paths.second_variation(objective, lam, T, path.dense) to "
+                          "decide it at that cost"}
     with np.errstate(all="ignore"):
         try:
             N = _n_intervals(objective, lam, T, dense)
-            n = dense(np.array([0.0]))[0].shape[0]
             if n <= BLOCK_MAX_PARAMS:
                 return _block_route(objective, lam, T, dense, N, n)
             return _lanczos_route(objective, lam, T, dense, N, n)

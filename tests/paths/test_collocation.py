@@ -26,7 +26,7 @@ def test_matches_closed_form_with_wide_eigenvalue_spread(lam, T):
     c, x0, xT = _ends(n, 1)
     path = solve_action_path(Quadratic(A, c), x0, xT, T=T, lam=lam, method="collocation")
     exact = quadratic_solution(A, x0, xT, T, lam, c)
-    assert path.success and path.status == 0 and path.method == "collocation"
+    assert path.success and path.status == Status.SUCCESS and path.method == "collocation"
     assert path.action == pytest.approx(exact.action, rel=1e-7)
     assert path.kinetic == pytest.approx(exact.kinetic, rel=1e-6)
     tq = np.linspace(0, T, 57)
@@ -47,7 +47,7 @@ def test_module_solve_with_no_guess_and_initial_nodes():
     x0, xT = np.array([1.0, 1.0]), np.array([0.0, 2.0])
     problem = BVPProblem(Quadratic(A), x0, xT, 1.0, 1.0)
     raw = collocation.solve(problem, None, initial_nodes=5)
-    assert raw.success and raw.status == 0
+    assert raw.success and raw.status == Status.SUCCESS
     exact = quadratic_solution(A, x0, xT)
     th, v = raw.dense(np.array([0.3, 0.7]))
     np.testing.assert_allclose(th, exact(np.array([0.3, 0.7])), atol=1e-6)

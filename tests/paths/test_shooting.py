@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+from lagopt import Status
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective, Quadratic
 from lagopt.paths import direct, multiple_shooting, shooting
@@ -62,7 +63,7 @@ def test_single_shooting_matches_closed_form():
     A, c, th0, thT = _quadratic([0.0, 0.5, 6.0, 60.0], seed=1)
     exact = quadratic_solution(A, th0, thT, 1.0, 1.0, c)
     sol = shooting.solve(BVPProblem(Quadratic(A, c), th0, thT, 1.0, 1.0), None)
-    assert sol.success and sol.status == 0, sol.message
+    assert sol.success and sol.status == Status.SUCCESS, sol.message
     assert sol.info["omega_T"] == pytest.approx(np.sqrt(60.0), rel=1e-6)
     t = np.linspace(0, 1, 201)
     theta, vel = sol.dense(t)
@@ -78,7 +79,7 @@ def test_stiff_case_declined_by_single_and_solved_by_multiple_shooting():
     A, c, th0, thT = _quadratic([0.0, 1.0, 400.0], seed=2)
     prob = BVPProblem(Quadratic(A, c), th0, thT, 2.0, 1.0)
     single = shooting.solve(prob, None)
-    assert not single.success and single.status == 4
+    assert not single.success and single.status == Status.DECLINED
     assert "multiple_shooting" in single.message and "direct" in single.message
     assert single.info["omega_T"] == pytest.approx(40.0, rel=1e-6)
 
@@ -153,7 +154,7 @@ def test_conjugate_point_is_singular_not_success():
     prob = BVPProblem(Quadratic(A), np.array([1.0, 0.0]), np.array([0.5, 1.0]), 1.0, 1.0)
     for mod in (shooting, multiple_shooting):
         sol = mod.solve(prob, None)
-        assert not sol.success and sol.status == 5, sol.message
+        assert not sol.success and sol.status == Status.NOT_CONVERGED, sol.message
         assert "singular" in sol.message
 
 
@@ -162,7 +163,7 @@ def test_misses_are_never_successes(tanh_net):
     prob = BVPProblem(f, th0, thT, 1.0, 1.0)
     for mod in (shooting, multiple_shooting):
         sol = mod.solve(prob, None, maxiter=1)
-        assert not sol.success and sol.status == 1
+        assert not sol.success and sol.status == Status.MAX_ITER
         miss = np.abs(sol.theta[:, -1] - thT).max()
         assert miss > 1e-8 * np.abs(thT).max()
         assert "maxiter" in sol.message
@@ -196,5 +197,5 @@ def test_nonsmooth_loss_is_declined():
     prob = BVPProblem(f, th0, th0 + 0.1, 1.0, 1.0)
     for mod in (shooting, multiple_shooting):
         sol = mod.solve(prob, None)
-        assert not sol.success and sol.status == 4
+        assert not sol.success and sol.status == Status.DECLINED
         assert "direct" in sol.message and "softplus" in sol.message
