@@ -9,7 +9,7 @@ from .._status import Status
 from ._measure import hermite_dense, measure
 from ._second_variation import second_variation
 
-__all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE"]
+__all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GATE_NONSMOOTH"]
 
 #: The success gate, the same for every method: a path is reported solved only when its
 #: measured Euler-Lagrange residual and its relative energy drift are within these bounds,
@@ -29,6 +29,11 @@ __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE"]
 #: magnitude. A loose user `tol` can give a path that fails the gate: the message says so.
 RESIDUAL_GATE = 1e-3
 ENERGY_GATE = 1e-5
+#: The energy gate for non-smooth objectives (``objective.smooth`` False): across a kink the
+#: dense output's energy error converges only at first order, like the direct method's error
+#: estimate there (whose default `tol` is 1e-4 for such losses). Measured on the 37-parameter
+#: ReLU networks: correct paths drift by 1e-6 to 6e-4.
+ENERGY_GATE_NONSMOOTH = 1e-3
 
 
 class ActionPath:
@@ -232,7 +237,8 @@ def finalize(problem, raw, method, solve_counts=None):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
     m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense)
-    status, message = _gate(Status(raw.status), raw.message, m)
+    smooth = bool(getattr(obj, "smooth", True))
+    status, message = _gate(Status(raw.status), raw.message, m, smooth)
     info = dict(raw.info)
     is_minimum = None
     if status == Status.SUCCESS:
@@ -263,7 +269,7 @@ def finalize(problem, raw, method, solve_counts=None):
         nit=raw.nit, info=info, is_minimum=is_minimum)
 
 
-def _gate(status, message, m):
+def _gate(status, message, m, smooth):
     """The status after the measurement's checks, and the message saying which one failed."""
     if not m["finite"]:
         return Status.NON_FINITE, (message + " | " if message else "") + (
@@ -278,9 +284,10 @@ def _gate(status, message, m):
     if not residual <= RESIDUAL_GATE:
         failed.append(f"its Euler-Lagrange residual is {residual:.1e} relative "
                       f"(gate {RESIDUAL_GATE:g})")
-    if not m["energy_drift_rel"] <= ENERGY_GATE:
+    energy_gate = ENERGY_GATE if smooth else ENERGY_GATE_NONSMOOTH
+    if not m["energy_drift_rel"] <= energy_gate:
         failed.append(f"its energy drifts by {m['energy_drift_rel']:.1e} relative "
-                      f"(gate {ENERGY_GATE:g})")
+                      f"(gate {energy_gate:g})")
     if not failed:
         return status, message
     return Status.NOT_CONVERGED, (
