@@ -11,6 +11,11 @@ from ``RandomState(42)``) and a mesh of 64 parameter vectors:
   call in a *fresh* Python process, which shows the cache at work; without ``--quick`` also a
   true cold compile, in a subprocess pointed at an empty ``NUMBA_CACHE_DIR``.
 
+* on a wide network (32 -> 150 -> 32 -> 1, tanh, 9,815 parameters, 1,000 samples), which
+  takes the numpy/BLAS route of the objective, ``grad_batch`` over 33 points per point against
+  one plain numpy gradient of the same network (best of repeated timings: wall-clock on a
+  shared machine is noisy, the best is the least disturbed).
+
 Run ``python benchmarks/kernels.py [--quick] [--out DIR]``; writes ``DIR/kernels.md``.
 """
 import argparse
@@ -38,6 +43,12 @@ KERNEL_CALLS = {"grad_batch": 20, "loss_batch": 20, "hess_batch": 2}
 BASELINE_CALL_DIVISOR = 4
 #: The speed-up of grad_batch over the numpy loop that the kernels are meant to reach.
 GRAD_SPEEDUP_TARGET = 20.0
+#: The wide network, its samples and points, and the bound on (grad_batch time per point) /
+#: (one plain numpy gradient) that the BLAS route is meant to stay within.
+WIDE_SIZES, WIDE_SAMPLES, WIDE_POINTS = (32, 150, 32, 1), 1000, 33
+WIDE_RATIO_TARGET = 1.5
+#: Timing repeats on the wide network (the best is reported), with and without ``--quick``.
+WIDE_REPEATS, WIDE_REPEATS_QUICK = 9, 3
 
 # Timed in a fresh interpreter: import, build the objective, first grad_batch call.
 _FIRST_CALL = r"""
@@ -116,6 +127,25 @@ def np_hess(theta, X, y):
     return H
 
 
+def np_grad_tanh(theta, X, y, sizes):
+    """Plain numpy backpropagation of a tanh network (sample-major, one product per layer)."""
+    layers, p = [], 0
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers.append((theta[p:p + a * b].reshape(a, b), theta[p + a * b:p + a * b + b]))
+        p += a * b + b
+    As = [X]
+    for i, (W, b) in enumerate(layers):
+        Z = As[-1] @ W + b
+        As.append(np.tanh(Z) if i < len(layers) - 1 else Z)
+    G = (2.0 / y.size) * (As[-1] - y.reshape(As[-1].shape))
+    grads = []
+    for i in range(len(layers) - 1, -1, -1):
+        grads.append(np.concatenate([(As[i].T @ G).ravel(), G.sum(axis=0)]))
+        if i > 0:
+            G = (G @ layers[i][0].T) * (1.0 - As[i] ** 2)
+    return np.concatenate(grads[::-1])
+
+
 def np_loop(fun, P, X, y):
     out = [fun(np.ascontiguousarray(P[:, j]), X, y) for j in range(P.shape[1])]
     return np.stack(out, axis=-1)
@@ -131,6 +161,39 @@ def median_time(fun, repeats, number=1):
             fun()
         times.append((time.perf_counter() - t) / number)
     return float(np.median(times))
+
+
+def best_time(fun, repeats, number=1):
+    """Best over ``repeats`` of the mean time of ``number`` calls (time.perf_counter)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(number):
+            fun()
+        times.append((time.perf_counter() - t) / number)
+    return min(times)
+
+
+def time_wide_network(repeats):
+    """The wide network on the BLAS route: (seconds per point of grad_batch, seconds of one
+    numpy gradient, ratio). Checks the numbers first."""
+    from lagopt.objectives import MLPObjective
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((WIDE_SAMPLES, WIDE_SIZES[0]))
+    y = np.sin(X[:, 0]) + 0.1 * rng.standard_normal(WIDE_SAMPLES)
+    f = MLPObjective(X, y, sizes=WIDE_SIZES, activation="tanh")
+    P = f.init_params(1)[:, None] + 0.05 * rng.standard_normal((f.n_params, WIDE_POINTS))
+    theta = np.ascontiguousarray(P[:, 0])
+    G = f.grad_batch(P)
+    np.testing.assert_allclose(G[:, 0], np_grad_tanh(theta, X, y, WIDE_SIZES), rtol=1e-9,
+                               atol=1e-12 * np.abs(G).max())
+    t_batch, t_np = [], []
+    for _ in range(repeats):  # interleaved, so that both see the same machine load
+        t_batch.append(best_time(lambda: f.grad_batch(P), 1) / WIDE_POINTS)
+        t_np.append(best_time(lambda: np_grad_tanh(theta, X, y, WIDE_SIZES), 1, 5))
+    route = "numpy/BLAS" if f._uses_blas(1) else "numba"
+    return min(t_batch), min(t_np), min(t_batch) / min(t_np), f.n_params, route
 
 
 def first_call_in_fresh_process(cache_dir=None):
@@ -218,7 +281,24 @@ def _time_kernels(f, G, P, X, y, repeats):
     return rows
 
 
-def _markdown(rows, repeats, first, fresh, cold):
+def _wide_markdown(wide):
+    t_batch, t_np, ratio, n, route = wide
+    verdict = "met" if ratio <= WIDE_RATIO_TARGET else "not met"
+    return [
+        "",
+        f"Wide network {'-'.join(map(str, WIDE_SIZES))} tanh ({n} parameters), "
+        f"{WIDE_SAMPLES} samples, {WIDE_POINTS} points, {route} route; best of repeats:",
+        "",
+        "| operation | time per point |",
+        "|---|---|",
+        f"| `grad_batch` / {WIDE_POINTS} | {fmt(t_batch)} |",
+        f"| one plain numpy gradient | {fmt(t_np)} |",
+        "",
+        f"Ratio {ratio:.2f} (target <= {WIDE_RATIO_TARGET:g}): **{verdict}**.",
+    ]
+
+
+def _markdown(rows, repeats, first, fresh, cold, wide):
     """The lines of kernels.md; ``first = (grad seconds, hess seconds, how loaded)``."""
     import numba
 
@@ -252,6 +332,7 @@ def _markdown(rows, repeats, first, fresh, cold):
     ]
     if cold is not None:
         lines.append(f"| fresh process, empty cache (true compile) | {fmt(cold['first_call'])} |")
+    lines += _wide_markdown(wide)
     lines += [
         "",
         "The numpy baseline is vectorised over the samples and loops over the points; the "
@@ -294,7 +375,12 @@ def main(argv=None):
             cold = first_call_in_fresh_process(cache_dir=tmp)
         print(f"cold cache (empty NUMBA_CACHE_DIR): first grad_batch {fmt(cold['first_call'])}")
 
-    lines = _markdown(rows, repeats, (first_grad, first_hess, loaded), fresh, cold)
+    wide = time_wide_network(WIDE_REPEATS_QUICK if args.quick else WIDE_REPEATS)
+    verdict = "met" if wide[2] <= WIDE_RATIO_TARGET else "NOT met"
+    print(f"wide network ({wide[3]} parameters, {wide[4]} route): grad_batch "
+          f"{fmt(wide[0])} per point, numpy gradient {fmt(wide[1])}, ratio {wide[2]:.2f} "
+          f"(target <= {WIDE_RATIO_TARGET:g}: {verdict})")
+    lines = _markdown(rows, repeats, (first_grad, first_hess, loaded), fresh, cold, wide)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "kernels.md").write_text("\n".join(lines))

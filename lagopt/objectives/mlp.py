@@ -5,6 +5,7 @@ import numba
 import numpy as np
 
 from .._validation import as_matrix, as_vector, choice, positive_float, positive_int
+from . import _mlp_blas as _blas
 from . import _mlp_kernels as _k
 from ._base import Objective
 
@@ -13,6 +14,12 @@ __all__ = ["MLPObjective"]
 # Placeholders for kernel arguments a given order does not use (fixed types: one compilation).
 _EMPTY = np.empty(0)
 _EMPTY2 = np.empty((0, 0))
+
+#: Multiply-adds of one forward pass (``n_samples * n_params``) from which losses, gradients
+#: and Hessian-vector products take the numpy/BLAS route: below it the numba kernels were as
+#: fast or faster (0.5-1.0x the BLAS route's time at 1-3.4 million), above it the BLAS route
+#: is as fast (0.8-1.1x at 10-17 million) and never nests BLAS threads inside numba's.
+BLAS_MIN_WORK = 4_000_000
 
 
 class MLPObjective(Objective):
@@ -52,6 +59,10 @@ class MLPObjective(Objective):
         measured at 1.4-1.8 gradient evaluations from 37 (the default network) to 16,705 parameters.
     max_hess_params : int
         ``hess`` and ``hess_batch`` refuse larger ``n_params`` (use ``hessp``). Default 4000.
+    blas_min_work : int
+        Networks with ``n_samples * n_params`` at least this evaluate losses, gradients and
+        Hessian-vector products with numpy/BLAS matrix products; smaller ones in the numba
+        kernels. Default ``BLAS_MIN_WORK`` (4 million); set it on an instance to force a route.
 
     Notes
     -----
@@ -69,9 +80,12 @@ class MLPObjective(Objective):
     one forward and backward pass; it costs ``O(n_params * n_samples * n_weights)`` and
     ``8 n_params**2`` bytes.
 
-    All evaluations run in numba kernels (``lagopt.objectives._mlp_kernels``); the batched
-    forms are parallel over the points once there is enough work to pay for the threads. The
-    first evaluation in a session loads the compiled kernels from numba's on-disk cache
+    Small networks run in numba kernels (``lagopt.objectives._mlp_kernels``), whose batched
+    forms are parallel over the points once there is enough work to pay for the threads. Wide
+    ones (``n_samples * n_params >= blas_min_work``) evaluate losses, gradients and
+    Hessian-vector products with one BLAS matrix product per layer and pass
+    (``lagopt.objectives._mlp_blas``), the same numbers to rounding; Hessians always use the
+    kernels. The first evaluation in a session loads the compiled kernels from numba's on-disk cache
     (about 0.3 s); on a cold cache it compiles them (20-30 s, once).
 
     Examples
@@ -87,6 +101,7 @@ class MLPObjective(Objective):
 
     hessp_cost = 2.0
     max_hess_params = 4000
+    blas_min_work = BLAS_MIN_WORK
 
     def __init__(self, X, y, sizes=(4, 6, 1), activation="relu", beta=1.0):
         X = as_matrix(X, "X")
@@ -146,6 +161,9 @@ class MLPObjective(Objective):
         self._sizes = np.asarray(sizes, dtype=np.int64)
         self._act = int(_k.ACTIVATIONS[activation])
         self._args = (self._Xt, self._Yt, self._sizes, self._act, float(beta))
+        # Operands of the BLAS route: sample-major.
+        self._Xs = self.X
+        self._Ys = self.y.reshape(X.shape[0], n_outputs)
 
     def __repr__(self):
         extra = f", beta={self.beta}" if self.activation == "softplus" else ""
@@ -272,15 +290,24 @@ class MLPObjective(Objective):
         return super().hess_batch(P)
 
     # ------------------------------------------------------------------ kernels
+    def _uses_blas(self, order):
+        """Whether ``order`` runs on the numpy/BLAS route (see ``blas_min_work``)."""
+        return order != 2 and self.n_samples * self.n_params >= self.blas_min_work
+
     def _eval(self, P, order, out=_EMPTY, V=_EMPTY2):
-        """Run the kernel on the columns of ``P``, in parallel when the work pays for it.
-        Returns the losses (orders 0 and 1; see ``_mlp_kernels.mlp_eval``)."""
+        """Evaluate at the columns of ``P``: on the numpy/BLAS route for wide networks, else
+        in the numba kernel, in parallel when the work pays for it. Returns the losses (orders
+        0 and 1; see ``_mlp_kernels.mlp_eval``)."""
         n, m = P.shape
         f = np.empty(m)
+        if self._uses_blas(order):
+            _blas.evaluate(P, V, self._Xs, self._Ys, self._sizes, self._act, self.beta, order,
+                           f, out.reshape(n, m) if order else out)
+            return f
         work = m * n * self.n_samples * (1, 3, 9 * n, 6)[order]
-        threads = numba.get_num_threads()
-        if m > 1 and threads > 1 and work >= _k.PARALLEL_MIN_WORK:
-            _k.mlp_eval_parallel(P, V, *self._args, order, f, out.reshape(-1), min(m, threads))
+        if m > 1 and work >= _k.PARALLEL_MIN_WORK and numba.get_num_threads() > 1:
+            chunks = min(m, numba.get_num_threads())
+            _k.mlp_eval_parallel(P, V, *self._args, order, f, out.reshape(-1), chunks)
         else:
             _k.mlp_eval(P, V, *self._args, order, f, out.reshape(-1), 0, m)
         return f
