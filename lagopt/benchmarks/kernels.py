@@ -152,26 +152,26 @@ def np_loop(fun, P, X, y):
 
 
 # --------------------------------------------------------------------------- timing
-def median_time(fun, repeats, number=1):
-    """Median over ``repeats`` of the mean time of ``number`` calls (time.perf_counter)."""
+def _times(fun, repeats, number):
+    """``repeats`` measurements of the mean time of ``number`` calls (time.perf_counter)."""
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         for _ in range(number):
             fun()
         times.append((time.perf_counter() - t) / number)
-    return float(np.median(times))
+    return times
+
+
+def median_time(fun, repeats, number=1):
+    """Median over ``repeats`` of the mean time of ``number`` calls."""
+    return float(np.median(_times(fun, repeats, number)))
 
 
 def best_time(fun, repeats, number=1):
-    """Best over ``repeats`` of the mean time of ``number`` calls (time.perf_counter)."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(number):
-            fun()
-        times.append((time.perf_counter() - t) / number)
-    return min(times)
+    """Best over ``repeats`` of the mean time of ``number`` calls (the least disturbed by
+    other load on the machine)."""
+    return min(_times(fun, repeats, number))
 
 
 def time_wide_network(repeats):
