@@ -158,6 +158,8 @@ def cmd_paths(args):
                          _fmt(p.energy_drift, 2), _saved(p, ref), f"{p.wall_time:.3f}"])
         shown = {m: solved[(label, m)] for m in methods if solved[(label, m)].success
                  or m in ("linear", "smoothstep")}
+        if not shown:   # every path failed: there is nothing worth drawing for this pair
+            continue
         tag = label.replace(" ", "_")
         if f.n_params == 2:
             fig = plotting.plot_paths_2d(f, shown, title=f"{args.problem}: {label}")

@@ -63,7 +63,11 @@ def plot_paths_2d(objective, paths, ax=None, domain=None, levels=40, log=None, t
         raise ValueError("`objective` must have 2 parameters to be drawn as contours.")
     fig, ax = _axes(ax)
     pts = {label: _points(p) for label, p in paths.items()}
+    if domain is None and not pts and getattr(objective, "domain", None) is not None:
+        domain = tuple(tuple(float(v) for v in d) for d in objective.domain)
     if domain is None:
+        if not pts:
+            raise ValueError("no paths to draw and no `domain`: pass `domain`.")
         lo = np.min([p.min(axis=1) for p in pts.values()], axis=0)
         hi = np.max([p.max(axis=1) for p in pts.values()], axis=0)
         if getattr(objective, "domain", None) is not None:

@@ -107,3 +107,14 @@ def test_a_run_is_staged_and_published_whole(tmp_path, monkeypatch):
     # Nothing of the interrupted run reached the folder, and no staging folder is left.
     assert sorted(os.listdir(out)) == ["old-figure.png"]
     assert [p.name for p in tmp_path.iterdir()] == ["paths"]
+
+
+def test_paths_reports_a_failed_solve_honestly(tmp_path):
+    # lam = 1e6 over T = 100: no grid within the node cap resolves the path.
+    out = tmp_path / "stiff"
+    assert main(["paths", "--problem", "muller-brown", "--lam", "1e6", "--T", "100",
+                 "--methods", "direct", "--pairs", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    row = [r for r in (out / "paths.md").read_text().splitlines() if "| direct |" in r][0]
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[3] == "no" and cells[4] == "n/a" and cells[10] == "-"
