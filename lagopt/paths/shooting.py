@@ -129,7 +129,8 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     Hessian eigenvalue at a few points of the straight line (and of the guess); above
     ``omega T = max_omega_T`` the method declines and recommends multiple shooting (segments of
     length ``~1/omega``), collocation or the direct method. Newton also stops
-    (``NOT_CONVERGED``) when ``J`` is numerically singular (a conjugate point, or stiffness the estimate missed).
+    (``NOT_CONVERGED``) when ``J`` is numerically singular (a conjugate point, or stiffness the
+    estimate missed).
 
     A non-smooth loss (ReLU network) is declined by default: its gradient jumps on every
     activation boundary the trajectory crosses, which a high-order adaptive integrator can only

@@ -214,8 +214,9 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     with the interpolants'), its Euler-Lagrange residual and its energy drift, which vanish on
     an exact solution. ``success=True`` promises that both are within the gates
     ``lagopt.paths._result.RESIDUAL_GATE`` (1e-3, relative) and ``ENERGY_GATE`` (1e-5,
-    relative; 1e-3 for non-smooth objectives, ``ENERGY_GATE_NONSMOOTH``), whatever the method's own test said, and that ``T`` is not a conjugate point
-    (where the problem has no unique solution). ``is_minimum`` then says whether the path is a
+    relative; 1e-3 for non-smooth objectives, ``ENERGY_GATE_NONSMOOTH``), whatever the
+    method's own test said, and that ``T`` is not a conjugate point (where the problem has no
+    unique solution). ``is_minimum`` then says whether the path is a
     local minimum of the action (second variation positive definite), a saddle (False), or
     cannot be decided (None, with the reason in ``info["second_variation"]``).
 

@@ -207,7 +207,8 @@ def _midpoints(d):
 def _extrapolate(coarse, Theta, V):
     """Richardson extrapolation of a fine solution against the coarse one (spacing 2h):
     ``theta + (theta - theta_coarse) / 3`` at the shared nodes, the correction interpolated
-    (cubic, `_midpoints`) to the others; the same for the velocities. Positions and velocities are then
+    (cubic, `_midpoints`) to the others; the same for the velocities. Positions and velocities
+    are then
     ``O(h^4)`` where the solution is smooth (what the finaliser's residual sees)."""
     da_c, out_c = coarse
     Th_c = da_c.nodes(out_c.X)

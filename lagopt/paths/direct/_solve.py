@@ -96,9 +96,9 @@ def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, ref
     if refine is not None and not isinstance(refine, (bool, np.bool_)):
         raise TypeError(f"`refine` must be True, False or None, got {type(refine).__name__}.")
     refine = (n_nodes is None) if refine is None else bool(refine)
-    settings = Settings(rule=rule, tol=newton_tol, solver=solver, maxiter=maxiter, max_time=max_time,
-                        deadline=start + max_time, refine=refine, tol_path=tol_path, cap=cap,
-                        smooth=smooth)
+    settings = Settings(rule=rule, tol=newton_tol, solver=solver, maxiter=maxiter,
+                        max_time=max_time, deadline=start + max_time, refine=refine,
+                        tol_path=tol_path, cap=cap, smooth=smooth)
     return settings, n_nodes
 
 
@@ -336,7 +336,8 @@ def _info(r, settings, omega, T):
         "residual": out.resid, "grad_norm": out.grad_norm, "discrete_action": out.S,
         "n_eval": int(sum(lv["n_eval"] for lv in r.levels)), "kink_nodes": out.kinks,
         "omega": omega, "omega_h": None if omega is None else omega * T / N,
-        "refine": settings.refine, "tol": settings.tol_path, "newton_tol": settings.tol, "max_nodes": settings.cap,
+        "refine": settings.refine, "tol": settings.tol_path, "newton_tol": settings.tol,
+        "max_nodes": settings.cap,
         "refinements": len(r.levels) - 1,
         "action_error": None if est is None else est[0],
         "position_error": None if est is None else est[1],
