@@ -69,6 +69,16 @@ def positive_int(x, name, minimum=1):
     return x
 
 
+def as_rng(seed, name="seed"):
+    """A ``numpy.random.Generator`` from `seed` (None, an integer or a Generator); a bad value
+    raises TypeError naming the argument instead of numpy's SeedSequence message."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be None, an integer or a numpy Generator ({exc}).") \
+            from None
+
+
 def choice(x, name, options):
     if x not in options:
         opts = ", ".join(repr(o) for o in options)

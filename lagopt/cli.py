@@ -94,13 +94,6 @@ def _fmt(x, digits=4):
     return f"{x:.{digits}g}"
 
 
-def _warm_up(f, theta):
-    P = np.ascontiguousarray(np.asarray(theta, dtype=float)[:, None])
-    f.loss_batch(P)
-    f.grad_batch(P)
-    f.hess_batch(P)
-
-
 def _minimum(path):
     if path.method in ("linear", "smoothstep"):
         return "-"
@@ -133,11 +126,13 @@ def markdown_table(header, rows):
 def cmd_paths(args):
     import lagopt
     from lagopt import plotting
+    from lagopt.paths.solve import warm_up
     plotting.use_agg()
     rng = np.random.default_rng(args.seed)
     n_pairs = args.pairs if args.pairs is not None else (1 if args.quick else 3)
     f, pairs = _problem(args.problem, args.activation, n_pairs, rng)
-    _warm_up(f, pairs[0][1])   # numba compiles here, not inside the first row's timing
+    # numba compiles here, not inside the first row's timing
+    warm_up(f, np.asarray(pairs[0][1], dtype=float))
     methods = list(args.methods) if args.methods else (
         ["linear", "smoothstep", "auto"] if args.quick
         else ["linear", "smoothstep", "collocation", "direct", "multiple_shooting"])

@@ -7,7 +7,7 @@ import numpy as np
 from scipy.optimize import OptimizeResult
 
 from .._status import NonFiniteError, Status
-from .._validation import as_vector
+from .._validation import as_rng, as_vector
 from ..objectives import Objective, as_objective
 from . import baselines
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
@@ -197,11 +197,7 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         raise TypeError("`callback` must be callable.")
     func = METHODS[method]
     _check_options(method, func, options)
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`seed` must be None, an integer or a numpy Generator ({exc}).") \
-            from None
+    rng = as_rng(seed)
     iterates = None
     if keep_iterates:
         iterates, user_callback = [], callback

@@ -5,13 +5,15 @@ This module sits at the bottom of the package: it imports nothing from ``lagopt`
 * the straight line and the smoothstep interpolant (the original experiment's path);
 * the discrete action of a polyline with the trapezoid rule for the loss;
 * the original experiment's 10-point "action" rule;
-* the size up to which methods form dense Hessians;
+* the size up to which methods form dense Hessians, and the Lanczos estimate of the largest
+  Hessian eigenvalue used beyond it;
 * the exception methods raise from inside callbacks to stop with a status.
 """
 import numpy as np
+import scipy.sparse.linalg
 
 __all__ = ["DENSE_HESSIAN_MAX", "AbortSolve", "smoothstep", "straight_line",
-           "polyline_kinetic", "trapezoid_potential", "polyline_action", "seed_rule_parts"]
+           "largest_hessian_eigenvalue", "polyline_kinetic", "trapezoid_potential", "polyline_action", "seed_rule_parts"]
 
 #: Up to this many parameters methods form dense Hessians (exact eigenvalues for the stiffness,
 #: collocation's Jacobian blocks, warm-up of the Hessian kernel); beyond it they work with
@@ -29,6 +31,24 @@ class AbortSolve(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status, self.message = status, message
+
+
+def largest_hessian_eigenvalue(obj, p, magnitude=False):
+    """Largest eigenvalue of the Hessian at ``p`` (largest in magnitude with `magnitude`, as
+    its absolute value) by Lanczos on Hessian-vector products: never forms the n x n matrix,
+    and a loose tolerance is enough for a stiffness estimate. NaN (or, for `magnitude`, inf)
+    when Lanczos finds nothing."""
+    n = p.shape[0]
+    op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x: obj.hessp(p, x),
+                                            dtype=float)
+    try:
+        vals = scipy.sparse.linalg.eigsh(op, k=1, which="LM" if magnitude else "LA", tol=1e-3,
+                                         maxiter=60, return_eigenvectors=False)
+    except scipy.sparse.linalg.ArpackNoConvergence as exc:
+        vals = exc.eigenvalues
+    if not len(vals):
+        return np.inf if magnitude else np.nan
+    return float(np.max(np.abs(vals))) if magnitude else float(vals[0])
 
 
 def smoothstep(s):

@@ -43,6 +43,8 @@ import numpy as np
 import scipy.fft
 import scipy.sparse.linalg
 
+from ._formulas import largest_hessian_eigenvalue
+
 __all__ = ["second_variation", "BLOCK_MAX_PARAMS", "MARGIN"]
 
 #: Up to this many parameters the block LDL^T route is used (it forms n x n Hessians).
@@ -79,22 +81,11 @@ def _n_intervals(objective, lam, T, dense):
         H = objective.hess_batch(np.ascontiguousarray(theta))
         top = max(float(np.max(np.abs(np.linalg.eigvalsh(H[:, :, j])))) for j in range(t.size))
     else:
-        top = max(_largest_abs_eig(objective, theta[:, j]) for j in range(t.size))
+        top = max(largest_hessian_eigenvalue(objective, theta[:, j], magnitude=True)
+                  for j in range(t.size))
     omega = np.sqrt(lam * top) if np.isfinite(top) else np.inf
     N = int(np.ceil(omega * T / OMEGA_H)) if np.isfinite(omega) else MAX_INTERVALS
     return int(min(MAX_INTERVALS, max(MIN_INTERVALS, N)))
-
-
-def _largest_abs_eig(objective, p):
-    n = p.shape[0]
-    op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x: objective.hessp(p, x),
-                                            dtype=float)
-    try:
-        vals = scipy.sparse.linalg.eigsh(op, k=1, which="LM", tol=1e-3, maxiter=60,
-                                         return_eigenvectors=False)
-        return float(np.abs(vals[0]))
-    except scipy.sparse.linalg.ArpackNoConvergence as exc:
-        return float(np.max(np.abs(exc.eigenvalues))) if len(exc.eigenvalues) else np.inf
 
 
 def _pencil_inertia(H, lam, h, sigma):

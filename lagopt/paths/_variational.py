@@ -21,7 +21,7 @@ import scipy.integrate
 import scipy.sparse.linalg
 
 from .._status import Status
-from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
+from ._formulas import DENSE_HESSIAN_MAX, AbortSolve, largest_hessian_eigenvalue
 
 __all__ = ["Trajectory", "integrate", "guess_on_mesh", "estimate_omega"]
 
@@ -153,19 +153,6 @@ def guess_on_mesh(guess, t):
     else:
         dY = np.gradient(Y, tg, axis=1, edge_order=2)
     return _interp_columns(tg, Y, t), _interp_columns(tg, dY, t)
-
-
-def largest_hessian_eigenvalue(obj, p):
-    """Largest eigenvalue of the Hessian at ``p`` by Lanczos on Hessian-vector products
-    (never forms the n x n matrix; a loose tolerance is enough for a stiffness estimate)."""
-    n = p.shape[0]
-    op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x: obj.hessp(p, x),
-                                            dtype=float)
-    try:
-        return float(scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-3, maxiter=60,
-                                               return_eigenvectors=False)[0])
-    except scipy.sparse.linalg.ArpackNoConvergence as exc:
-        return float(exc.eigenvalues[0]) if len(exc.eigenvalues) else np.nan
 
 
 def estimate_omega(problem, guess=None, n_points=5):

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .._validation import as_points, as_vector, choice, positive_float, positive_int
+from .._validation import as_points, as_rng, as_vector, choice, positive_float, positive_int
 from ..objectives import Objective, as_objective
 from ._dispatch import (AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, INTERPOLANTS, METHODS,
                         dispatch, method_chain, split_options)
@@ -77,7 +77,7 @@ def _as_objective(objective, n, grad, hess):
                         grad=grad, hess=hess)
 
 
-def _warm_up(objective, theta0):
+def warm_up(objective, theta0):
     """Evaluate the batched kernels once at theta0, outside every method's wall-time cap.
 
     numba objectives compile on first use (seconds, more for Hessian kernels when the cache is
@@ -238,7 +238,7 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     method = choice(method, "method", METHODS)
     n_starts = positive_int(n_starts, "n_starts")
     detour_scale = positive_float(detour_scale, "detour_scale", allow_zero=True)
-    rng = _rng(seed)
+    rng = as_rng(seed)
     user_guess = None if guess is None else _user_guess(guess, problem)
     split_options(method_chain(problem, method), options)   # unknown options fail here, early
 
@@ -247,7 +247,7 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
         guesses = [None]
     else:
         guesses = _guesses(problem, n_starts, rng, user_guess, detour_scale)
-        _warm_up(problem.objective, problem.theta0)
+        warm_up(problem.objective, problem.theta0)
 
     totals = {"loss": 0, "grad": 0, "hess": 0}
     solve_seconds = 0.0
@@ -286,10 +286,3 @@ def _problem(objective, theta0, thetaT, T, lam, grad, hess):
     lam = positive_float(lam, "lam", allow_zero=True)
     return BVPProblem(objective, theta0, thetaT, T, lam)
 
-
-def _rng(seed):
-    try:
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`seed` must be None, an integer or a numpy Generator ({exc}).") \
-            from None

@@ -9,10 +9,10 @@ import numpy as np
 
 from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
-from .._formulas import DENSE_HESSIAN_MAX
+from .._formulas import DENSE_HESSIAN_MAX, largest_hessian_eigenvalue
 from .._measure import quintic_dense, velocities_from_accelerations
 from .._problem import RawSolution
-from .._variational import estimate_omega, guess_on_mesh, largest_hessian_eigenvalue
+from .._variational import estimate_omega, guess_on_mesh
 from ._refine import Settings, refine_path
 from ._report import message
 
