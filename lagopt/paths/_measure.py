@@ -11,7 +11,7 @@ This is the numerical bottom layer of `lagopt.paths`: it imports nothing from th
 import numpy as np
 from scipy.interpolate import BPoly, CubicHermiteSpline
 
-__all__ = ["measure", "quadrature", "gauss_panels", "hermite_dense", "quintic_dense",
+__all__ = ["measure", "measurement_plan", "FULL_MEASURE_MAX_PARAMS", "quadrature", "gauss_panels", "hermite_dense", "quintic_dense",
            "velocities_from_accelerations", "linear_dense",
            "el_residual", "callable_dense", "call_path"]
 
@@ -25,6 +25,19 @@ MIN_PANELS = 200
 #: coarse the method's mesh is (a cubic through accurate but sparse nodes has a large defect).
 MIN_RESIDUAL_INTERVALS = 256
 _GX, _GW = np.polynomial.legendre.leggauss(GAUSS_ORDER)
+#: Up to this many parameters every path is measured on the fixed sample sets above (about
+#: 1,000 losses and 1,000 gradients, less than a typical solve). Beyond it one loss costs
+#: ``O(n)`` and those sample sets would cost more than the solve (a minute at 10^5
+#: parameters), so the samples follow the method's own mesh: one Gauss panel per mesh
+#: interval (at least `SCALED_MIN_PANELS`) and the residual on the mesh with every interval
+#: split in four (at least `SCALED_MIN_RESIDUAL_INTERVALS`): the residual's cubic Hermite
+#: re-interpolation has a defect of its own of order ``h^3``, which on coarser samples of a
+#: 16-interval fourth-order path with ``omega = 6`` already reached the gate. The rule depends only on ``n`` and the
+#: mesh, so every method is measured alike at a given ``n``.
+FULL_MEASURE_MAX_PARAMS = 2000
+SCALED_MIN_PANELS = 16
+SCALED_MIN_RESIDUAL_INTERVALS = 64
+_SCALED_RESIDUAL_SPLIT = 4
 
 # Interior points of each mesh interval where the residual is sampled, as fractions of the
 # interval: the midpoint and the two interior 5-point Lobatto nodes, i.e. exactly the points at
@@ -133,6 +146,16 @@ def gauss_panels(t_mesh, T, min_panels=MIN_PANELS):
     tq = (a[:, None] + 0.5 * width[:, None] * (_GX + 1.0)).ravel()
     wq = (0.5 * width[:, None] * _GW).ravel()
     return tq, wq
+
+
+def measurement_plan(n, t):
+    """``(min_panels, residual_intervals)`` of the measurement of a path with ``n`` parameters
+    on the mesh ``t`` (see `FULL_MEASURE_MAX_PARAMS`)."""
+    if n <= FULL_MEASURE_MAX_PARAMS:
+        return MIN_PANELS, MIN_RESIDUAL_INTERVALS
+    intervals = max(len(t) - 1, 1)
+    return (max(intervals, SCALED_MIN_PANELS),
+            max(_SCALED_RESIDUAL_SPLIT * intervals, SCALED_MIN_RESIDUAL_INTERVALS))
 
 
 def refine_mesh(t, min_intervals):
@@ -261,7 +284,7 @@ def weak_residual(objective, lam, t, dense):
 
 
 def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_PANELS,
-            residual=True):
+            residual=True, residual_intervals=MIN_RESIDUAL_INTERVALS):
     """Measure a path given on a mesh, with its dense output.
 
     Parameters
@@ -279,8 +302,10 @@ def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_P
         Minimum number of Gauss panels (see `gauss_panels`).
     residual : bool, optional
         Also compute the Euler-Lagrange residual of the dense output (`el_residual` on the
-        mesh refined to at least ``MIN_RESIDUAL_INTERVALS`` intervals: about four gradient
+        mesh refined to at least `residual_intervals` intervals: about four gradient
         evaluations per interval).
+    residual_intervals : int, optional
+        Default ``MIN_RESIDUAL_INTERVALS``; `measurement_plan` gives the package's rule.
 
     Returns
     -------
@@ -290,10 +315,12 @@ def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_P
         ``n_quad_points``). ``finite`` is False when any value is not finite.
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual)
+        return _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual,
+                        residual_intervals)
 
 
-def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual):
+def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual,
+             residual_intervals):
     if dense is None:
         dense = hermite_dense(t, theta, theta_dot)
     finite_mesh = bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot)))
@@ -303,7 +330,7 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
         out = {"kinetic": np.nan, "potential": np.nan, "action": np.nan, "energy_drift": np.nan,
                "energy_mean": np.nan, "energy_scale": np.nan, "n_quad_points": 0}
     if residual and finite_mesh:
-        t_res = refine_mesh(t, MIN_RESIDUAL_INTERVALS)
+        t_res = refine_mesh(t, residual_intervals)
         theta_r, v_r = (np.asarray(a, dtype=float) for a in dense(t_res))
         res, rel, per = el_residual(objective, lam, t_res, theta_r, v_r)
         if not getattr(objective, "smooth", True):

@@ -6,7 +6,7 @@ evaluation counts) and ``OdeSolution`` (a dense-output callable).
 import numpy as np
 
 from .._status import Status
-from ._measure import hermite_dense, measure
+from ._measure import hermite_dense, measure, measurement_plan
 from ._second_variation import second_variation
 
 __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GATE_NONSMOOTH"]
@@ -237,7 +237,9 @@ def finalize(problem, raw, method, solve_counts=None):
         def dense(tq, _n=theta.shape[0]):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
-    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense)
+    panels, res_intervals = measurement_plan(problem.n, t)
+    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels=panels,
+                residual_intervals=res_intervals)
     smooth = bool(getattr(obj, "smooth", True))
     status, message = _gate(Status(raw.status), raw.message, m, smooth)
     info = dict(raw.info)
@@ -259,6 +261,7 @@ def finalize(problem, raw, method, solve_counts=None):
         "energy_mean": m["energy_mean"],
         "energy_drift_rel": m["energy_drift_rel"],
         "n_quad_points": m["n_quad_points"],
+        "n_residual_intervals": res_intervals,
     })
     return ActionPath(
         t=t, theta=theta, theta_dot=theta_dot, dense=dense,

@@ -140,7 +140,7 @@ def test_large_n_uses_lbfgs():
     assert f.n_params > 1500
     th0 = f.init_params(0)
     thT = th0 + 0.05 * rs.randn(f.n_params)
-    sol = direct.solve(BVPProblem(f, th0, thT, 1.0, 1.0), None, n_nodes=33)
+    sol = direct.solve(BVPProblem(f, th0, thT, 1.0, 1.0), None, n_nodes=33, rule="trapezoid")
     assert sol.info["solver"] == "lbfgs"
     assert sol.success, sol.message
     assert sol.theta.shape == (f.n_params, 33)

@@ -15,7 +15,7 @@ from ._action import SinePreconditioner
 from ._stopping import (ARMIJO, ROUNDING_SLACK, Convergence, Outcome, Progress, check_stop,
                         dot, search_failed)
 
-__all__ = ["lbfgs", "two_loop", "LBFGS_WINDOW"]
+__all__ = ["lbfgs", "two_loop", "backtrack", "LBFGS_WINDOW"]
 
 #: Iterations without progress after which L-BFGS stops (the default `window`).
 LBFGS_WINDOW = 200
@@ -84,14 +84,14 @@ def _search(da, pre, z, S, g, pairs, deadline):
         if slope >= 0.0:
             pairs.clear()
             d, slope = -g, -dot(g, g)
-        step = _backtrack(da, pre, z, d, S, slope, slack)
+        step = backtrack(da, pre, z, d, S, slope, slack)
         if step is not None or not pairs or time.perf_counter() > deadline:
             return step
         pairs.clear()  # a stale curvature model: retry along the steepest descent
     return step
 
 
-def _backtrack(da, pre, z, d, S, slope, slack):
+def backtrack(da, pre, z, d, S, slope, slack):
     """Armijo backtracking from ``z`` along ``d`` (``slope = g . d < 0``) by safeguarded
     quadratic interpolation of ``S`` along ``d``; ``(z, X, S, G, scale)`` or None."""
     alpha = 1.0

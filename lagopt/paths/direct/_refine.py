@@ -14,27 +14,34 @@ import numpy as np
 from ..._status import Status
 from .._measure import measure
 from ._action import DiscreteAction
+from ._krylov import KrylovStats, newton_krylov
 from ._lbfgs import LBFGS_WINDOW, lbfgs
 from ._newton import kink_newton, newton
 from ._stopping import Outcome
 
 __all__ = ["Settings", "RefinementOutcome", "solve_grid", "refine_path", "prolong",
-           "newton_fits"]
+           "newton_fits", "NEWTON_MAX_DIM"]
 
 # Newton needs (N-1) Hessians of n x n (each ~n Hessian-vector products) and their block
 # Cholesky factor (O(N n^3)); beyond these sizes "auto" takes L-BFGS, O(N n) memory.
-_NEWTON_MAX_DIM = 200
+NEWTON_MAX_DIM = 200
 _NEWTON_MAX_UNKNOWNS = 20_000  # n (N - 1)
 _NEWTON_MAX_BLOCK_FLOATS = 2**21  # n^2 (N - 1): 16 MB per array of Hessian blocks
 #: Iteration caps of the branches on each grid when `maxiter` is not given.
-DEFAULT_MAXITER = {"newton": 500, "lbfgs": 10_000}
+DEFAULT_MAXITER = {"newton": 500, "lbfgs": 10_000, "krylov": 200}
 # L-BFGS stall window when Newton on the kink manifold takes over after the stall.
 _LBFGS_KINK_WINDOW = 50
-# Richardson orders: the scheme is second order where the loss is smooth; where the path
-# crosses kinks of a non-smooth loss its positions err by O(h) only.
-_ORDER_SMOOTH, _ORDER_NONSMOOTH = 2, 1
+# Richardson orders: the scheme is second order where the loss is smooth (Numerov's fourth);
+# where the path crosses kinks of a non-smooth loss its positions err by O(h) only.
+_ORDER_SMOOTH, _ORDER_NONSMOOTH, _ORDER_NUMEROV = 2, 1, 4
 # Grids refine by halving the spacing.
 _REFINE_FACTOR = 2
+#: Resolution the Numerov route requires of its returned grid, ``omega h`` with ``omega`` from
+#: CG's Ritz values: its node velocities (fourth order) are then accurate to about 1e-5 of
+#: the speed, and the returned path passes the pointwise residual gate. (At ``omega h =
+#: 0.375``, a quadratic with ``omega = 6`` on 16 intervals, the positions were accurate to
+#: 1e-6 but the end velocities only to 1e-3.)
+OMEGA_H_NUMEROV = 0.25
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class Settings:
     tol_path: float
     cap: int  # max_nodes
     smooth: bool  # objective.smooth
+    krylov: Optional[KrylovStats] = None  # counts of the Newton-Krylov branch, when used
 
 
 @dataclass
@@ -85,7 +93,7 @@ class RefinementOutcome:
 def newton_fits(n, N):
     """Newton's memory: ``N - 1`` Hessian blocks of ``n x n`` (several arrays of them)."""
     M = N - 1
-    return n <= _NEWTON_MAX_DIM and (n * M <= _NEWTON_MAX_UNKNOWNS
+    return n <= NEWTON_MAX_DIM and (n * M <= _NEWTON_MAX_UNKNOWNS
                                      or n * n * M <= _NEWTON_MAX_BLOCK_FLOATS)
 
 
@@ -100,6 +108,9 @@ def solve_grid(problem, N, X0, settings):
     ``(DiscreteAction, Outcome, branches used joined by "+")``."""
     s = settings
     da = DiscreteAction(problem, N, s.rule)
+    if s.solver == "krylov" or (s.solver == "auto" and s.rule == "numerov"):
+        it = s.maxiter or DEFAULT_MAXITER["krylov"]
+        return da, newton_krylov(da, X0, s.tol, it, s.deadline, s.krylov), "krylov"
     fits = newton_fits(problem.n, N)
     branch = s.solver if s.solver != "auto" else ("newton" if fits else "lbfgs")
     used = [branch]
@@ -157,18 +168,24 @@ def prolong(da, X):
 
 
 def _measured_action(da, out):
-    """The action of a grid's path as `solve_action_path` measures it (Gauss quadrature of the
-    cubic Hermite interpolant of nodes and velocities, `lagopt.paths.action`'s rule)."""
+    """``(action, magnitude)`` of a grid's path as `solve_action_path` measures it (Gauss
+    quadrature of the cubic Hermite interpolant of nodes and velocities, `lagopt.paths.action`'s
+    rule); for Numerov the fourth-order node rule `DiscreteAction.node_action`, which costs no
+    evaluation (a quadrature would cost hundreds of losses, the whole solve's cost at large
+    ``n``)."""
+    if da.rule == "numerov":
+        return da.node_action(out.X)
     Theta = da.nodes(out.X)
     V = da.velocities(Theta)
     t = np.linspace(0.0, da.T, da.N + 1)
-    return measure(da.obj, da.lam, da.T, t, Theta, V, residual=False)["action"]
+    action = measure(da.obj, da.lam, da.T, t, Theta, V, residual=False)["action"]
+    return action, da.magnitude(Theta)
 
 
 def _richardson(coarse, fine, order):
     """Estimated relative errors ``(action, positions)`` of the fine grid's solution.
 
-    `coarse` and `fine` are ``(discrete action, outcome, measured action)``. With an error
+    `coarse` and `fine` are ``(discrete action, outcome, (measured action, magnitude))``. With an error
     ``~ C h^p`` the fine solution (spacing ``h / r``) errs by about ``|fine - coarse| / (r^p -
     1)``. Actions: the measured ones (`_measured_action`, what the returned path reports),
     relative to `DiscreteAction.magnitude`. The discrete ``S_h`` is not used: its trapezoid
@@ -177,12 +194,11 @@ def _richardson(coarse, fine, order):
     already accurate. Positions: compared at the shared nodes, relative to the path's extent
     (largest range of a coordinate over the nodes).
     """
-    (da_c, out_c, A_c), (da_f, out_f, A_f) = coarse, fine
+    (da_c, out_c, (A_c, _)), (da_f, out_f, (A_f, mag)) = coarse, fine
     r = da_f.N // da_c.N
     div = float(r**order - 1)
     Th_c, Th_f = da_c.nodes(out_c.X), da_f.nodes(out_f.X)
     dS = abs(A_f - A_c)
-    mag = da_f.magnitude(Th_f)
     err_S = dS / div / mag if mag > 0 else (0.0 if dS == 0 else np.inf)
     dX = float(np.max(np.abs(Th_f[:, ::r] - Th_c)))
     extent = float(np.max(np.ptp(Th_f, axis=1)))
@@ -204,9 +220,10 @@ def _midpoints(d):
     return mid
 
 
-def _extrapolate(coarse, Theta, V):
+def _extrapolate(coarse, Theta, V, order):
     """Richardson extrapolation of a fine solution against the coarse one (spacing 2h):
-    ``theta + (theta - theta_coarse) / 3`` at the shared nodes, the correction interpolated
+    ``theta + (theta - theta_coarse) / (2^order - 1)`` at the shared nodes (``/ 3`` for the
+    second-order rules), the correction interpolated
     (cubic, `_midpoints`) to the others; the same for the velocities. Positions and velocities
     are then
     ``O(h^4)`` where the solution is smooth (what the finaliser's residual sees)."""
@@ -214,8 +231,9 @@ def _extrapolate(coarse, Theta, V):
     Th_c = da_c.nodes(out_c.X)
     V_c = da_c.velocities(Th_c)
     out = []
+    div = float(_REFINE_FACTOR**order - 1)
     for F, C in ((Theta, Th_c), (V, V_c)):
-        d = (F[:, ::2] - C) / 3.0
+        d = (F[:, ::2] - C) / div
         E = F.copy()
         E[:, ::2] += d
         E[:, 1::2] += _midpoints(d)
@@ -253,10 +271,17 @@ def refine_path(problem, N, X0, settings):
     if result.status == Status.SUCCESS and problem.lam == 0.0:
         result.estimate = (0.0, 0.0)  # the straight line: exact on any grid
     elif result.status == Status.SUCCESS and s.refine:
-        order = _ORDER_SMOOTH if s.smooth else _ORDER_NONSMOOTH
+        order = _order(s)
         _refine_loop(grids, result, order, s.cap - 1, s.tol_path)
-    _finish(result, s.refine, s.smooth)
+    _finish(result, s)
     return result
+
+
+def _order(settings):
+    """The Richardson order of the scheme (see the constants above)."""
+    if not settings.smooth:
+        return _ORDER_NONSMOOTH
+    return _ORDER_NUMEROV if settings.rule == "numerov" else _ORDER_SMOOTH
 
 
 def _refine_loop(grids, result, order, N_cap, tol_path):
@@ -279,23 +304,32 @@ def _refine_loop(grids, result, order, N_cap, tol_path):
         with np.errstate(all="ignore"):
             if A is None:
                 A = _measured_action(r.da, r.out)
-                levels[-2]["action"] = A
+                levels[-2]["action"] = A[0]
             A2 = _measured_action(da2, out2)
             r.estimate = _richardson((r.da, r.out, A), (da2, out2, A2), order)
-        levels[-1]["action"] = A2
+        levels[-1]["action"] = A2[0]
         r.coarse = (r.da, r.out)
         r.da, r.out, r.solver, A = da2, out2, used2, A2
         if not np.all(np.isfinite(r.estimate)):
             r.status = Status.NON_FINITE
             return
-        if max(r.estimate) <= tol_path:
+        if max(r.estimate) <= tol_path and _resolved(grids.settings, r.da):
             return
 
 
-def _finish(result, refine, smooth):
+def _resolved(settings, da):
+    """Numerov: whether the grid resolves the stiffness CG found (`OMEGA_H_NUMEROV`); the
+    second-order rules were resolved a priori (`OMEGA_H_MAX`) and rely on the estimate."""
+    if settings.rule != "numerov" or settings.krylov is None:
+        return True
+    omega = settings.krylov.omega(da.T)
+    return omega is None or omega * da.h <= OMEGA_H_NUMEROV
+
+
+def _finish(result, settings):
     """The returned path: nodes and velocities of the final grid, Richardson-extrapolated on
     success for smooth objectives; non-finite values turn the status to ``NON_FINITE``."""
-    r = result
+    r, refine, smooth = result, settings.refine, settings.smooth
     Theta = r.da.nodes(r.out.X)
     finite = bool(np.all(np.isfinite(Theta)))
     if not finite:
@@ -308,7 +342,7 @@ def _finish(result, refine, smooth):
         # Richardson-extrapolate the accepted fine solution (smooth objectives only): the
         # O(h^2) error term is removed, the estimate stays as a conservative bound.
         with np.errstate(all="ignore"):
-            Th_x, V_x = _extrapolate(r.coarse, Theta, V)
+            Th_x, V_x = _extrapolate(r.coarse, Theta, V, _order(settings))
         if np.all(np.isfinite(Th_x)) and np.all(np.isfinite(V_x)):
             Theta, V, r.extrapolated = Th_x, V_x, True
     r.theta, r.theta_dot = Theta, V

@@ -13,13 +13,19 @@ from .._formulas import DENSE_HESSIAN_MAX, largest_hessian_eigenvalue
 from .._measure import quintic_dense, velocities_from_accelerations
 from .._problem import RawSolution
 from .._variational import estimate_omega, guess_on_mesh
-from ._refine import Settings, refine_path
+from ._action import RULES
+from ._krylov import KrylovStats
+from ._refine import NEWTON_MAX_DIM, Settings, refine_path
 from ._report import message
 
 __all__ = ["solve", "default_max_nodes", "OMEGA_H_MAX", "TOL_PATH"]
 
 #: First grid without `n_nodes`: N = 64 intervals (65 nodes), raised a priori for stiff problems.
 _DEFAULT_N = 64
+#: First grid of the Numerov rule (fourth order: 16 intervals resolve what 64 do at second
+#: order). No a-priori stiffness estimate there: at 10^4-10^5 parameters its Lanczos runs cost
+#: more than the solve; CG's Ritz values give ``omega`` afterwards.
+_NUMEROV_N = 8
 #: A-priori resolution bound: the first grid has ``omega h <= OMEGA_H_MAX`` (where the node
 #: cap allows). The trapezoid rule's growth rate of a mode ``exp(omega t)`` then errs by
 #: ``(omega h)^2 / 24 ~ 1 %``: the mode is resolved and Richardson's estimate is meaningful.
@@ -76,13 +82,13 @@ def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, ref
 
     ``Settings.tol_path`` is the public `tol` (the path's error), ``Settings.tol`` the public
     `newton_tol` (each discrete problem's residual)."""
-    choice(rule, "rule", ("trapezoid", "midpoint"))
     smooth = bool(getattr(problem.objective, "smooth", True))
+    choice(solver, "solver", ("auto", "newton", "lbfgs", "krylov"))
+    rule = _rule(rule, solver, smooth, problem.n)
     default_tol = _TOL_SMOOTH if smooth else _TOL_NONSMOOTH
     newton_tol = (default_tol if newton_tol is None
                   else positive_float(newton_tol, "newton_tol"))
     max_time = positive_float(max_time, "max_time")
-    choice(solver, "solver", ("auto", "newton", "lbfgs"))
     if maxiter is not None:
         maxiter = positive_int(maxiter, "maxiter")
     tol_path = ((TOL_PATH if smooth else _TOL_PATH_NONSMOOTH) if tol is None
@@ -98,8 +104,25 @@ def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, ref
     refine = (n_nodes is None) if refine is None else bool(refine)
     settings = Settings(rule=rule, tol=newton_tol, solver=solver, maxiter=maxiter,
                         max_time=max_time, deadline=start + max_time, refine=refine,
-                        tol_path=tol_path, cap=cap, smooth=smooth)
+                        tol_path=tol_path, cap=cap, smooth=smooth, krylov=KrylovStats())
     return settings, n_nodes
+
+
+def _rule(rule, solver, smooth, n):
+    """The validated `rule`; None chooses Numerov for smooth objectives when the solver is
+    Newton-Krylov (``"krylov"``, or ``"auto"`` above ``NEWTON_MAX_DIM`` parameters, where
+    block Newton does not fit), else the trapezoid rule."""
+    if rule is None:
+        krylov = solver == "krylov" or (solver == "auto" and n > NEWTON_MAX_DIM)
+        return "numerov" if (smooth and krylov) else "trapezoid"
+    choice(rule, "rule", RULES)
+    if rule == "numerov" and not smooth:
+        raise ValueError("rule='numerov' needs a smooth objective (its fourth order fails "
+                         "across the kinks of this one); use rule='trapezoid'.")
+    if rule == "numerov" and solver == "newton":
+        raise ValueError("rule='numerov' has no block-tridiagonal Hessian for solver='newton'; "
+                         "use solver='krylov' (or 'lbfgs', 'auto').")
+    return rule
 
 
 def _first_grid(problem, guess, settings, n_nodes):
@@ -110,9 +133,10 @@ def _first_grid(problem, guess, settings, n_nodes):
     fixed = n_nodes is not None
     lam0 = problem.lam == 0.0
     omega = None
+    numerov = settings.rule == "numerov"
     if lam0:
         omega = 0.0
-    elif settings.refine or not fixed:
+    elif (settings.refine or not fixed) and not numerov:
         with np.errstate(all="ignore"):
             try:
                 omega = _stiffness(problem, guess)
@@ -121,7 +145,7 @@ def _first_grid(problem, guess, settings, n_nodes):
     N_cap = settings.cap - 1
     # A refined first grid leaves room for one doubling below the cap (2 intervals at least).
     top = max(2, N_cap // 2) if (settings.refine and not lam0) else N_cap
-    N = n_nodes - 1 if fixed else min(_DEFAULT_N, top)
+    N = n_nodes - 1 if fixed else min(_NUMEROV_N if numerov else _DEFAULT_N, top)
     if (settings.refine or not fixed) and omega is not None and np.isfinite(omega) and omega > 0:
         need = int(np.ceil(omega * problem.T / OMEGA_H_MAX - _CEIL_SLACK))
         if need > N:
@@ -129,7 +153,7 @@ def _first_grid(problem, guess, settings, n_nodes):
     return N, omega
 
 
-def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, newton_tol=None,
+def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=None,
           maxiter=None, max_time=60.0, solver="auto", refine=None, max_nodes=None):
     """Least-action path by minimising the discretised action over the interior nodes.
 
@@ -302,17 +326,20 @@ def solve(problem, guess=None, *, n_nodes=None, rule="trapezoid", tol=None, newt
     info = _info(r, settings, omega, problem.T)
     info["wall_time"] = time.perf_counter() - start
     t = np.linspace(0.0, problem.T, r.da.N + 1)
-    theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot)
+    # Numerov's own velocities are fourth order, and sixth once extrapolated: keep them.
+    keep = settings.rule == "numerov" and r.extrapolated
+    theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot, keep)
     return RawSolution(t=t, theta=r.theta, theta_dot=theta_dot,
                        success=r.status == Status.SUCCESS, status=r.status,
                        message=message(r, settings, omega, problem.T), dense=dense,
                        nit=int(sum(lv["nit"] for lv in r.levels)), info=info)
 
 
-def _dense_output(problem, t, theta, theta_dot):
+def _dense_output(problem, t, theta, theta_dot, keep_velocities=False):
     """Velocities and dense output consistent with the scheme: the nodes' accelerations are
     ``lam grad L(theta_i)`` (what the discrete Euler-Lagrange equations impose), velocities
-    of fourth order from them, and the C2 quintic Hermite interpolant through all three.
+    of fourth order from them (unless `keep_velocities`: the extrapolated Numerov velocities
+    are more accurate), and the C2 quintic Hermite interpolant through all three.
 
     A cubic through second-order velocities would show a defect of order ``(omega h)^2``
     between the nodes even where the nodes themselves are accurate to ``1e-10``. Falls back to
@@ -324,7 +351,7 @@ def _dense_output(problem, t, theta, theta_dot):
         acc = problem.lam * problem.objective.grad_batch(np.ascontiguousarray(theta))
     if not np.all(np.isfinite(acc)):
         return theta_dot, None
-    V = velocities_from_accelerations(t[1] - t[0], theta, acc)
+    V = theta_dot if keep_velocities else velocities_from_accelerations(t[1] - t[0], theta, acc)
     return V, quintic_dense(t, theta, V, acc)
 
 
@@ -343,4 +370,17 @@ def _info(r, settings, omega, T):
         "position_error": None if est is None else est[1],
         "error_estimate": None if est is None else float(max(est)),
         "extrapolated": r.extrapolated, "levels": r.levels,
+        **_krylov_info(settings, T),
     }
+
+
+def _krylov_info(settings, T):
+    """Counts of the Newton-Krylov branch (all grids): ``newton_iterations``,
+    ``krylov_iterations`` (each one batched Hessian-vector product over the nodes) and
+    ``omega_ritz``, the stiffness ``sqrt(lam h_max)`` that CG's largest Ritz value ``1 + lam
+    h_max T^2 / pi^2`` implies (None when Newton-Krylov did not run)."""
+    k = settings.krylov
+    if k is None or k.newton == 0:
+        return {}
+    return {"newton_iterations": k.newton, "krylov_iterations": k.cg, "omega_ritz": k.omega(T),
+            "negative_curvature": k.negative_curvature}
