@@ -10,6 +10,15 @@ Subclasses implement the trusted private methods ``_loss``, ``_grad`` and, where
 C-contiguous float64 arrays of the right shape. The public methods validate once, count
 evaluations and dispatch. The defaults here (per-point loops, a finite-difference Hessian) are
 correct but slow; the numba-backed objectives override all of them.
+
+Least-squares objectives may also expose their residuals: a loss of the form
+``L(theta) = residual_scale * sum(r(theta)**2)`` with ``r : R^n -> R^m`` declares
+``has_residuals = True`` and implements ``_residuals`` and ``_jacobian`` (the ``m x n`` matrix
+``dr/dtheta``); ``Objective.residuals`` and ``Objective.jacobian`` are then their public,
+counted forms. Gauss-Newton methods such as Levenberg-Marquardt
+(``lagopt.minimize(..., method="lm")``) need them. An optional ``jac_cost`` attribute states
+the price of one Jacobian in gradient evaluations for the budget of ``lagopt.minimize``
+(``n_params`` when absent, see :mod:`lagopt.optim._budget`).
 """
 import numpy as np
 
@@ -33,7 +42,23 @@ class Objective:
         so ``solve_action_path(method="auto")`` takes the direct method.
     counts : dict
         Number of *points* at which ``loss``, ``grad`` and ``hess`` were evaluated (batched
-        calls count every column). ``reset_counts()`` zeroes them.
+        calls count every column; Hessian-vector products count as ``hess``). The keys
+        ``"residuals"`` and ``"jac"`` appear once :meth:`residuals` or :meth:`jacobian` has
+        been called. ``reset_counts()`` zeroes them all.
+    has_residuals : bool
+        ``True`` when the loss is a sum of squares that the objective exposes through
+        :meth:`residuals` and :meth:`jacobian`. ``False`` by default.
+    residual_scale : float or None
+        For objectives with residuals, the constant ``c > 0`` with
+        ``loss(theta) == c * sum(residuals(theta)**2)`` (to rounding); ``None`` otherwise.
+
+    Notes
+    -----
+    A subclass that exposes residuals sets ``has_residuals = True`` and ``residual_scale``,
+    and implements ``_residuals(theta) -> (m,)`` and ``_jacobian(theta) -> (m, n)``; it may
+    set ``jac_cost`` (gradient evaluations per Jacobian, for the budget of
+    :func:`lagopt.minimize`). Its gradient then satisfies
+    ``grad(theta) == 2 * residual_scale * jacobian(theta).T @ residuals(theta)``.
     """
 
     n_params = None
@@ -41,6 +66,10 @@ class Objective:
     name = "objective"
     #: cost of one Hessian-vector product in gradient evaluations (budget accounting).
     hessp_cost = 2.0
+    #: whether :meth:`residuals` and :meth:`jacobian` are available (least-squares losses).
+    has_residuals = False
+    #: ``c`` in ``loss == c * sum(residuals**2)``; None for objectives without residuals.
+    residual_scale = None
 
     def __init__(self, n_params):
         self.n_params = int(n_params)
@@ -103,11 +132,74 @@ class Objective:
         self.counts["grad"] += P.shape[1]
         return self._grad_batch(P)
 
+    def loss_and_grad_batch(self, P):
+        """``(losses, gradients)`` at the columns of ``P`` (shapes ``(m,)``, ``(n_params, m)``);
+        one forward and backward pass per point where the objective supports it."""
+        P = as_points(P, "P", self.n_params)
+        self.counts["loss"] += P.shape[1]
+        self.counts["grad"] += P.shape[1]
+        return self._loss_and_grad_batch(P)
+
+    def hessp_batch(self, P, V):
+        """Hessian-vector products ``H(P[:, j]) @ V[:, j]`` for every column; shape
+        ``(n_params, m)``. Counted as ``m`` in ``counts["hess"]``, like :meth:`hessp`."""
+        P = as_points(P, "P", self.n_params)
+        V = as_points(V, "V", self.n_params)
+        if V.shape != P.shape:
+            raise ValueError(f"`V` must have the shape of `P` {P.shape}, got {V.shape}.")
+        self.counts["hess"] += P.shape[1]
+        return self._hessp_batch(P, V)
+
     def hess_batch(self, P):
         """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``."""
         P = as_points(P, "P", self.n_params)
         self.counts["hess"] += P.shape[1]
         return self._hess_batch(P)
+
+    def residuals(self, theta):
+        """Residuals ``r(theta)`` of a least-squares loss, shape ``(m,)``.
+
+        ``loss(theta) == residual_scale * sum(r**2)`` to rounding. Counted in
+        ``counts["residuals"]``; about the cost of a loss evaluation.
+
+        Raises
+        ------
+        NotImplementedError
+            If the objective has no residuals (``has_residuals`` is False).
+        """
+        self._require_residuals("residuals")
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["residuals"] = self.counts.get("residuals", 0) + 1
+        return self._residuals(theta)
+
+    def jacobian(self, theta):
+        """Jacobian ``dr/dtheta`` of the :meth:`residuals`, shape ``(m, n_params)``.
+
+        Counted in ``counts["jac"]``.
+
+        Raises
+        ------
+        NotImplementedError
+            If the objective has no residuals (``has_residuals`` is False).
+        lagopt.NonFiniteError
+            When the Jacobian is not finite (the residuals overflow there).
+        """
+        self._require_residuals("jacobian")
+        theta = as_vector(theta, "theta", self.n_params)
+        self.counts["jac"] = self.counts.get("jac", 0) + 1
+        J = self._jacobian(theta)
+        if not np.all(np.isfinite(J)):
+            raise NonFiniteError(f"the Jacobian of the residuals is not finite at theta "
+                                 f"(max |theta_i| = {np.max(np.abs(theta)):.3g}): the "
+                                 "residuals overflow there.")
+        return J
+
+    def _require_residuals(self, what):
+        if not self.has_residuals:
+            raise NotImplementedError(
+                f"{type(self).__name__} exposes no residuals, so `{what}` is not available "
+                "(has_residuals is False); least-squares objectives such as MLPObjective "
+                "and Rosenbrock do.")
 
     def reset_counts(self):
         for key in self.counts:
@@ -129,6 +221,12 @@ class Objective:
     def _loss_and_grad(self, theta):
         return float(self._loss(theta)), self._grad(theta)
 
+    def _residuals(self, theta):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _residuals.")
+
+    def _jacobian(self, theta):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _jacobian.")
+
     def _hess(self, theta):
         # Central differences of the gradient: O(h^2) accurate, 2n gradient evaluations.
         n = self.n_params
@@ -142,6 +240,14 @@ class Objective:
 
     def _hessp(self, theta, v):
         return self._hess(theta) @ v
+
+    def _loss_and_grad_batch(self, P):
+        return self._loss_batch(P), self._grad_batch(P)
+
+    def _hessp_batch(self, P, V):
+        return np.column_stack([self._hessp(np.ascontiguousarray(P[:, j]),
+                                            np.ascontiguousarray(V[:, j]))
+                                for j in range(P.shape[1])]).reshape(P.shape)
 
     def _loss_batch(self, P):
         return np.array([self._loss(np.ascontiguousarray(P[:, j])) for j in range(P.shape[1])])

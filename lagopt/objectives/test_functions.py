@@ -124,6 +124,9 @@ class Quadratic(Objective):
     def _hess_batch(self, P):
         return np.repeat(self.A[:, :, None], P.shape[1], axis=2)
 
+    def _hessp_batch(self, P, V):
+        return self.A @ V
+
 
 class _KernelFunction(Objective):
     """Shared plumbing: every method is one call to ``evaluate`` or ``evaluate_batch``."""
@@ -194,6 +197,10 @@ class Rosenbrock(_KernelFunction):
     ----------
     domain : tuple or None
         ``((-2, 2), (-1, 3))`` for ``dim == 2``.
+    has_residuals : bool
+        True: see Notes.
+    residual_scale : float
+        1.0.
     minima : ndarray, shape (1, dim)
         The global minimiser: ``(a, a^2)`` in 2-D, all ones for ``a = 1``. For ``a != 1`` and
         ``dim > 2`` there is no closed form; a minimiser found by Newton's method
@@ -204,9 +211,24 @@ class Rosenbrock(_KernelFunction):
     -----
     Smooth, with a narrow curved valley: the Hessian's condition number at the minimum is
     about 2,500 in 2-D, a stiff Euler–Lagrange problem for moderate ``lam``.
+
+    It is a sum of ``m = 2 (dim - 1)`` squares: :meth:`residuals` are, for each ``i``,
+    ``sqrt(b) (x_{i+1} - x_i^2)`` and ``a - x_i`` (in that order), with ``residual_scale = 1``,
+    and :meth:`jacobian` is their exact ``m x dim`` Jacobian (numpy, dense).
+
+    Examples
+    --------
+    >>> f = Rosenbrock()
+    >>> f.residuals([0.5, 1.0]), f.jacobian([0.5, 1.0])
+    (array([7.5, 0.5]), array([[-10.,  10.],
+           [ -1.,   0.]]))
+    >>> float(f.loss([0.5, 1.0]))
+    56.5
     """
 
     _fn = _k.ROSENBROCK
+    has_residuals = True
+    residual_scale = 1.0
 
     def __init__(self, dim=2, a=1.0, b=100.0):
         dim = positive_int(dim, "dim", minimum=2)
@@ -232,6 +254,22 @@ class Rosenbrock(_KernelFunction):
 
     def __repr__(self):
         return f"Rosenbrock(dim={self.n_params}, a={self.a}, b={self.b})"
+
+    def _residuals(self, theta):
+        r = np.empty(2 * (self.n_params - 1))
+        r[0::2] = np.sqrt(self.b) * (theta[1:] - theta[:-1] ** 2)
+        r[1::2] = self.a - theta[:-1]
+        return r
+
+    def _jacobian(self, theta):
+        n = self.n_params
+        i = np.arange(n - 1)
+        sb = np.sqrt(self.b)
+        J = np.zeros((2 * (n - 1), n))
+        J[2 * i, i] = -2.0 * sb * theta[:-1]
+        J[2 * i, i + 1] = sb
+        J[2 * i + 1, i] = -1.0
+        return J
 
 
 class Rastrigin(_KernelFunction):

@@ -20,10 +20,20 @@ evaluation              charge (gradient evaluations)
                         quadratics)
 ``hess``                ``n_params`` (one Hessian-vector product per column would
                         cost more; ``n`` gradients is the finite-difference price)
+``residuals``           1/2 (the residual vector of a least-squares objective: a
+                        forward pass, like ``loss``)
+``jac``                 ``objective.jac_cost`` if the objective defines it, else
+                        ``n_params`` (the Jacobian of the residuals, charged like
+                        ``hess`` at the finite-difference price of ``n`` gradients)
 ======================  ==========================================================
 
 Batched calls (``loss_batch``, ``grad_batch``, ``hess_batch``) charge per column. The final
 loss that :func:`lagopt.minimize` reports as ``fun`` is evaluated outside the budget.
+
+Derivative matrices are charged at the price of forming them from gradients, not at what a
+particular kernel happens to cost: ``MLPObjective`` forms its Jacobian for about the work of
+one gradient plus the writing of the matrix, yet sets ``jac_cost = n_params`` so that methods
+that use Jacobians (Levenberg-Marquardt) and methods that use Hessians are charged alike.
 """
 import time
 
@@ -34,7 +44,7 @@ __all__ = ["BudgetedObjective", "BudgetExhausted", "StopRequested", "NonFiniteLo
 #: Charge per evaluated point, in gradient evaluations (``"hess"`` and ``"hessp"`` depend on
 #: the objective, see :meth:`BudgetedObjective.cost`).
 COSTS = {"loss": 0.5, "grad": 1.0, "loss_and_grad": 1.0, "hessp": "hessp_cost",
-         "hess": "n_params"}
+         "hess": "n_params", "residuals": 0.5, "jac": "jac_cost"}
 
 # Costs are sums of halves and of the objective's hessp_cost; a relative slack keeps a budget
 # that is exactly used up from being refused because of rounding.
@@ -86,7 +96,8 @@ class BudgetedObjective:
     Notes
     -----
     Optimizers use it like the objective itself (``loss``, ``grad``, ``loss_and_grad``,
-    ``hessp``, ``hess``, the batched forms) and in addition declare every new iterate with
+    ``hessp``, ``hess``, the batched forms, and ``residuals`` and ``jacobian`` for objectives
+    with ``has_residuals``) and in addition declare every new iterate with
     :meth:`set_iterate`, and every loss they *know* at the current iterate with
     :meth:`record`. A loss is only known after it has been paid for, so the history is honest:
     ``history["n_grad"][k]`` is what had been spent when ``history["loss"][k]`` was known.
@@ -102,7 +113,8 @@ class BudgetedObjective:
         self.x = None
         self.x_recorded = None
         self.nit = -1
-        self.counts = {"loss": 0, "grad": 0, "loss_and_grad": 0, "hessp": 0, "hess": 0}
+        self.counts = {"loss": 0, "grad": 0, "loss_and_grad": 0, "hessp": 0, "hess": 0,
+                       "residuals": 0, "jac": 0}
         self.raise_on_nonfinite = True
         self._t0 = time.perf_counter()
         self._hist = {"n_grad": [], "loss": [], "time": []}
@@ -114,12 +126,25 @@ class BudgetedObjective:
         """Gradient evaluations still available."""
         return max(0.0, self.max_grad_evals - self.spent)
 
+    @property
+    def has_residuals(self):
+        """Whether the objective exposes :meth:`residuals` and :meth:`jacobian`."""
+        return bool(getattr(self.objective, "has_residuals", False))
+
+    @property
+    def residual_scale(self):
+        """``c`` in ``loss == c * sum(residuals**2)`` (None without residuals)."""
+        return getattr(self.objective, "residual_scale", None)
+
     def cost(self, kind, m=1):
         """Charge for evaluating `kind` at `m` points (see :data:`COSTS`)."""
         if kind == "hessp":
             unit = float(getattr(self.objective, "hessp_cost", 2.0))
         elif kind == "hess":
             unit = float(self.n_params)
+        elif kind == "jac":
+            jac_cost = getattr(self.objective, "jac_cost", None)
+            unit = float(self.n_params if jac_cost is None else jac_cost)
         else:
             unit = COSTS[kind]
         return unit * m
@@ -157,6 +182,14 @@ class BudgetedObjective:
     def hess(self, x):
         self.charge("hess")
         return self.objective.hess(x)
+
+    def residuals(self, x):
+        self.charge("residuals")
+        return self.objective.residuals(x)
+
+    def jacobian(self, x):
+        self.charge("jac")
+        return self.objective.jacobian(x)
 
     def loss_batch(self, P):
         self.charge("loss", np.shape(P)[1])

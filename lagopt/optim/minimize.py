@@ -10,6 +10,7 @@ from .._status import NonFiniteError, Status
 from .._validation import as_rng, as_vector
 from ..objectives import Objective, as_objective
 from . import baselines
+from .lm import lm
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
 
 __all__ = ["minimize", "MinimizeResult", "METHODS", "register_method", "Status"]
@@ -25,6 +26,7 @@ METHODS = {
     "adam": baselines.adam,
     "lbfgs": baselines.lbfgs,
     "steepest": baselines.steepest,
+    "lm": lm,
 }
 
 
@@ -79,9 +81,10 @@ class MinimizeResult(OptimizeResult):
         Gradient evaluations charged (``<= max_grad_evals``), see :mod:`lagopt.optim._budget`.
     nit : int
         Iterations (new iterates after the start).
-    nfev, njev, nhev, nhessp : int
-        Points at which the loss, the gradient, the Hessian and Hessian-vector products
-        were evaluated during the run (a loss-and-gradient pair counts in both nfev and njev).
+    nfev, njev, nhev, njac, nhessp : int
+        Points at which the loss, the gradient, the Hessian, the Jacobian of the residuals
+        and Hessian-vector products were evaluated during the run (a loss-and-gradient pair
+        counts in both nfev and njev; a residual vector, which gives the loss, in nfev).
     success : bool
         ``status == Status.SUCCESS``.
     status : Status
@@ -127,12 +130,15 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         Starting point.
     method : str, optional
         A key of :data:`METHODS`: ``"gd"`` (default), ``"momentum"``, ``"adam"``,
-        ``"lbfgs"``, ``"steepest"``, or any registered method (e.g. ``"laml"``).
+        ``"lbfgs"``, ``"steepest"``, ``"lm"`` (Levenberg-Marquardt, for objectives that
+        expose residuals, such as ``MLPObjective``; see :func:`lagopt.optim.lm.lm`), or any
+        registered method (e.g. ``"laml"``).
     max_grad_evals : float, optional
         Budget in gradient evaluations (>= 1), charged by the single rule of
         :mod:`lagopt.optim._budget`: a gradient (with or without its loss) costs 1, a loss
-        alone 1/2, a Hessian-vector product ``objective.hessp_cost``, a Hessian ``n``. No
-        method can exceed it. Default 1000.
+        alone 1/2, a Hessian-vector product ``objective.hessp_cost``, a Hessian ``n``, a
+        residual vector 1/2 and a Jacobian of the residuals ``objective.jac_cost`` (``n`` by
+        default). No method can exceed it. Default 1000.
     seed : int, numpy.random.Generator or None, optional
         Seed of the ``numpy.random.Generator`` passed to the method (stochastic methods draw
         only from it). Default None (fresh entropy).
@@ -149,8 +155,8 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         ``(len(history["loss"]), n)``), e.g. for
         :func:`lagopt.optim.diagnostics.trajectory_efficiency`. Default False.
     **options
-        Options of the method (see :mod:`lagopt.optim.baselines`), e.g. ``lr=0.1`` for
-        ``"gd"``. Unknown options raise ``TypeError``.
+        Options of the method (see :mod:`lagopt.optim.baselines` and :mod:`lagopt.optim.lm`),
+        e.g. ``lr=0.1`` for ``"gd"``. Unknown options raise ``TypeError``.
 
     Returns
     -------
@@ -163,7 +169,7 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
     ValueError
         For an unknown `method` or invalid arguments.
     TypeError
-        For unknown options.
+        For unknown options, or ``method="lm"`` on an objective without residuals.
 
     Notes
     -----
@@ -253,9 +259,10 @@ def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, cal
         history.setdefault(key, np.asarray(value))
     result = MinimizeResult(
         x=x, fun=fun, n_grad=f.spent, nit=max(f.nit, 0),
-        nfev=c["loss"] + c["loss_and_grad"], njev=c["grad"] + c["loss_and_grad"],
-        nhev=c["hess"], nhessp=c["hessp"], success=status == Status.SUCCESS, status=status,
-        message=message, method=method, history=history, wall_time=wall)
+        nfev=c["loss"] + c["loss_and_grad"] + c["residuals"],
+        njev=c["grad"] + c["loss_and_grad"], nhev=c["hess"], njac=c["jac"], nhessp=c["hessp"],
+        success=status == Status.SUCCESS, status=status, message=message, method=method,
+        history=history, wall_time=wall)
     for key, value in extra.items():
         result.setdefault(key, value)
     return result

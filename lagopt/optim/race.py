@@ -13,6 +13,8 @@ adam               ``adam`` (``lr=1e-3``)                     Adam's published d
 adam-0.01          ``adam``, ``lr=0.01``                      Adam's better rate at budgets
                                                               of 100 to 3,000 gradients
 lbfgs              ``lbfgs`` (``maxcor=10``)                  scipy's L-BFGS-B, its defaults
+lm                 ``lm`` (``solver="lm"``)                   Levenberg-Marquardt (scipy's
+                                                              MINPACK); a Jacobian costs n
 steepest           ``steepest``                               equal arc-length steps with a
                                                               parabolic landing
 laml               ``laml``, ``preset="default"``             quasi-Newton prediction, straight
@@ -36,6 +38,7 @@ OPTIMIZERS = {
     "adam": ("adam", {}),
     "adam-0.01": ("adam", {"lr": 0.01}),
     "lbfgs": ("lbfgs", {}),
+    "lm": ("lm", {}),
     "steepest": ("steepest", {}),
     "laml": ("laml", {"preset": "default"}),
     "laml-direct": ("laml", {"preset": "direct"}),
@@ -44,11 +47,11 @@ OPTIMIZERS = {
 }
 
 #: The entries of the optimizer race benchmark (its LAML ablation runs the presets on top).
-RACE_LABELS = ("gd", "momentum", "adam", "adam-0.01", "lbfgs", "steepest", "laml",
+RACE_LABELS = ("gd", "momentum", "adam", "adam-0.01", "lbfgs", "lm", "steepest", "laml",
                "laml-reference", "hybrid")
 
 #: The entries ``lagopt train`` offers (and runs by default).
-TRAIN_LABELS = ("gd", "momentum", "adam", "lbfgs", "steepest", "laml", "laml-direct",
+TRAIN_LABELS = ("gd", "momentum", "adam", "lbfgs", "lm", "steepest", "laml", "laml-direct",
                 "laml-reference", "hybrid")
 
 #: What ``lagopt train --quick`` runs.
