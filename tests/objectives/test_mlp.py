@@ -390,3 +390,27 @@ def test_methods_reject_bad_points():
         f.hess_batch(np.zeros(37))
     with pytest.raises(TypeError, match="`theta`"):
         f.loss("x")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("blas", [False, True])
+def test_batched_loss_and_grad_and_hessp_match_the_single_point_methods(activation, blas):
+    rs = np.random.RandomState(11)
+    f = MLPObjective(rs.randn(30, 3), rs.randn(30), sizes=(3, 5, 4, 1), activation=activation)
+    if blas:
+        f.blas_min_work = 0
+    P = 0.5 * rs.randn(f.n_params, 4)
+    V = rs.randn(f.n_params, 4)
+    f.reset_counts()
+    L, G = f.loss_and_grad_batch(P)
+    assert f.counts == {"loss": 4, "grad": 4, "hess": 0}
+    HV = f.hessp_batch(P, V)
+    assert f.counts["hess"] == 4
+    for j in range(4):
+        p = np.ascontiguousarray(P[:, j])
+        assert L[j] == pytest.approx(f.loss(p), rel=1e-12)
+        np.testing.assert_allclose(G[:, j], f.grad(p), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(HV[:, j], f.hessp(p, np.ascontiguousarray(V[:, j])),
+                                   rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="shape"):
+        f.hessp_batch(P, V[:, :3])
