@@ -7,6 +7,7 @@ from lagopt.objectives import CallableObjective, MLPObjective, Quadratic
 from lagopt.optim import METHODS, Status, minimize, reference_experiment
 from lagopt.optim._budget import BudgetedObjective
 from lagopt.optim.laml import (PRESETS, BudgetView, ClosedFormPredictor, FractionUpdate,
+                               ModelPathSolver, StallRestart,
                                KrasnoselskiiMannExplorer, LAMLState, LeastLossUpdate,
                                LookaheadPredictor, MetaModelPredictor, MultiStartExplorer,
                                PathBacktrackExplorer, PathSolver, QuasiNewtonPredictor,
@@ -324,3 +325,70 @@ def test_options_and_plain_callables():
         PathSolver("direct", lam=2.0)
     with pytest.raises(ValueError, match="shrink"):
         PathBacktrackExplorer(shrink=1.5)
+
+
+# ----------------------------------------------------------------------------- true paths
+def test_every_default_run_solves_euler_lagrange_paths(net):
+    f, theta0 = net
+    for budget in (50, 300):
+        res = minimize(f, theta0, method="laml", max_grad_evals=budget, seed=1)
+        assert res.n_path_solves > 0 and res.path_solves["model"] > 0
+        assert res.n_path_solves == res.path_solves["model"] + res.path_solves["direct"]
+        assert res.n_grad <= budget
+
+
+def test_model_path_stage_returns_the_model_curve_with_its_exact_kinetic_energy():
+    A = np.diag([1.0, 20.0, 300.0])
+    f = Quadratic(A, c=np.array([1.0, -1.0, 0.5]))
+    x = np.zeros(3)
+    state, _ = _state(f, x, lam=2.0, T=1.5)
+    stage = ModelPathSolver()
+    # Without a model from the predictor: B = I / fallback_step.
+    path = stage.solve(state, x - 0.1 * state.grad)
+    assert path.method == "model" and state.path_solves["model"] == 1
+    curve = path.info["curve"]
+    np.testing.assert_allclose(curve(np.array([0.0, 1.5])), path.theta, atol=1e-12)
+    t = np.linspace(0, 1.5, 20001)
+    v = np.gradient(curve(t), t, axis=1)
+    kin = 0.5 * np.trapezoid(np.sum(v * v, axis=0), t)
+    assert path.kinetic == pytest.approx(kin, rel=1e-5)
+    assert path.losses[-1] == pytest.approx(f.loss(path.end))
+
+
+def test_refine_solves_the_actual_euler_lagrange_problem_and_counts_it(net):
+    f, theta0 = net
+    state, _ = _state(f, theta0, lam=1.0, T=1.0)
+    stage = ModelPathSolver()
+    path = stage.solve(state, theta0 - 0.5 * state.grad)
+    spent = state.view.budget.spent
+    solved = stage.refine(state, path)
+    assert solved.method == "direct" and solved.k == stage.refine_nodes
+    assert state.path_solves["direct"] == 1
+    assert state.path_solves["direct_cost"] == pytest.approx(state.view.budget.spent - spent)
+    assert state.path_solves["direct_cost"] > 0
+    assert np.all(np.isfinite(solved.losses))
+
+
+def test_stall_restart_leaves_a_poor_basin_and_returns_the_best_point():
+    # A tilted double well: from x0 = 1 a local method settles in the poorer well at +1.
+    def loss(x):
+        return float((x[0] ** 2 - 1.0) ** 2 + 0.3 * x[0] + 0.5 * x[1] ** 2)
+
+    def grad(x):
+        return np.array([4.0 * x[0] * (x[0] ** 2 - 1.0) + 0.3, x[1]])
+
+    f = CallableObjective(loss, 2, grad=grad)
+    x0 = np.array([1.0, 0.5])
+    plain = minimize(f, x0, method="laml", preset="no_restart", max_grad_evals=400, seed=3)
+    hop = minimize(f, x0, method="laml", max_grad_evals=400, seed=3,
+                   restart=StallRestart(scale=1.5))
+    assert plain.x[0] > 0 and hop.x[0] < 0 and hop.fun < plain.fun
+    assert hop.n_restarts >= 1 and hop.n_grad <= 400
+    assert hop.fun == pytest.approx(min(hop.history["loss"]))
+
+
+def test_stall_restart_stops_on_a_convex_loss():
+    q = Quadratic(np.diag([1.0, 10.0]), c=np.array([1.0, 2.0]))
+    res = minimize(q, np.zeros(2), method="laml", max_grad_evals=2000, seed=0)
+    assert res.status == Status.SUCCESS and "restart" in res.message
+    assert res.n_grad < 2000 and np.allclose(res.x, q.c, atol=1e-6)

@@ -7,10 +7,13 @@ verify, explore, update, confidence) are replaceable objects:
 * predictors -- :class:`ReferencePredictor`, :class:`LookaheadPredictor`,
   :class:`QuasiNewtonPredictor`, :class:`SteepestPathPredictor`, :class:`ClosedFormPredictor`,
   :class:`MetaModelPredictor`;
-* path -- :class:`PathSolver` (any method of :func:`lagopt.solve_action_path`, on the budget);
+* path -- :class:`PathSolver` (any method of :func:`lagopt.solve_action_path`, on the budget),
+  :class:`ModelPathSolver` (the closed-form least-action path of the predictor's quadratic
+  model, refined by a direct solve of the actual loss's on demand);
 * criteria -- :class:`ThresholdCriterion`, :class:`RestingActionCriterion`;
 * explorers -- :class:`RandomExplorer`, :class:`PathBacktrackExplorer`,
-  :class:`KrasnoselskiiMannExplorer`, :class:`MultiStartExplorer`;
+  :class:`KrasnoselskiiMannExplorer`, :class:`MultiStartExplorer`; and, when the loop stalls,
+  :class:`StallRestart` (multi-start hedging around the best point);
 * updates -- :class:`ReferenceUpdate`, :class:`LeastLossUpdate`, :class:`FractionUpdate`;
 * confidence -- :class:`ReferenceConfidence`, :class:`TrustConfidence`,
   :class:`ConstantConfidence`.
@@ -26,8 +29,9 @@ from .confidence import (ConstantConfidence, FractionUpdate, LeastLossUpdate,
 from .core import PRESETS, LAMLStages, laml, make_stages
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
-                        RandomExplorer, krasnoselskii_mann, km_alpha)
-from .paths import PATH_METHODS, PathSolver
+                        RandomExplorer, StallRestart, krasnoselskii_mann, km_alpha)
+from .model_path import ModelPath, QuadraticModel
+from .paths import PATH_METHODS, ModelPathSolver, PathSolver
 from .predictors import (ClosedFormPredictor, LookaheadPredictor, MetaModelPredictor,
                          QuasiNewtonPredictor, ReferencePredictor, SteepestPathPredictor,
                          lbfgs_direction, task_features)
@@ -39,10 +43,10 @@ __all__ = [
     "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
     "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor", "task_features",
     "lbfgs_direction",
-    "PathSolver", "PATH_METHODS",
+    "PathSolver", "ModelPathSolver", "PATH_METHODS", "QuadraticModel", "ModelPath",
     "ThresholdCriterion", "RestingActionCriterion",
     "RandomExplorer", "PathBacktrackExplorer", "KrasnoselskiiMannExplorer",
-    "MultiStartExplorer", "krasnoselskii_mann", "km_alpha",
+    "MultiStartExplorer", "StallRestart", "krasnoselskii_mann", "km_alpha",
     "ReferenceUpdate", "LeastLossUpdate", "FractionUpdate",
     "ReferenceConfidence", "TrustConfidence", "ConstantConfidence",
 ]

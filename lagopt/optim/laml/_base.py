@@ -195,6 +195,14 @@ class LAMLState:
         Number of completed iterations.
     x_prev, grad_prev : ndarray or None
         The previous iterate and its gradient (if it was known).
+    model : callable or None
+        Set by a predictor that has a local quadratic model of the loss (the quasi-Newton
+        one): ``model()`` returns it as a
+        :class:`~lagopt.optim.laml.model_path.QuadraticModel` (built on demand).
+    path_solves : dict
+        Euler-Lagrange problems solved so far, by kind: ``"model"`` (the closed-form path of
+        the quadratic model, no evaluation) and ``"direct"`` (the actual loss's, by the direct
+        method), and ``"direct_cost"``, the gradient evaluations those cost.
     """
 
     def __init__(self, x, loss, grad, view, rng, lam, T, confidence):
@@ -210,6 +218,8 @@ class LAMLState:
         self.iteration = 0
         self.x_prev = None
         self.grad_prev = None
+        self.model = None
+        self.path_solves = {"model": 0, "direct": 0, "direct_cost": 0.0}
 
     @property
     def n(self):
@@ -273,7 +283,7 @@ class PathResult:
     """
 
     def __init__(self, t, theta, losses, method, lam, T, success=False,
-                 status=Status.NOT_SOLVED, message="", raw=None, info=None):
+                 status=Status.NOT_SOLVED, message="", raw=None, info=None, kinetic=None):
         self.t = np.asarray(t, dtype=np.float64)
         self.theta = np.asarray(theta, dtype=np.float64)
         self.losses = np.asarray(losses, dtype=np.float64)
@@ -287,7 +297,8 @@ class PathResult:
         self.message = message
         self.raw = raw
         self.info = {} if info is None else info
-        self._kinetic = None
+        # A path known in closed form between its nodes gives its exact kinetic energy.
+        self._kinetic = None if kinetic is None else float(kinetic)
 
     @property
     def k(self):

@@ -23,8 +23,8 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
                          ReferenceUpdate, TrustConfidence)
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
-                        RandomExplorer)
-from .paths import PathSolver
+                        RandomExplorer, StallRestart)
+from .paths import ModelPathSolver, PathSolver
 from .predictors import (ClosedFormPredictor, LookaheadPredictor, QuasiNewtonPredictor,
                          ReferencePredictor, SteepestPathPredictor)
 
@@ -67,14 +67,20 @@ def _reference():
     return dict(predictor=ReferencePredictor(), path=PathSolver("smoothstep", n_nodes=10),
                 criterion=ThresholdCriterion(0.5, rule="seed"), explorer=RandomExplorer(),
                 update=ReferenceUpdate(), confidence=ReferenceConfidence(),
-                lam=1.0, T=1.0, tol=0.01)
+                lam=1.0, T=1.0, tol=0.01, restart=None)
 
 
 def _default():
-    return dict(predictor=QuasiNewtonPredictor(), path=PathSolver("linear", end_grad=True),
-                criterion=RestingActionCriterion(), explorer=PathBacktrackExplorer(memory=4.0),
+    return dict(predictor=QuasiNewtonPredictor(), path=ModelPathSolver(),
+                criterion=RestingActionCriterion(),
+                explorer=PathBacktrackExplorer(memory=4.0, refine=True),
                 update=LeastLossUpdate(), confidence=ConstantConfidence(),
-                lam=1e4, T=1.0, tol=None)
+                lam=1e4, T=1.0, tol=None, restart=StallRestart())
+
+
+def _straight():
+    return dict(_default(), path=PathSolver("linear", end_grad=True),
+                explorer=PathBacktrackExplorer(memory=4.0), restart=None)
 
 
 def _variant(**changes):
@@ -94,6 +100,9 @@ def _variant(**changes):
 PRESETS = {
     "reference": _reference,
     "default": _default,
+    "straight": _straight,
+    "no_restart": _variant(restart=None),
+    "no_refine": _variant(explorer=lambda: PathBacktrackExplorer(memory=4.0)),
     "lookahead": _variant(predictor=lambda: LookaheadPredictor()),
     "steepest": _variant(predictor=lambda: SteepestPathPredictor()),
     "closed_form": _variant(predictor=lambda: ClosedFormPredictor(base=QuasiNewtonPredictor())),
@@ -117,14 +126,14 @@ def make_stages(preset="default", **overrides):
         A key of :data:`PRESETS`.
     **overrides
         ``predictor``, ``path`` (a :class:`PathSolver` or a method name), ``criterion``,
-        ``explorer``, ``update``, ``confidence``, ``lam``, ``T``, ``tol``; None keeps the
-        preset's.
+        ``explorer``, ``update``, ``confidence``, ``lam``, ``T``, ``tol``, ``restart`` (a
+        :class:`StallRestart`); None keeps the preset's.
 
     Returns
     -------
     stages : LAMLStages
     settings : dict
-        ``lam``, ``T``, ``tol``.
+        ``lam``, ``T``, ``tol``, ``restart``.
     """
     choice(preset, "preset", tuple(PRESETS))
     spec = PRESETS[preset]()
@@ -136,7 +145,11 @@ def make_stages(preset="default", **overrides):
     stages = LAMLStages(*(spec[k] for k in LAMLStages._NAMES))
     settings = {"lam": positive_float(spec["lam"], "lam"), "T": positive_float(spec["T"], "T"),
                 "tol": None if spec["tol"] is None else positive_float(spec["tol"], "tol",
-                                                                       allow_zero=True)}
+                                                                       allow_zero=True),
+                "restart": spec.get("restart")}
+    if settings["restart"] is not None and not isinstance(settings["restart"], StallRestart):
+        raise TypeError(f"`restart` must be a StallRestart, got "
+                        f"{type(settings['restart']).__name__}.")
     return stages, settings
 
 
@@ -146,7 +159,7 @@ def _inf_norm(g):
 
 def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None,
          explorer=None, update=None, confidence=None, lam=None, T=None, tol=None, gtol=1e-6,
-         maxiter=None):
+         maxiter=None, restart=None):
     r"""LAML: predict an end point, check the path to it by its action, explore, move.
 
     Registered as ``lagopt.minimize(..., method="laml")``.
@@ -178,6 +191,10 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         Stop when ``max |grad_i| <= gtol`` at a point whose gradient is known. Default 1e-6.
     maxiter : int, optional
         Iteration limit (the reference experiment ran 100); by default the budget limits.
+    restart : StallRestart, optional
+        Multi-start hedging when the loop stalls; default the preset's (a
+        :class:`StallRestart` for ``"default"``, none for the others). With it the run does not
+        stop at `gtol`: it restarts, and stops when restarts keep finding nothing lower.
 
     Returns
     -------
@@ -193,6 +210,12 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
             ``explored``, ``path_method``, ``step`` (``|x_new - x|``).
         ``stages`` : dict
             The stages used (their ``repr``).
+        ``n_path_solves`` : int
+            Euler-Lagrange problems solved: closed-form paths of the quadratic model and
+            direct solves of the actual loss's; ``path_solves`` has them by kind (``"model"``,
+            ``"direct"``) with ``"direct_cost"``, the gradient evaluations of the direct ones.
+        ``n_restarts`` : int
+            Restarts of :class:`StallRestart` (when the loop has one).
 
     Notes
     -----
@@ -200,14 +223,22 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     inside path solvers, so ``n_grad`` counts everything. When the budget runs out in the middle
     of an iteration the run ends at the lowest-loss point whose loss had been paid for.
 
-    What the default is, plainly: a quasi-Newton method whose step is checked by the action
-    of the straight path to the prediction against the action of resting, and backtracked
-    along that path when the check fails. With ``lam T^2 = 1e4`` the check is a descent test
-    with a margin ``|Delta|^2 / (lam T^2)``; smaller ``lam`` make the kinetic cost reject
-    useful long steps (``lam1``, ``lam100`` in the race). A true least-action path (direct
-    method, a few nodes) does dip into lower loss than its ends, but at 10-30 gradient
-    evaluations per solve it lost to the straight path at every budget measured
-    (``benchmarks/optimizer_race.py``, ablation).
+    What the default is, plainly: a quasi-Newton method whose every step follows a solved
+    least-action path. The predictor's L-BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
+    gives the end point (the model's minimiser step) and, in closed form, the least-action path
+    of the model to it (:class:`ModelPathSolver`; no evaluation). The end is paid for and the
+    action of the actual loss along the path is checked against the action of resting
+    (:class:`RestingActionCriterion`; with ``lam T^2 = 1e4`` a descent test with margin
+    ``K / (lam T)``). A rejected path is backtracked in time along the model curve, whose
+    early points have the stiff directions settled and the soft ones shortened (a
+    Levenberg-Marquardt-like curved search); when every point fails, the actual loss's
+    Euler-Lagrange problem is solved by the direct method, warm-started from the model path,
+    before a gradient step is taken. When the loop stalls (converged, or no progress over ten
+    iterations) :class:`StallRestart` restarts near the best point found and the run returns the
+    best point over all starts. ``n_path_solves`` in the result counts the Euler-Lagrange
+    problems solved (``path_solves`` by kind, with the gradient evaluations of the direct
+    solves). The previous default, a straight path with straight backtracking and no restart,
+    is the preset ``"straight"``.
 
     Examples
     --------
@@ -224,7 +255,8 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     """
     stages, settings = make_stages(preset, predictor=predictor, path=path, criterion=criterion,
                                    explorer=explorer, update=update, confidence=confidence,
-                                   lam=lam, T=T, tol=tol)
+                                   lam=lam, T=T, tol=tol, restart=restart)
+    restarter = settings["restart"]
     gtol = positive_float(gtol, "gtol", allow_zero=True)
     if maxiter is not None:
         maxiter = positive_int(maxiter, "maxiter", minimum=0)
@@ -247,12 +279,14 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         hist["confidence"] = [state.confidence]
         for stage in stages.as_dict().values():
             stage.reset(state)
+        if restarter is not None:
+            restarter.reset(state)
         f.set_iterate(x0, loss)
         while True:
             if maxiter is not None and state.iteration >= maxiter:
                 status, message = Status.MAX_ITER, "The iteration limit `maxiter` was reached."
                 break
-            if state.grad is not None and _inf_norm(state.grad) <= gtol:
+            if restarter is None and state.grad is not None and _inf_norm(state.grad) <= gtol:
                 status, message = (Status.SUCCESS,
                                    "The gradient norm (max |g_i|) is at most `gtol`.")
                 break
@@ -265,16 +299,27 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
                 status, message = (Status.SUCCESS, "The followed path was accepted and the "
                                    "loss is below `tol`.")
                 break
+            if restarter is not None and restarter.observe(state):
+                if restarter.converged(state):
+                    status, message = (Status.SUCCESS, f"Converged: the loop stalled and "
+                                       f"{restarter.n_restarts} restart(s) near the best "
+                                       "point found nothing lower.")
+                    break
+                _restart(f, state, stages, restarter, hist)
     except BudgetExhausted:
         status = Status.BUDGET_EXHAUSTED
-        _end_at_best_known(f, state, track["best"], hist)
+        _end_at_best_known(f, state, _lower(track["best"], restarter), hist)
     except StopRequested:
         status = Status.CALLBACK_STOP
     except NonFiniteLoss:
         return {"x": f.x_recorded, "status": Status.NON_FINITE,
                 **_extras(hist, n_accepted, stages, state)}
+    if restarter is not None and status != Status.BUDGET_EXHAUSTED:
+        _end_at_best_known(f, state, restarter.best[:2], hist)
     x = f.x if f.x is not None else x0
     out = {"x": x, "status": status, **_extras(hist, n_accepted, stages, state)}
+    if restarter is not None:
+        out["n_restarts"] = restarter.n_restarts
     if message is not None:
         out["message"] = message
     return out
@@ -288,6 +333,7 @@ def _iteration(state, stages, view, track):
     the predicted path was accepted, whether the followed one would be, and the history row.
     """
     view.clear_tape()
+    state.model = None  # a predictor with a quadratic model sets it for this iteration
     track["best"] = (state.loss, state.x)
     view.note(state.x, loss=state.loss, grad=state.grad)
     x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
@@ -315,6 +361,28 @@ def _iteration(state, stages, view, track):
            "accepted": accepted, "explored": not accepted, "path_method": followed.method,
            "step": step, "confidence": state.confidence}
     return accepted, followed_ok, row
+
+
+def _lower(best_known, restarter):
+    """The lower of the iteration's best point and the best over all starts."""
+    if restarter is None or best_known is None or not restarter.best[0] < best_known[0]:
+        return best_known
+    return restarter.best[:2]
+
+
+def _restart(f, state, stages, restarter, hist):
+    """Leave a stalled basin (see :class:`StallRestart`): a new start, fresh stage memories."""
+    x, loss, g = restarter.restart(state)
+    step = float(np.linalg.norm(x - state.x))
+    state.move(x, loss, g)
+    state.model = None
+    for stage in (stages.predictor, stages.explorer, stages.confidence):
+        stage.reset(state)
+    f.set_iterate(x, loss)
+    for key, value in (("action", np.nan), ("predicted_action", np.nan), ("accepted", False),
+                       ("explored", True), ("path_method", "restart"), ("step", step),
+                       ("confidence", state.confidence)):
+        hist[key].append(value)
 
 
 def _end_at_best_known(f, state, best_known, hist):
@@ -352,7 +420,11 @@ def _extras(hist, n_accepted, stages, state):
                          (object if k == "path_method" else float)) for k, v in hist.items()}
     if "confidence" not in out:
         out["confidence"] = np.full(len(hist["action"]), np.nan)
+    solves = dict(state.path_solves) if state is not None else \
+        {"model": 0, "direct": 0, "direct_cost": 0.0}
     return {"accept_rate": float(n_accepted / n_it) if n_it else 0.0,
             "n_accepted": int(n_accepted),
+            "n_path_solves": int(solves["model"] + solves["direct"]),
+            "path_solves": solves,
             "history": out,
             "stages": {k: repr(v) for k, v in stages.as_dict().items()}}

@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 
 from ..._validation import positive_float, positive_int
-from ._base import Explorer
+from ._base import Explorer, Stage
 
 __all__ = ["RandomExplorer", "PathBacktrackExplorer", "KrasnoselskiiMannExplorer",
            "MultiStartExplorer", "krasnoselskii_mann", "km_alpha"]
@@ -110,10 +110,22 @@ class PathBacktrackExplorer(Explorer):
         persistently -- a quasi-Newton model in a flat region -- this saves the halvings that
         would bring every candidate back down to that scale. Default None (start from the
         full prediction, or from the criterion's :meth:`~Criterion.max_move`).
+    refine : bool, optional
+        When every candidate fails and the path stage can (:class:`ModelPathSolver`), solve
+        the actual loss's Euler-Lagrange problem to the prediction, warm-started from the
+        model path, and follow it if it is accepted or its best node lowers the loss.
+        Default False.
+
+    Notes
+    -----
+    A path with a closed-form curve (``info["curve"]``, from :class:`ModelPathSolver`) is
+    backtracked in *time*: candidates are the curve's points at ``shrink^k T``, where the
+    stiff directions are settled and the soft ones shortened (a curved search, as along a
+    Levenberg-Marquardt path), instead of points on the straight segment.
     """
 
     def __init__(self, shrink=0.5, fallback_lr=0.1, floor=1e-3, max_tries=30, resolve=False,
-                 memory=None):
+                 memory=None, refine=False):
         self.shrink = positive_float(shrink, "shrink")
         if self.shrink >= 1:
             raise ValueError(f"`shrink` must be in (0, 1), got {shrink}.")
@@ -122,10 +134,12 @@ class PathBacktrackExplorer(Explorer):
         self.max_tries = positive_int(max_tries, "max_tries", minimum=0)
         self.resolve = bool(resolve)
         self.memory = None if memory is None else positive_float(memory, "memory")
+        self.refine = bool(refine)
 
     def _params(self):
         return {"shrink": self.shrink, "fallback_lr": self.fallback_lr, "floor": self.floor,
-                "max_tries": self.max_tries, "resolve": self.resolve, "memory": self.memory}
+                "max_tries": self.max_tries, "resolve": self.resolve, "memory": self.memory,
+                "refine": self.refine}
 
     def reset(self, state):
         self._last = np.inf
@@ -147,25 +161,28 @@ class PathBacktrackExplorer(Explorer):
         g = state.ensure_grad()
         min_len = self.floor * self.fallback_lr * float(np.linalg.norm(g))
         length = float(np.sum(np.linalg.norm(np.diff(path.theta, axis=1), axis=0)))
-        fraction = 1.0
         radius = stages.criterion.max_move(state)
         if self.memory is not None:
             radius = min(radius, self.memory * self._last)
-        if length > radius:
-            fraction = radius / length / self.shrink  # the first candidate sits on the radius
         tried = [path] if np.all(np.isfinite(path.losses)) else []
-        for _ in range(self.max_tries):
-            fraction *= self.shrink
-            if fraction * length < min_len or not np.isfinite(length):
-                break
-            x = self._along(path, fraction)
+        curve = path.info.get("curve")
+        points = (self._on_curve(state, curve, radius, min_len) if curve is not None else
+                  self._on_polyline(path, length, radius, min_len))
+        for fraction, x, move in points:
             cand = stages.path.solve(state, x) if self.resolve else \
                 stages.path.point(state, x, label="backtracking")
             if stages.criterion.accept(state, cand):
                 cand.info["fraction"] = fraction
-                self._last = fraction * length
+                self._last = move
                 return cand
             tried.append(cand)
+        refine = getattr(stages.path, "refine", None)
+        if self.refine and refine is not None and curve is not None:
+            solved = refine(state, path)
+            tried.append(solved)
+            if stages.criterion.accept(state, solved) or _end_loss(solved) < state.loss:
+                solved.info["refined"] = True
+                return solved
         step = stages.path.point(state, state.x - self.fallback_lr * g, label="gradient step")
         if not step.losses[-1] < state.loss:
             # Even the gradient step rises (a kink, or a step too long for the local
@@ -173,6 +190,38 @@ class PathBacktrackExplorer(Explorer):
             step = min(tried + [step], key=lambda p: _end_loss(p))
         step.info["forced"] = True
         return step
+
+    def _on_polyline(self, path, length, radius, min_len):
+        """Candidates at fractions ``shrink^k`` of the polyline's length (the first inside
+        `radius`), while longer than `min_len`: ``(fraction, point, arc length)``."""
+        fraction = 1.0
+        if length > radius:
+            fraction = radius / length / self.shrink  # the first candidate sits on the radius
+        for _ in range(self.max_tries):
+            fraction *= self.shrink
+            if fraction * length < min_len or not np.isfinite(length):
+                return
+            yield fraction, self._along(path, fraction), fraction * length
+
+    def _on_curve(self, state, curve, radius, min_len):
+        """Candidates at times ``shrink^k T`` along a closed-form curve (no evaluation to
+        locate them), skipping those beyond `radius`, while longer than `min_len`."""
+        tau, tries = 1.0, 0
+        while tries < self.max_tries and tau > _MIN_TAU:
+            tau *= self.shrink
+            x = curve(np.array([tau * state.T]))[:, 0]
+            move = float(np.linalg.norm(x - state.x))
+            if not np.isfinite(move) or move < min_len:
+                return
+            if move > radius:
+                continue
+            tries += 1
+            yield tau, x, move
+
+
+# Curve times below this fraction of T are not tried (a move that small is the gradient
+# step's business).
+_MIN_TAU = 1e-12
 
 
 def _end_loss(path):
@@ -398,3 +447,82 @@ class MultiStartExplorer(Explorer):
         if ok:
             return min(ok, key=lambda c: _value(stages, state, c))
         return min(cands, key=lambda c: c.losses[-1] if np.isfinite(c.losses[-1]) else np.inf)
+
+
+class StallRestart(Stage):
+    r"""Multi-start hedging when progress stalls: restart near the best point, keep the best.
+
+    A local method that has converged -- gradient below `gtol`, or the loss lowered by less
+    than a relative `rtol` over the last `patience` iterations -- only spends its remaining
+    budget on rounding. This stage then draws a new start ``theta_best + scale * rms(theta_best)
+    * N(0, I)`` (from the run's random stream), pays for its loss and gradient, and lets the
+    loop go on from there with fresh predictor and explorer memories. The run returns the best
+    point found over all starts, so a restart can only help the final loss (at the price of
+    the budget it uses). After `max_repeats` stalls in a row whose start found nothing lower
+    than the best before it, the run stops (converged: on a convex loss every restart
+    returns to the same minimum).
+
+    Parameters
+    ----------
+    patience : int, optional
+        Iterations over which progress is measured. Default 10.
+    rtol : float, optional
+        Relative decrease below which the loop has stalled. Default 1e-6.
+    scale : float, optional
+        Size of the restart perturbation relative to the root-mean-square of the best point's
+        coordinates. Default 0.3.
+    gtol : float, optional
+        A gradient with ``max |g_i| <= gtol`` is a stall too. Default 1e-6.
+    max_repeats : int, optional
+        Stop after this many consecutive restarts that found nothing lower. Default 2.
+    """
+
+    def __init__(self, patience=10, rtol=1e-6, scale=0.3, gtol=1e-6, max_repeats=2):
+        self.patience = positive_int(patience, "patience")
+        self.rtol = positive_float(rtol, "rtol", allow_zero=True)
+        self.scale = positive_float(scale, "scale")
+        self.gtol = positive_float(gtol, "gtol", allow_zero=True)
+        self.max_repeats = positive_int(max_repeats, "max_repeats", minimum=0)
+
+    def _params(self):
+        return {"patience": self.patience, "rtol": self.rtol, "scale": self.scale,
+                "gtol": self.gtol, "max_repeats": self.max_repeats}
+
+    def reset(self, state):
+        self.best = (state.loss, state.x.copy(), state.grad)
+        self.recent = [state.loss]
+        self.n_restarts = 0
+        self.repeats = 0
+        self._best_before = np.inf  # the best loss before the current start
+
+    def converged(self, state):
+        """At a stall: True when the last `max_repeats` starts found nothing lower than the
+        best before them (then the run should stop rather than restart)."""
+        if state.loss < self._best_before - self.rtol * abs(self._best_before):
+            self.repeats = 0
+        else:
+            self.repeats += 1
+        return self.repeats > self.max_repeats
+
+    def observe(self, state):
+        """Record the new iterate; True when the loop has stalled."""
+        if state.loss < self.best[0]:
+            self.best = (state.loss, state.x.copy(), state.grad)
+        self.recent.append(state.loss)
+        if state.grad is not None and float(np.max(np.abs(state.grad))) <= self.gtol:
+            return True
+        if len(self.recent) <= self.patience:
+            return False
+        old = self.recent[-1 - self.patience]
+        return not (old - state.loss > self.rtol * abs(state.loss))
+
+    def restart(self, state):
+        """A new start near the best point: ``(x, loss, grad)``, paid for."""
+        x_best = self.best[1]
+        rms = float(np.sqrt(np.mean(x_best * x_best))) or 1.0
+        x = x_best + self.scale * rms * state.rng.standard_normal(state.n)
+        self._best_before = self.best[0]
+        loss, g = state.view.loss_and_grad(x)
+        self.recent = [loss]
+        self.n_restarts += 1
+        return x, loss, g

@@ -23,10 +23,12 @@ import numpy as np
 from ..._status import Status
 from ..._validation import choice, positive_int
 from ...paths._dispatch import INTERPOLANTS, METHODS, dispatch
-from ...paths._problem import BVPProblem
+from ..._validation import positive_float
+from ...paths._problem import BVPProblem, Guess
 from ._base import PathResult, Stage
+from .model_path import QuadraticModel
 
-__all__ = ["PathSolver", "PATH_METHODS"]
+__all__ = ["PathSolver", "ModelPathSolver", "PATH_METHODS"]
 
 #: Methods of :func:`lagopt.solve_action_path` the stage accepts.
 PATH_METHODS = METHODS
@@ -173,3 +175,92 @@ class PathSolver(Stage):
                           "linear", state.lam, state.T, success=False,
                           status=Status.NOT_SOLVED,
                           message=label, info={"label": label})
+
+
+class ModelPathSolver(PathSolver):
+    r"""Path stage: the least-action path of the predictor's local quadratic model.
+
+    The quasi-Newton predictor models the loss around ``theta`` as ``m(theta + d) = L + g.d +
+    1/2 d^T B d`` (``B`` the inverse of its L-BFGS matrix). The Euler-Lagrange problem of the
+    action under that model, ``d'' = lam (g + B d)``, ``d(0) = 0``, ``d(T) = theta* - theta``,
+    has a closed form (:mod:`~lagopt.optim.laml.model_path`): with ``Omega = sqrt(lam B)``,
+    ``d(t) = [I - sinh(Omega (T - t)) sinh(Omega T)^-1] d*`` for the full model step. Solving
+    it costs no evaluation; the stage then pays for the end point (with its gradient) and
+    returns the path with its exact kinetic energy, so that the criterion checks the action
+    of the actual loss along the model's least-action path (trapezoid in time: the
+    end losses). ``info["curve"]`` is the whole curve ``t -> theta(t)``, along which
+    :class:`PathBacktrackExplorer` backtracks in time: early points have the stiff
+    directions settled and the soft ones barely moved, as a Levenberg-Marquardt step with
+    damping ``~ 1 / (lam t^2)`` would.
+
+    Each call counts one solve of kind ``"model"`` in ``state.path_solves``.
+    :meth:`refine` solves the actual loss's Euler-Lagrange problem with the direct method,
+    warm-started from the model path (kind ``"direct"``, its gradient evaluations counted).
+
+    Parameters
+    ----------
+    fallback_step : float, optional
+        Without a model from the predictor, ``B = I / fallback_step`` (the model of a gradient
+        step). Default 0.1.
+    refine_nodes : int, optional
+        Nodes (including the ends) of the direct solve of :meth:`refine`. Default 4.
+    """
+
+    def __init__(self, fallback_step=0.1, refine_nodes=4):
+        super().__init__("linear", n_nodes=2, end_grad=True, evaluate="end")
+        self.method = "model"
+        self.fallback_step = positive_float(fallback_step, "fallback_step")
+        self.refine_nodes = positive_int(refine_nodes, "refine_nodes", minimum=3)
+
+    def _params(self):
+        return {"fallback_step": self.fallback_step, "refine_nodes": self.refine_nodes}
+
+    def model_path(self, state, x_end):
+        """``(QuadraticModel, ModelPath)`` from ``state.x`` to `x_end` (counted)."""
+        model = state.model() if state.model is not None else None
+        if model is None:
+            model = QuadraticModel.from_step(state.ensure_grad(), self.fallback_step,
+                                             state.loss)
+        state.path_solves["model"] += 1
+        return model, model.path(np.asarray(x_end, dtype=np.float64) - state.x, state.lam,
+                                 state.T)
+
+    def solve(self, state, x_end):
+        x_end = np.asarray(x_end, dtype=np.float64)
+        if not np.all(np.isfinite(x_end)):
+            return super().solve(state, x_end)
+        model, mp = self.model_path(state, x_end)
+        x0 = state.x.copy()
+        view = state.view
+        loss = view.known_loss(x_end)
+        if loss is None or view.known_grad(x_end) is None:
+            loss, _ = view.loss_and_grad(x_end)
+        info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t),
+                "model_action": mp.model_action(), "model": model}
+        return PathResult([0.0, state.T], np.column_stack([x0, x_end]), [state.loss, loss],
+                          "model", state.lam, state.T, success=False,
+                          status=Status.NOT_SOLVED, message="the model's least-action path "
+                          "(closed form); the actual loss checked at its end", info=info,
+                          kinetic=mp.kinetic)
+
+    def refine(self, state, path):
+        """Solve the actual loss's Euler-Lagrange problem to ``path.end`` (direct method,
+        `refine_nodes` nodes, the loop's cheap settings), warm-started from the model curve;
+        a :class:`PathResult` whose node losses are paid for."""
+        curve = path.info.get("curve")
+        t = np.linspace(0.0, state.T, self.refine_nodes)
+        guess = None
+        if curve is not None:
+            guess = Guess(t=t, theta=curve(t), label="model path")
+        spent = state.view.budget.spent
+        problem = BVPProblem(state.view, state.x.copy(), path.end.copy(), state.T, state.lam)
+        direct = dict(_DIRECT_DEFAULTS, n_nodes=self.refine_nodes)
+        with np.errstate(all="ignore"):
+            d = dispatch(problem, "direct", guess, defaults={"direct": direct})
+        theta = np.asarray(d.raw.theta, dtype=np.float64).copy()
+        theta[:, 0], theta[:, -1] = state.x, path.end
+        out = PathSolver._finish(self, state, np.asarray(d.raw.t, dtype=np.float64), theta,
+                                 d.method, d.raw)
+        state.path_solves["direct"] += 1
+        state.path_solves["direct_cost"] += state.view.budget.spent - spent
+        return out

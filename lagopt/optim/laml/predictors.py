@@ -23,6 +23,7 @@ from ..._validation import positive_float, positive_int
 from ...objectives.mlp import MLPObjective, _ACTIVATIONS_NP
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
+from .model_path import QuadraticModel
 
 __all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
            "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor",
@@ -202,6 +203,9 @@ class QuasiNewtonPredictor(Predictor):
                 d = None
         if d is None:
             d = -self.first_step * g
+        pairs, step, loss = list(self.pairs), self.first_step, state.loss
+        state.model = ((lambda: QuadraticModel.from_lbfgs(g, pairs, loss)) if pairs else
+                       (lambda: QuadraticModel.from_step(g, step, loss)))
         c = state.confidence if self.use_confidence else 1.0
         return state.x + c * d
 

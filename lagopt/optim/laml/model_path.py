@@ -1,0 +1,226 @@
+r"""The least-action path of a local quadratic model, in closed form.
+
+Around the iterate ``x`` the loss is modelled as ``m(x + d) = L + g.d + 1/2 d^T B d``. The
+Euler-Lagrange equation of the action ``int 1/2 |d'|^2 + lam m(x + d) dt`` is the linear system
+``d'' = lam (g + B d)``, whose solution with ``d(0) = 0``, ``d(T) = d_T`` is, with
+``Omega = sqrt(lam B)`` and the model's minimiser step ``d* = -B^-1 g``,
+
+.. math::
+
+    d(t) = d^* - \frac{\sinh(\Omega (T - t))}{\sinh(\Omega T)} d^*
+               + \frac{\sinh(\Omega t)}{\sinh(\Omega T)} (d_T - d^*).
+
+For ``d_T = d*`` (the full model step) this is ``[I - sinh(Omega (T-t)) sinh(Omega T)^-1] d*``:
+the stiff directions (large curvature) settle first, the soft ones move almost linearly. For
+large ``omega T`` the path leaves along ``-sqrt(lam) B^{-1/2} g`` -- between the gradient and the
+Newton direction -- and ends on the Newton step, much like the Levenberg-Marquardt curve
+``-(B + mu I)^-1 g`` with ``mu ~ 1 / (lam t^2)``. No gradient evaluation is needed.
+
+:class:`QuadraticModel` holds ``B`` in the form an L-BFGS memory gives it: on a subspace spanned
+by the gradient and the stored pairs ``(s, y)`` an explicit small symmetric matrix, on its
+orthogonal complement ``b_perp I`` (``1 / gamma`` of the L-BFGS initial matrix). The path then
+costs ``O(n k)`` for ``k <= 2 m + 1`` basis vectors.
+"""
+import numpy as np
+
+__all__ = ["QuadraticModel", "ModelPath", "lbfgs_inverse_apply"]
+
+# Basis vectors whose QR diagonal falls below this fraction of the largest are dropped
+# (linearly dependent pairs).
+_RANK_TOL = 1e-10
+# Below this omega T a mode is a free particle: sinh ratios are replaced by the linear limits.
+_OMEGA_T_LINEAR = 1e-8
+
+
+def lbfgs_inverse_apply(v, pairs):
+    """``H v`` for the L-BFGS inverse-Hessian approximation of ``pairs`` ``(s, y)`` (oldest
+    first; initial matrix ``(s.y / y.y) I`` of the newest pair), by the two-loop recursion."""
+    q = np.array(v, dtype=np.float64, copy=True)
+    alphas = []
+    for s, y in reversed(pairs):
+        rho = 1.0 / float(y @ s)
+        a = rho * float(s @ q)
+        q -= a * y
+        alphas.append((rho, a, s, y))
+    s, y = pairs[-1]
+    q *= float(s @ y) / float(y @ y)
+    for rho, a, s, y in reversed(alphas):
+        b = rho * float(y @ q)
+        q += (a - b) * s
+    return q
+
+
+class QuadraticModel:
+    """``m(x + d) = loss + g.d + 1/2 d^T B d`` with ``B = Q V diag(b) V^T Q^T + b_perp (I -
+    Q Q^T)`` (``Q`` orthonormal, ``n x k``; ``b > 0``; ``g`` in the span of ``Q``).
+
+    Parameters
+    ----------
+    g : ndarray, shape (n,)
+        Gradient at the iterate.
+    Q : ndarray, shape (n, k)
+    b : ndarray, shape (k,)
+        Curvatures of the model in the eigenbasis ``Q V``.
+    V : ndarray, shape (k, k)
+        Orthogonal.
+    b_perp : float
+        Curvature on the orthogonal complement of ``Q``.
+    loss : float, optional
+        Loss at the iterate (the model's constant).
+    """
+
+    def __init__(self, g, Q, b, V, b_perp, loss=0.0):
+        self.g = np.asarray(g, dtype=np.float64)
+        self.Q, self.b, self.V = Q, np.asarray(b, dtype=np.float64), V
+        self.b_perp = float(b_perp)
+        self.loss = float(loss)
+        self.U = Q @ V  # the eigenvectors of B inside the subspace
+
+    @classmethod
+    def from_lbfgs(cls, g, pairs, loss=0.0):
+        """The model whose inverse Hessian is the L-BFGS approximation of `pairs` (every pair
+        with ``s.y > 0``): restricted to ``span(g, s_i, y_i)``, which ``H`` maps into itself,
+        and ``1 / gamma`` (the inverse of its initial scaling) outside it."""
+        g = np.asarray(g, dtype=np.float64)
+        cols = [g] + [s for s, _ in pairs] + [y for _, y in pairs]
+        Q, R = np.linalg.qr(np.column_stack(cols))
+        d = np.abs(np.diag(R))
+        Q = Q[:, d > _RANK_TOL * max(float(d.max()), np.finfo(float).tiny)]
+        HQ = np.column_stack([lbfgs_inverse_apply(Q[:, j], pairs) for j in range(Q.shape[1])])
+        Hk = Q.T @ HQ
+        h, V = np.linalg.eigh(0.5 * (Hk + Hk.T))
+        h = np.maximum(h, np.finfo(float).tiny)
+        s, y = pairs[-1]
+        gamma = float(s @ y) / float(y @ y)
+        return cls(g, Q, 1.0 / h, V, 1.0 / gamma, loss)
+
+    @classmethod
+    def from_step(cls, g, step, loss=0.0):
+        """``B = I / step``: the model whose minimiser step is the gradient step ``-step g``."""
+        g = np.asarray(g, dtype=np.float64)
+        norm = float(np.linalg.norm(g))
+        Q = (g / norm)[:, None] if norm > 0 else np.zeros((g.size, 0))
+        k = Q.shape[1]
+        return cls(g, Q, np.full(k, 1.0 / step), np.eye(k), 1.0 / step, loss)
+
+    @property
+    def k(self):
+        return self.b.size
+
+    def minimiser_step(self):
+        """``d* = -B^-1 g`` (``g`` lies in the span of ``Q``)."""
+        return -self.U @ ((self.U.T @ self.g) / self.b)
+
+    def path(self, d_end, lam, T):
+        """The model's least-action path from ``0`` to `d_end` (a :class:`ModelPath`)."""
+        return ModelPath(self, np.asarray(d_end, dtype=np.float64), float(lam), float(T))
+
+
+def _ratios(omega, t, T):
+    """``A = sinh(omega (T - t)) / sinh(omega T)``, ``C = sinh(omega t) / sinh(omega T)`` and
+    their time derivatives, overflow-free, for modes ``omega`` (shape ``(k,)``) at times `t`
+    (shape ``(m,)``); arrays ``(k, m)``. Linear limits for ``omega T`` below `_OMEGA_T_LINEAR`."""
+    w = np.asarray(omega, dtype=np.float64)[:, None]
+    t = np.asarray(t, dtype=np.float64)[None, :]
+    lin = (w * T < _OMEGA_T_LINEAR)
+    ws = np.where(lin, 1.0, w)
+    den = -np.expm1(-2.0 * ws * T)
+    eA, eC = np.exp(-ws * t), np.exp(-ws * (T - t))
+    fA, fC = np.exp(-2.0 * ws * (T - t)), np.exp(-2.0 * ws * t)
+    A = eA * (1.0 - fA) / den
+    C = eC * (1.0 - fC) / den
+    dA = -ws * eA * (1.0 + fA) / den
+    dC = ws * eC * (1.0 + fC) / den
+    A = np.where(lin, (T - t) / T, A)
+    C = np.where(lin, t / T, C)
+    dA = np.where(lin, -1.0 / T, dA)
+    dC = np.where(lin, 1.0 / T, dC)
+    return A, C, dA, dC
+
+
+class ModelPath:
+    """The closed-form least-action path of a :class:`QuadraticModel` from ``0`` to ``d_end``.
+
+    Calling it at times ``t`` gives the displacements ``d(t)`` (shape ``(n, len(t))``);
+    :meth:`velocity` their derivative; :attr:`kinetic` the exact kinetic part of its action
+    and :meth:`model_action` the whole action under the model, both in closed form.
+    """
+
+    def __init__(self, model, d_end, lam, T):
+        self.model, self.lam, self.T = model, lam, T
+        U = model.U
+        self.omega = np.sqrt(lam * model.b)
+        self.omega_perp = float(np.sqrt(lam * model.b_perp))
+        self.c_star = (U.T @ model.minimiser_step())
+        self.c_end = U.T @ d_end
+        self.perp = d_end - U @ self.c_end  # moves as a free mode of curvature b_perp
+
+    def _coords(self, t, derivative=False):
+        A, C, dA, dC = _ratios(self.omega, t, self.T)
+        Ap, Cp, dAp, dCp = _ratios(np.array([self.omega_perp]), t, self.T)
+        cs, ce = self.c_star[:, None], self.c_end[:, None]
+        if derivative:
+            return -cs * dA + (ce - cs) * dC, dCp[0]
+        return cs * (1.0 - A) + (ce - cs) * C, Cp[0]
+
+    def __call__(self, t):
+        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        c, w = self._coords(t)
+        return self.model.U @ c + np.outer(self.perp, w)
+
+    def velocity(self, t):
+        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        c, w = self._coords(t, derivative=True)
+        return self.model.U @ c + np.outer(self.perp, w)
+
+    @property
+    def kinetic(self):
+        """``int_0^T 1/2 |d'(t)|^2 dt``, in closed form mode by mode (the ``Q`` columns are
+        orthonormal and ``perp`` orthogonal to them): with ``u_j = c*_j (1 - A_j) + e_j C_j``,
+        ``e = c_end - c*``, it is ``1/2 sum_j (c*_j^2 I_AA + e_j^2 I_AA - 2 c*_j e_j I_AC)``
+        (`_kinetic_integrals`), exact however thin the boundary layers are."""
+        I_aa, I_ac = _kinetic_integrals(self.omega, self.T)
+        cs, e = self.c_star, self.c_end - self.c_star
+        k = 0.5 * float(np.sum(cs * cs * I_aa + e * e * I_aa - 2.0 * cs * e * I_ac))
+        p_aa, _ = _kinetic_integrals(np.array([self.omega_perp]), self.T)
+        return k + 0.5 * float(self.perp @ self.perp) * float(p_aa[0])
+
+    def model_action(self):
+        """The action under the model, ``kinetic + lam int_0^T m(x + d(t)) dt``.
+
+        Multiplying ``d'' = lam (g + B d)`` by ``d`` and integrating by parts gives
+        ``lam int (g.d + d^T B d) = d_T . d'(T) - 2 kinetic``, hence the closed form
+        ``lam L T + lam/2 g . int d + 1/2 d_T . d'(T)`` with ``int_0^T A = int_0^T C =
+        tanh(omega T / 2) / omega`` per mode.
+        """
+        w = self.omega
+        tau = np.where(w * self.T < _OMEGA_T_LINEAR, 0.5 * self.T,
+                       np.tanh(0.5 * w * self.T) / np.where(w > 0, w, 1.0))
+        int_c = self.c_star * (self.T - tau) + (self.c_end - self.c_star) * tau
+        g_c = self.model.U.T @ self.model.g
+        d_T = self(np.array([self.T]))[:, 0]
+        v_T = self.velocity(np.array([self.T]))[:, 0]
+        return (self.lam * self.model.loss * self.T + 0.5 * self.lam * float(g_c @ int_c)
+                + 0.5 * float(d_T @ v_T))
+
+
+# Below this omega T the kinetic integrals take their free-particle values (relative error
+# (omega T)^2 / 3 < 4e-9).
+_OMEGA_T_SERIES = 1e-4
+
+
+def _kinetic_integrals(omega, T):
+    """``I_AA = int_0^T A'^2 dt = int_0^T C'^2 dt`` and ``I_AC = int_0^T A' C' dt`` for
+    ``A = sinh(omega (T - t)) / sinh(omega T)``, ``C = sinh(omega t) / sinh(omega T)``,
+    written with ``eps = exp(-2 omega T)`` so that nothing overflows."""
+    w = np.asarray(omega, dtype=np.float64)
+    x = w * T
+    small = x < _OMEGA_T_SERIES
+    ws = np.where(small, 1.0, w)
+    xs = ws * T
+    eps = np.exp(-2.0 * xs)
+    one_m = -np.expm1(-2.0 * xs)
+    I_aa = ws * ws * 2.0 * T * eps / one_m**2 + ws * (1.0 + eps) / (2.0 * one_m)
+    h = np.exp(-xs)
+    I_ac = -(ws * ws * T * h * (1.0 + eps) / one_m**2 + ws * h / one_m)
+    return np.where(small, 1.0 / T, I_aa), np.where(small, -1.0 / T, I_ac)
