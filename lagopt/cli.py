@@ -261,6 +261,7 @@ def cmd_bench(args):
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
                 ["--scheduler", args.scheduler] if args.scheduler else []) + (
                 [] if args.progress else ["--no-progress"])
+        argv += ["--no-progress"] if name == "scale" and not args.progress else []
         start = time.perf_counter()
         code = module.main(argv)
         # Benchmark mains return an exit code, or their rows (success) when called in-process.
@@ -338,7 +339,7 @@ def build_parser():
                                    "race) and collect their tables into results.md.")
     b.add_argument("--only", nargs="+", default=None,
                    choices=("reproduce_seed_table", "kernels", "solver_speed",
-                            "compare_paths", "optimizer_race"),
+                            "compare_paths", "optimizer_race", "scale"),
                    help="run only these benchmarks")
     _parallel_options(b, "the sweeps (optimizer race, path comparison)")
     _common(b, "lagopt-bench")

@@ -10,7 +10,9 @@ compare_paths            how much action does smoothstep waste against true path
 solver_speed             how fast is each path method, against plain solve_bvp?
 optimizer_race           LAML against gd, momentum, Adam, L-BFGS at equal budgets
 kernels                  numba batched kernels against a per-point numpy loop
+scale                    paths on networks of 10^3-10^5 parameters: sweeps, memory
 =======================  ===========================================================
 """
 #: Run order of ``lagopt bench`` (cheapest first).
-SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "compare_paths", "optimizer_race")
+SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "compare_paths", "optimizer_race",
+         "scale")

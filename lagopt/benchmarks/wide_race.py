@@ -695,7 +695,7 @@ def report(records, out=None, *, candidate=CANDIDATE, meta=None):
         with open(os.path.join(out, "wide_race.json"), "w") as fh:
             json.dump({"format": _FORMAT, "meta": meta,
                        "records": [_jsonable(r) for r in records]}, fh, indent=1,
-                      allow_nan=False)
+                      allow_nan=False, default=repr)  # stage objects in options: their repr
     return text
 
 

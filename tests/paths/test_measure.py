@@ -230,3 +230,37 @@ def test_action_accepts_a_plain_callable_loss():
     S = action(lambda x: 0.5 * x @ x, P, lam=1.0, T=2.0)
     # kinetic: 2 segments of length 1 over h = 1; potential: int_0^2 t^2/2 dt = 4/3
     assert S == pytest.approx(1.0 + 4.0 / 3.0, rel=1e-12)
+
+
+def test_high_order_velocities_converge_at_sixth_order():
+    from lagopt.paths._measure import (velocities_from_accelerations,
+                                       velocities_from_accelerations_high_order)
+
+    errs, errs4 = [], []
+    for N in (8, 16, 32):
+        t = np.linspace(0.0, 1.0, N + 1)
+        h = t[1]
+        theta = np.vstack([np.sinh(6 * t), np.cos(3 * t)])
+        acc = np.vstack([36 * np.sinh(6 * t), -9 * np.cos(3 * t)])
+        exact = np.vstack([6 * np.cosh(6 * t), -3 * np.sin(3 * t)])
+        errs.append(np.abs(velocities_from_accelerations_high_order(h, theta, acc) - exact).max())
+        errs4.append(np.abs(velocities_from_accelerations(h, theta, acc) - exact).max())
+    orders = np.log2(np.array(errs[:-1]) / errs[1:])
+    assert np.all(orders > 5.5), orders
+    assert errs[1] < 0.05 * errs4[1]
+
+
+def test_chunked_residual_equals_the_unchunked_one(monkeypatch):
+    from lagopt.objectives import Quadratic
+    from lagopt.paths import _measure
+
+    rs = np.random.RandomState(0)
+    A = np.diag([1.0, 4.0, 9.0])
+    t = np.linspace(0.0, 1.0, 41)
+    theta = rs.randn(3, 41)
+    v = rs.randn(3, 41)
+    whole = _measure.el_residual(Quadratic(A), 1.0, t, theta, v)
+    monkeypatch.setattr(_measure, "_RESIDUAL_CHUNK_FLOATS", 6 * 3 * 7)  # 7 intervals a chunk
+    parts = _measure.el_residual(Quadratic(A), 1.0, t, theta, v)
+    assert parts[0] == whole[0] and parts[1] == whole[1]
+    np.testing.assert_array_equal(parts[2], whole[2])

@@ -28,7 +28,7 @@ gradients, and the sine transform inverts its kinetic part exactly.
 import numpy as np
 import scipy.fft
 
-from .._measure import velocities_from_accelerations
+from .._measure import velocities_from_accelerations_high_order
 
 __all__ = ["DiscreteAction", "SinePreconditioner", "RULES"]
 
@@ -207,7 +207,7 @@ class DiscreteAction:
         """``(action, magnitude)`` of the Numerov path with interior nodes ``X``, from node
         values only, to fourth order.
 
-        With fourth-order velocities ``v_i`` (`velocities`) and ``l_i = |v_i|^2 / 2 + lam
+        With velocities ``v_i`` as accurate as the nodes (`velocities`) and ``l_i = |v_i|^2 / 2 + lam
         L(theta_i)``, the Euler-Maclaurin rule ``h sum w_i l_i - h^2 / 12 (l'(T) - l'(0))``
         (trapezoid weights) errs by ``O(h^4)``; on a solution ``l' = 2 v . lam grad L``. The
         magnitude is the same sum with ``|L|`` (the scale of a relative action error). Costs
@@ -216,7 +216,7 @@ class DiscreteAction:
         h, lam = self.h, self.lam
         Theta = self.nodes(X)
         A = self.accelerations(Theta)
-        V = velocities_from_accelerations(h, Theta, A)
+        V = velocities_from_accelerations_high_order(h, Theta, A)
         kin = 0.5 * np.einsum("ij,ij->j", V, V)
         L = np.zeros(Theta.shape[1])
         if lam != 0.0:
@@ -298,8 +298,10 @@ class DiscreteAction:
         return self.lam * A
 
     def _numerov_velocities(self, Theta):
-        """Fourth-order velocities from the nodes and their accelerations ``lam grad L``."""
-        return velocities_from_accelerations(self.h, Theta, self.accelerations(Theta))
+        """Velocities from the nodes and their accelerations ``lam grad L``, as accurate as the
+        nodes (`velocities_from_accelerations_high_order`)."""
+        return velocities_from_accelerations_high_order(self.h, Theta,
+                                                         self.accelerations(Theta))
 
     def magnitude(self, Theta):
         """``K_h + lam h sum_i w_i |L(p_i)|`` for the nodes ``Theta``: the size of the terms whose

@@ -41,7 +41,7 @@ _REFINE_FACTOR = 2
 #: the speed, and the returned path passes the pointwise residual gate. (At ``omega h =
 #: 0.375``, a quadratic with ``omega = 6`` on 16 intervals, the positions were accurate to
 #: 1e-6 but the end velocities only to 1e-3.)
-OMEGA_H_NUMEROV = 0.25
+OMEGA_H_NUMEROV = 0.5
 
 
 @dataclass(frozen=True)

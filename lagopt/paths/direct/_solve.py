@@ -10,7 +10,8 @@ import numpy as np
 from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
 from .._formulas import DENSE_HESSIAN_MAX, largest_hessian_eigenvalue
-from .._measure import quintic_dense, velocities_from_accelerations
+from .._measure import (quintic_dense, velocities_from_accelerations,
+                        velocities_from_accelerations_high_order)
 from .._problem import RawSolution
 from .._variational import estimate_omega, guess_on_mesh
 from ._action import RULES
@@ -326,20 +327,20 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
     info = _info(r, settings, omega, problem.T)
     info["wall_time"] = time.perf_counter() - start
     t = np.linspace(0.0, problem.T, r.da.N + 1)
-    # Numerov's own velocities are fourth order, and sixth once extrapolated: keep them.
-    keep = settings.rule == "numerov" and r.extrapolated
-    theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot, keep)
+    theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot,
+                                     high_order=settings.rule == "numerov")
     return RawSolution(t=t, theta=r.theta, theta_dot=theta_dot,
                        success=r.status == Status.SUCCESS, status=r.status,
                        message=message(r, settings, omega, problem.T), dense=dense,
                        nit=int(sum(lv["nit"] for lv in r.levels)), info=info)
 
 
-def _dense_output(problem, t, theta, theta_dot, keep_velocities=False):
+def _dense_output(problem, t, theta, theta_dot, high_order=False):
     """Velocities and dense output consistent with the scheme: the nodes' accelerations are
     ``lam grad L(theta_i)`` (what the discrete Euler-Lagrange equations impose), velocities
-    of fourth order from them (unless `keep_velocities`: the extrapolated Numerov velocities
-    are more accurate), and the C2 quintic Hermite interpolant through all three.
+    of fourth order from them (with `high_order`, for the fourth-order Numerov nodes, as accurate
+    as the nodes: `velocities_from_accelerations_high_order`), and the C2 quintic Hermite
+    interpolant through all three.
 
     A cubic through second-order velocities would show a defect of order ``(omega h)^2``
     between the nodes even where the nodes themselves are accurate to ``1e-10``. Falls back to
@@ -351,7 +352,9 @@ def _dense_output(problem, t, theta, theta_dot, keep_velocities=False):
         acc = problem.lam * problem.objective.grad_batch(np.ascontiguousarray(theta))
     if not np.all(np.isfinite(acc)):
         return theta_dot, None
-    V = theta_dot if keep_velocities else velocities_from_accelerations(t[1] - t[0], theta, acc)
+    velocities = (velocities_from_accelerations_high_order if high_order
+                  else velocities_from_accelerations)
+    V = velocities(t[1] - t[0], theta, acc)
     return V, quintic_dense(t, theta, V, acc)
 
 
