@@ -257,7 +257,7 @@ def cmd_bench(args):
     for name in tqdm(names, desc="bench", leave=False, disable=not args.progress):
         module = importlib.import_module(f"lagopt.benchmarks.{name}")
         argv = ["--out", args.out] + (["--quick"] if args.quick else [])
-        if name in ("optimizer_race", "compare_paths"):  # the two sweeps
+        if name in ("optimizer_race", "compare_paths", "wide_race"):  # the sweeps
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
                 ["--scheduler", args.scheduler] if args.scheduler else []) + (
                 [] if args.progress else ["--no-progress"])
@@ -336,12 +336,13 @@ def build_parser():
     b = sub.add_parser("bench", help="run the benchmark suite and write results.md",
                        description="Run the benchmark programs of lagopt.benchmarks (seed "
                                    "table, kernels, solver speed, path comparison, optimizer "
-                                   "race) and collect their tables into results.md.")
+                                   "race, wide race, scaling) and collect their tables into "
+                                   "results.md.")
     b.add_argument("--only", nargs="+", default=None,
                    choices=("reproduce_seed_table", "kernels", "solver_speed",
-                            "compare_paths", "optimizer_race", "scale"),
+                            "compare_paths", "optimizer_race", "wide_race", "scale"),
                    help="run only these benchmarks")
-    _parallel_options(b, "the sweeps (optimizer race, path comparison)")
+    _parallel_options(b, "the sweeps (optimizer races, path comparison)")
     _common(b, "lagopt-bench")
     b.set_defaults(func=cmd_bench)
     return parser

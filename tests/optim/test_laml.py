@@ -392,3 +392,12 @@ def test_stall_restart_stops_on_a_convex_loss():
     res = minimize(q, np.zeros(2), method="laml", max_grad_evals=2000, seed=0)
     assert res.status == Status.SUCCESS and "restart" in res.message
     assert res.n_grad < 2000 and np.allclose(res.x, q.c, atol=1e-6)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_runs_within_its_budget(net, preset):
+    f, theta0 = net
+    res = minimize(f, theta0, method="laml", preset=preset, max_grad_evals=60, seed=0)
+    assert res.n_grad <= 60 and np.isfinite(res.fun)
+    assert res.fun <= f.loss(theta0) + 1e-12 or preset == "reference"
+    assert res.n_path_solves >= 0 and len(res.history["action"]) == len(res.history["loss"])
