@@ -133,8 +133,8 @@ def test_numerov_options_are_validated(tanh_net):
 
 def test_measurement_follows_the_mesh_beyond_the_threshold():
     assert measurement_plan(FULL_MEASURE_MAX_PARAMS, np.linspace(0, 1, 17)) == (200, 256)
-    assert measurement_plan(FULL_MEASURE_MAX_PARAMS + 1, np.linspace(0, 1, 9)) == (16, 64)
-    assert measurement_plan(10**5, np.linspace(0, 1, 65)) == (64, 256)
+    assert measurement_plan(FULL_MEASURE_MAX_PARAMS + 1, np.linspace(0, 1, 9)) == (16, 32)
+    assert measurement_plan(10**5, np.linspace(0, 1, 65)) == (64, 128)
 
 
 def test_large_quadratic_solved_and_measured_on_its_mesh():

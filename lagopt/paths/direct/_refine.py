@@ -37,10 +37,9 @@ _ORDER_SMOOTH, _ORDER_NONSMOOTH, _ORDER_NUMEROV = 2, 1, 4
 # Grids refine by halving the spacing.
 _REFINE_FACTOR = 2
 #: Resolution the Numerov route requires of its returned grid, ``omega h`` with ``omega`` from
-#: CG's Ritz values: its node velocities (fourth order) are then accurate to about 1e-5 of
-#: the speed, and the returned path passes the pointwise residual gate. (At ``omega h =
-#: 0.375``, a quadratic with ``omega = 6`` on 16 intervals, the positions were accurate to
-#: 1e-6 but the end velocities only to 1e-3.)
+#: CG's Ritz values (the same bound as the second-order rules' a-priori ``OMEGA_H_MAX``). With
+#: the high-order node velocities the returned path's pointwise residual is then 1e-5 to 1e-4
+#: (quadratics with ``omega`` 3 to 20, 16 to 64 intervals), ten times inside the gate.
 OMEGA_H_NUMEROV = 0.5
 
 
