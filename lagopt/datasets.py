@@ -27,6 +27,16 @@ LINEAR_WEIGHTS = (1.0, -0.5, 0.3, 0.8)
 _STD_EPS = 1e-8
 
 
+def _check_name(name, choices, what):
+    """`name` must be one of `choices` (a `what`): TypeError or ValueError naming them."""
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a string, one of {', '.join(map(repr, choices))}; "
+                        f"got {type(name).__name__}.")
+    if name not in choices:
+        raise ValueError(f"Unknown {what} `name`={name!r}; choose one of "
+                         f"{', '.join(map(repr, choices))}.")
+
+
 def make_dataset(name, n=100, seed=42, *, standardize=True):
     r"""Inputs and targets of one of the original LAML experiment's data sets.
 
@@ -81,12 +91,7 @@ def make_dataset(name, n=100, seed=42, *, standardize=True):
     >>> bool(abs(y.mean()) < 1e-12 and abs(y.std() - 1) < 1e-6)
     True
     """
-    if not isinstance(name, str):
-        raise TypeError(f"`name` must be a string, one of {', '.join(map(repr, DATASETS))}; "
-                        f"got {type(name).__name__}.")
-    if name not in DATASETS:
-        raise ValueError(f"Unknown data set `name`={name!r}; choose one of "
-                         f"{', '.join(map(repr, DATASETS))}.")
+    _check_name(name, DATASETS, "data set")
     n = positive_int(n, "n", minimum=2)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"`seed` must be an integer, got {type(seed).__name__}.")
@@ -222,12 +227,7 @@ def make_regression(name, n=100, seed=0, *, n_features=4, noise=0.1):
     >>> bool(abs(y.mean()) < 1e-12 and abs(y.std() - 1) < 1e-12)
     True
     """
-    if not isinstance(name, str):
-        raise TypeError(f"`name` must be a string, one of {', '.join(map(repr, TARGETS))}; "
-                        f"got {type(name).__name__}.")
-    if name not in TARGETS:
-        raise ValueError(f"Unknown target `name`={name!r}; choose one of "
-                         f"{', '.join(map(repr, TARGETS))}.")
+    _check_name(name, TARGETS, "target")
     n = positive_int(n, "n", minimum=2)
     n_features = positive_int(n_features, "n_features", minimum=4)
     noise = positive_float(noise, "noise", allow_zero=True)

@@ -12,13 +12,7 @@ from lagopt.paths._problem import BVPProblem
 from lagopt.paths.direct._action import DiscreteAction
 from lagopt.paths.exact import quadratic_solution
 
-
-def _quadratic(eigs, seed=0):
-    rs = np.random.RandomState(seed)
-    n = len(eigs)
-    Q, _ = np.linalg.qr(rs.randn(n, n))
-    A = Q @ np.diag(eigs) @ Q.T
-    return 0.5 * (A + A.T), 0.3 * rs.randn(n), rs.randn(n), rs.randn(n)
+from .test_shooting import _quadratic
 
 
 @pytest.fixture(scope="module")

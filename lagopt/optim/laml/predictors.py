@@ -23,7 +23,7 @@ from ..._validation import positive_float, positive_int
 from ...objectives.mlp import MLPObjective, _ACTIVATIONS_NP
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
-from .model_path import QuadraticModel
+from .model_path import QuadraticModel, lbfgs_inverse_apply
 
 __all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
            "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor",
@@ -127,21 +127,10 @@ class LookaheadPredictor(Predictor):
 def lbfgs_direction(g, pairs):
     """``-H g`` by the L-BFGS two-loop recursion over ``pairs`` of ``(s, y)`` (oldest first).
 
-    The initial matrix is ``(s.y / y.y) I`` of the newest pair (Nocedal & Wright, eq. 7.20).
+    The initial matrix is ``(s.y / y.y) I`` of the newest pair (Nocedal & Wright, eq. 7.20);
+    see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`.
     """
-    q = np.array(g, dtype=np.float64, copy=True)
-    alphas = []
-    for s, y in reversed(pairs):
-        rho = 1.0 / float(y @ s)
-        a = rho * float(s @ q)
-        q -= a * y
-        alphas.append((rho, a, s, y))
-    s, y = pairs[-1]
-    q *= float(s @ y) / float(y @ y)
-    for rho, a, s, y in reversed(alphas):
-        b = rho * float(y @ q)
-        q += (a - b) * s
-    return -q
+    return -lbfgs_inverse_apply(g, pairs)
 
 
 class QuasiNewtonPredictor(Predictor):
