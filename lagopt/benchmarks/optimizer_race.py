@@ -426,6 +426,9 @@ def _report(results, args, seeds, budgets, labels, ablation, seconds, figures):
             "## Ablation: which LAML stages (the evidence for the default preset)",
             "",
             "Each column changes one stage of the default (`lagopt.optim.laml.PRESETS`): "
+            "`straight` the previous default (straight path, no restart), `curve` "
+            "backtracking in time along the model's least-action path, `no_restart` without "
+            "the stall restarts, "
             "`lookahead` Barzilai-Borwein gradient look-ahead, `steepest` seed-001 steepest "
             "path, `closed_form` quasi-Newton completed by the least-squares output layer, "
             "`direct` true least-action path (direct method, 3 nodes), `smoothstep` smoothstep "
