@@ -17,10 +17,12 @@ lm                 ``lm`` (``solver="lm"``)                   Levenberg-Marquard
                                                               MINPACK); a Jacobian costs n
 steepest           ``steepest``                               equal arc-length steps with a
                                                               parabolic landing
-laml               ``laml``, ``preset="default"``             quasi-Newton prediction, straight
-                                                              path, resting-action check
-laml-direct        ``laml``, ``preset="direct"``              the default with a true
-                                                              least-action path (3 nodes)
+laml               ``laml``, ``preset="default"``             quasi-Newton prediction, the
+                                                              model's least-action path,
+                                                              resting-action check, restarts
+laml-direct        ``laml``, ``preset="direct"``              the default with the actual
+                                                              loss's least-action path (direct
+                                                              method, 3 nodes) every step
 laml-reference     ``laml``, ``preset="reference"``           the published experiment's
                                                               stages
 hybrid             ``hybrid`` (``inner="gd"``, ``lr=0.1``)    gradient steps with an action
