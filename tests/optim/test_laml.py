@@ -401,3 +401,13 @@ def test_every_preset_runs_within_its_budget(net, preset):
     assert res.n_grad <= 60 and np.isfinite(res.fun)
     assert res.fun <= f.loss(theta0) + 1e-12 or preset == "reference"
     assert res.n_path_solves >= 0 and len(res.history["action"]) == len(res.history["loss"])
+
+
+def test_a_stop_after_fruitless_restarts_is_success_only_at_a_small_gradient():
+    from lagopt.objectives import Rosenbrock
+
+    # A restart that stalls on every slow stretch (rtol 0.9) stops long before a minimum.
+    res = minimize(Rosenbrock(), [-1.5, 2.0], method="laml", max_grad_evals=3000, seed=0,
+                   restart=StallRestart(patience=1, rtol=0.9, max_repeats=0))
+    assert res.status == Status.NOT_CONVERGED and "gtol" in res.message
+    assert res.n_restarts >= 1

@@ -307,9 +307,7 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
                 break
             if restarter is not None and restarter.observe(state):
                 if restarter.converged(state):
-                    status, message = (Status.SUCCESS, f"Converged: the loop stalled and "
-                                       f"{restarter.n_restarts} restart(s) near the best "
-                                       "point found nothing lower.")
+                    status, message = _stalled_status(restarter, gtol)
                     break
                 _restart(f, state, stages, restarter, hist)
     except BudgetExhausted:
@@ -367,6 +365,19 @@ def _iteration(state, stages, view, track):
            "accepted": accepted, "explored": not accepted, "path_method": followed.method,
            "step": step, "confidence": state.confidence}
     return accepted, followed_ok, row
+
+
+def _stalled_status(restarter, gtol):
+    """``(status, message)`` when restarts keep finding nothing lower: success only if the
+    gradient at the best point is known and passes `gtol`."""
+    g = restarter.best[2]
+    found = (f"the loop stalled and {restarter.n_restarts} restart(s) near the best point "
+             "found nothing lower")
+    if g is not None and _inf_norm(g) <= gtol:
+        return Status.SUCCESS, f"Converged: {found}, and max |grad_i| <= `gtol` there."
+    return Status.NOT_CONVERGED, (f"Stopped: {found}, but the gradient at the best point "
+                                  "is not below `gtol` (slow progress, not a minimum); "
+                                  "raise the restart's `patience` or lower its `rtol`.")
 
 
 def _lower(best_known, restarter):

@@ -494,6 +494,7 @@ class StallRestart(Stage):
                 "gtol": self.gtol, "max_repeats": self.max_repeats}
 
     def reset(self, state):
+        # (loss, point, gradient or None) of the best point over all starts.
         self.best = (state.loss, state.x.copy(), state.grad)
         self.recent = [state.loss]
         self.n_restarts = 0
@@ -503,7 +504,9 @@ class StallRestart(Stage):
     def converged(self, state):
         """At a stall: True when the last `max_repeats` starts found nothing lower than the
         best before them (then the run should stop rather than restart)."""
-        if state.loss < self._best_before - self.rtol * abs(self._best_before):
+        # The first start is never a repeat (and inf - rtol * inf would be NaN).
+        if (not np.isfinite(self._best_before)
+                or state.loss < self._best_before - self.rtol * abs(self._best_before)):
             self.repeats = 0
         else:
             self.repeats += 1

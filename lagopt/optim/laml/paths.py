@@ -235,8 +235,8 @@ class ModelPathSolver(PathSolver):
         loss = view.known_loss(x_end)
         if loss is None or view.known_grad(x_end) is None:
             loss, _ = view.loss_and_grad(x_end)
-        info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t),
-                "model_action": mp.model_action(), "model": model}
+        info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
+                "model": model}
         return PathResult([0.0, state.T], np.column_stack([x0, x_end]), [state.loss, loss],
                           "model", state.lam, state.T, success=False,
                           status=Status.NOT_SOLVED, message="the model's least-action path "
@@ -259,8 +259,8 @@ class ModelPathSolver(PathSolver):
             d = dispatch(problem, "direct", guess, defaults={"direct": direct})
         theta = np.asarray(d.raw.theta, dtype=np.float64).copy()
         theta[:, 0], theta[:, -1] = state.x, path.end
-        out = PathSolver._finish(self, state, np.asarray(d.raw.t, dtype=np.float64), theta,
-                                 d.method, d.raw)
+        out = self._finish(state, np.asarray(d.raw.t, dtype=np.float64), theta, d.method,
+                           d.raw)
         state.path_solves["direct"] += 1
         state.path_solves["direct_cost"] += state.view.budget.spent - spent
         return out

@@ -49,16 +49,13 @@ def kinetic_eigenvalues(N, h, rule):
     k = np.arange(1, N)
     mu = (2.0 - 2.0 * np.cos(np.pi * k / N)) / h
     if rule == "numerov":
-        mu = mu / ((10.0 + 2.0 * np.cos(np.pi * k / N)) / 12.0)
+        mu = mu / _numerov_b(N)
     return mu
 
 
-def _loss_and_grad_batch(obj, P):
-    """Losses and gradients at the columns of ``P`` in one pass where the objective has one."""
-    both = getattr(obj, "loss_and_grad_batch", None)
-    if both is not None:
-        return both(P)
-    return obj.loss_batch(P), obj.grad_batch(P)
+def _numerov_b(N):
+    """Eigenvalues ``b_k = (10 + 2 cos(k pi / N)) / 12`` of ``B = tridiag(1, 10, 1) / 12``."""
+    return (10.0 + 2.0 * np.cos(np.pi * np.arange(1, N) / N)) / 12.0
 
 
 class DiscreteAction:
@@ -97,14 +94,13 @@ class DiscreteAction:
         if self.lam == 0.0 or self.N < 2:
             return
         ends = np.ascontiguousarray(np.column_stack([self.theta0, self.thetaT]))
-        L_end, g_end = _loss_and_grad_batch(self.obj, ends)
+        L_end, g_end = self.obj.loss_and_grad_batch(ends)
         self.end_losses = L_end
         self.end_loss, self.end_grad = 0.5 * float(np.sum(L_end)), g_end
         C = np.zeros_like(self.Bc)
         C[:, 0] += g_end[:, 0] / 12.0
         C[:, -1] += g_end[:, 1] / 12.0
-        b = (10.0 + 2.0 * np.cos(np.pi * np.arange(1, self.N) / self.N)) / 12.0
-        self.Bc = _dst(_dst(C) / b)
+        self.Bc = _dst(_dst(C) / _numerov_b(self.N))
 
     def nodes(self, X):
         """All ``N + 1`` nodes: the end points around the interior nodes ``X``."""
@@ -159,7 +155,7 @@ class DiscreteAction:
         S, gmax = kinetic, 0.0
         self.abs_sum = kinetic
         if lam != 0.0 and X.shape[1]:
-            Lv, gL = _loss_and_grad_batch(self.obj, np.ascontiguousarray(X))
+            Lv, gL = self.obj.loss_and_grad_batch(np.ascontiguousarray(X))
             self._last = (X, gL, Lv)
             lin = lam * h * float(np.sum(Y * self.Bc))
             S += lam * h * (float(np.sum(Lv)) + self.end_loss) + lin
@@ -178,30 +174,24 @@ class DiscreteAction:
         the sine basis). Trapezoid and Numerov rules."""
         if self.lam == 0.0 or not X.shape[1]:
             return np.zeros_like(V)
-        P = np.ascontiguousarray(X)
-        batched = getattr(self.obj, "hessp_batch", None)
-        if batched is not None:
-            W = batched(P, np.ascontiguousarray(V))
-        else:
-            W = np.column_stack([self.obj.hessp(P[:, i], np.ascontiguousarray(V[:, i]))
-                                 for i in range(P.shape[1])])
+        W = self.obj.hessp_batch(np.ascontiguousarray(X), np.ascontiguousarray(V))
         return self.lam * self.h * W
 
-    def node_gradients(self, X):
-        """``grad L`` at the interior nodes ``X`` (reused from the last `value_grad` when it
-        was evaluated at the same nodes)."""
+    def _at_last(self, X):
+        """``(losses, gradients)`` at the interior nodes ``X``: those of the last Numerov
+        `value_grad` when it was evaluated at the same nodes, else evaluated now."""
         last = getattr(self, "_last", None)
         if last is not None and (last[0] is X or np.array_equal(last[0], X)):
-            return last[1]
-        return self.obj.grad_batch(np.ascontiguousarray(X))
+            return last[2], last[1]
+        return self.obj.loss_and_grad_batch(np.ascontiguousarray(X))
+
+    def node_gradients(self, X):
+        """``grad L`` at the interior nodes ``X`` (see `_at_last`)."""
+        return self._at_last(X)[1]
 
     def node_losses(self, X):
-        """``L`` at the interior nodes ``X`` (reused from the last Numerov `value_grad` at the
-        same nodes)."""
-        last = getattr(self, "_last", None)
-        if last is not None and (last[0] is X or np.array_equal(last[0], X)):
-            return last[2]
-        return self.obj.loss_batch(np.ascontiguousarray(X))
+        """``L`` at the interior nodes ``X`` (see `_at_last`)."""
+        return self._at_last(X)[0]
 
     def node_action(self, X):
         """``(action, magnitude)`` of the Numerov path with interior nodes ``X``, from node
@@ -344,17 +334,16 @@ class SinePreconditioner:
 
     def to_X(self, z):
         """Interior nodes ``X`` of the coordinates ``z``."""
-        Z = z.reshape(self.shape)
-        return self.X_line + scipy.fft.dst(Z * self.r, type=1, norm="ortho", axis=1)
+        return self.X_line + self.dX(z)
 
     def dX(self, z):
         """The node displacement of a step ``z`` (the linear part of `to_X`)."""
-        return scipy.fft.dst(z.reshape(self.shape) * self.r, type=1, norm="ortho", axis=1)
+        return _dst(z.reshape(self.shape) * self.r)
 
     def to_z(self, X):
         """Coordinates ``z`` of the interior nodes ``X`` (the inverse of `to_X`)."""
-        return (scipy.fft.dst(X - self.X_line, type=1, norm="ortho", axis=1) / self.r).ravel()
+        return (_dst(X - self.X_line) / self.r).ravel()
 
     def grad_z(self, G):
         """The gradient with respect to ``z`` of a function whose gradient in ``X`` is ``G``."""
-        return (scipy.fft.dst(G, type=1, norm="ortho", axis=1) * self.r).ravel()
+        return (_dst(G) * self.r).ravel()

@@ -169,16 +169,15 @@ def prolong(da, X):
 def _measured_action(da, out):
     """``(action, magnitude)`` of a grid's path as `solve_action_path` measures it (Gauss
     quadrature of the cubic Hermite interpolant of nodes and velocities, `lagopt.paths.action`'s
-    rule); for Numerov the fourth-order node rule `DiscreteAction.node_action`, which costs no
-    evaluation (a quadrature would cost hundreds of losses, the whole solve's cost at large
-    ``n``)."""
+    rule; the magnitude is then left to `_richardson`, None); for Numerov the fourth-order node
+    rule `DiscreteAction.node_action`, which costs no evaluation (a quadrature would cost
+    hundreds of losses, the whole solve's cost at large ``n``) and gives the magnitude too."""
     if da.rule == "numerov":
         return da.node_action(out.X)
     Theta = da.nodes(out.X)
     V = da.velocities(Theta)
     t = np.linspace(0.0, da.T, da.N + 1)
-    action = measure(da.obj, da.lam, da.T, t, Theta, V, residual=False)["action"]
-    return action, da.magnitude(Theta)
+    return measure(da.obj, da.lam, da.T, t, Theta, V, residual=False)["action"], None
 
 
 def _richardson(coarse, fine, order):
@@ -198,6 +197,8 @@ def _richardson(coarse, fine, order):
     div = float(r**order - 1)
     Th_c, Th_f = da_c.nodes(out_c.X), da_f.nodes(out_f.X)
     dS = abs(A_f - A_c)
+    if mag is None:
+        mag = da_f.magnitude(Th_f)
     err_S = dS / div / mag if mag > 0 else (0.0 if dS == 0 else np.inf)
     dX = float(np.max(np.abs(Th_f[:, ::r] - Th_c)))
     extent = float(np.max(np.ptp(Th_f, axis=1)))

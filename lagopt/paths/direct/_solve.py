@@ -171,9 +171,12 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
         Number of nodes ``N + 1`` (``>= 3``) of the first grid, uniform with spacing
         ``h = T / N``. ``None`` (default): chosen a priori, ``N = max(64, ceil(omega T /
         OMEGA_H_MAX))``. An explicit value fixes the grid unless ``refine=True``.
-    rule : {"trapezoid", "midpoint"}, optional
+    rule : {"trapezoid", "midpoint", "numerov"} or None, optional
         Quadrature of the potential term: loss at the nodes (ends weighted 1/2) or at the
-        interval midpoints.
+        interval midpoints (second order), or Numerov's fourth-order scheme written as a
+        minimisation (smooth objectives only; no block Newton). None (default): Numerov for
+        smooth objectives when the solver is ``"krylov"``, or ``"auto"`` with more than 200
+        parameters; the trapezoid rule otherwise.
     tol : float, optional
         Relative accuracy of the returned path, as for every method: the Richardson estimate
         of its discretisation error must be below it (default ``1e-5``; ``1e-4`` for
@@ -193,9 +196,12 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
     max_time : float, optional
         Wall-time cap in seconds for the whole solve, refinements included (checked between
         iterations).
-    solver : {"auto", "newton", "lbfgs"}, optional
+    solver : {"auto", "newton", "lbfgs", "krylov"}, optional
         ``"newton"``: damped Newton with the block-tridiagonal Hessian (one ``hess_batch`` per
-        iteration). ``"lbfgs"``: preconditioned L-BFGS, memory ``O(N n)``. ``"auto"``: Newton
+        iteration). ``"lbfgs"``: preconditioned L-BFGS, memory ``O(N n)``. ``"krylov"``:
+        matrix-free Newton-Krylov (conjugate gradients on batched Hessian-vector products in
+        the sine coordinates, memory ``O(N n)``; the Numerov route's solver, and ``"auto"``'s
+        whenever the rule is Numerov). ``"auto"``: Newton
         when ``n <= 200`` and its Hessian blocks fit (``n (N - 1) <= 20,000`` or
         ``n^2 (N - 1) <= 2^21``), else L-BFGS, decided per grid; Newton that stalls (the kinks
         of a ReLU loss) hands over to L-BFGS, and on non-smooth objectives an L-BFGS stall is
@@ -230,7 +236,11 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
         number compared with `tol`; None when not estimated), ``extrapolated``, and
         ``levels`` (one dict per
         grid: ``N, solver, status, nit, discrete_action, residual, n_eval, seconds`` and,
-        where estimated, ``action``, the measured action of that grid's path).
+        where estimated, ``action``, the measured action of that grid's path). After a
+        Newton-Krylov solve also ``newton_iterations``, ``krylov_iterations`` (each one batched
+        Hessian-vector product), ``negative_curvature`` and ``omega_ritz`` (the stiffness
+        implied by CG's largest Ritz value; the Numerov grid is refined until ``omega_ritz h
+        <= 0.5``).
 
     Notes
     -----
