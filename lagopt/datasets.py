@@ -115,7 +115,8 @@ def make_dataset(name, n=100, seed=42, *, standardize=True):
 
 # ----------------------------------------------------------------------------- wider targets
 #: Names accepted by :func:`make_regression`; see :data:`TARGET_FORMULAS`.
-TARGETS = ("sincos", "product", "friedman", "bump", "kinks", "step", "quadratic")
+TARGETS = ("sincos", "product", "friedman", "bump", "kinks", "step", "quadratic", "ridge",
+           "maxabs", "triple", "radial", "wave")
 
 #: Symmetric, indefinite matrix of the ``"quadratic"`` target ``x^T A x``.
 QUADRATIC_FORM = ((1.0, 0.5, 0.0, 0.0),
@@ -133,6 +134,11 @@ TARGET_FORMULAS = {
     "kinks": "|x0| - |x1|",
     "step": "tanh(3 x0 x3)",
     "quadratic": "x^T A x (A = QUADRATIC_FORM)",
+    "ridge": "tanh(x0 + x1 - x2)",
+    "maxabs": "max(|x0|, |x2|)",
+    "triple": "x0 x1 x2",
+    "radial": "|x|",
+    "wave": "sin(2 x0) + x3 / 2",
 }
 
 
@@ -149,6 +155,11 @@ _TARGET_FUNCTIONS = {
     "kinks": lambda x: np.abs(x[:, 0]) - np.abs(x[:, 1]),
     "step": lambda x: np.tanh(3.0 * x[:, 0] * x[:, 3]),
     "quadratic": lambda x: np.einsum("ij,jk,ik->i", x, np.asarray(QUADRATIC_FORM), x),
+    "ridge": lambda x: np.tanh(x[:, 0] + x[:, 1] - x[:, 2]),
+    "maxabs": lambda x: np.maximum(np.abs(x[:, 0]), np.abs(x[:, 2])),
+    "triple": lambda x: x[:, 0] * x[:, 1] * x[:, 2],
+    "radial": lambda x: np.sqrt(np.einsum("ij,ij->i", x[:, :4], x[:, :4])),
+    "wave": lambda x: np.sin(2.0 * x[:, 0]) + 0.5 * x[:, 3],
 }
 
 
@@ -177,7 +188,12 @@ def make_regression(name, n=100, seed=0, *, n_features=4, noise=0.1):
         - ``"bump"``: ``exp(-|x|^2 / 4)``, a Gaussian bump;
         - ``"kinks"``: ``|x0| - |x1|`` (kinks along two hyperplanes);
         - ``"step"``: ``tanh(3 x0 x3)``, a saturated step across the axes' cross;
-        - ``"quadratic"``: ``x^T A x`` with the indefinite :data:`QUADRATIC_FORM`.
+        - ``"quadratic"``: ``x^T A x`` with the indefinite :data:`QUADRATIC_FORM`;
+        - ``"ridge"``: ``tanh(x0 + x1 - x2)``, a single-index (ridge) function;
+        - ``"maxabs"``: ``max(|x0|, |x2|)``, kinks along four half-planes;
+        - ``"triple"``: ``x0 x1 x2``, a three-way interaction;
+        - ``"radial"``: ``|x|``, the distance from the origin (a cone);
+        - ``"wave"``: ``sin(2 x0) + x3 / 2``, a faster oscillation plus a linear part.
     n : int, optional
         Number of samples, at least 2. Default 100.
     seed : int or numpy.random.Generator, optional

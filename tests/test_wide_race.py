@@ -1,4 +1,4 @@
-"""The wide optimizer race: its two parts stay apart, its runs are deterministic and within
+"""The wide optimizer race: its parts stay apart, its runs are deterministic and within
 budget, and its report agrees with itself and with its saved JSON."""
 import json
 
@@ -13,13 +13,14 @@ LABELS = ("gd", "lbfgs", "laml")
 
 # ----------------------------------------------------------------------------- the grid
 def test_parts_are_disjoint_and_cover_the_targets():
-    tune, rep = wr.PARTS["tune"], wr.PARTS["report"]
-    assert set(wr.PARTS) == {"tune", "report"}
-    assert len(tune["targets"]) == 2 and len(rep["targets"]) >= 4
-    assert not set(tune["targets"]) & set(rep["targets"])
-    assert set(tune["targets"]) | set(rep["targets"]) == set(TARGETS)
-    assert len(tune["seeds"]) >= 3 and len(rep["seeds"]) >= 3
-    assert not set(tune["seeds"]) & set(rep["seeds"])
+    assert set(wr.PARTS) == {"tune", "dev", "report"}
+    assert [p for p, v in wr.PARTS.items() if v["role"] == "judges"] == ["report"]
+    assert len(wr.PARTS["report"]["targets"]) >= 4
+    targets = [t for v in wr.PARTS.values() for t in v["targets"]]
+    seeds = [s for v in wr.PARTS.values() for s in v["seeds"]]
+    assert len(set(targets)) == len(targets) and set(targets) == set(TARGETS)
+    assert len(set(seeds)) == len(seeds)
+    assert all(len(v["seeds"]) >= 3 for v in wr.PARTS.values())
     assert wr.BUDGETS == (300, 1000, 3000)
     assert wr.SHAPES == ((4, 6, 1), (4, 16, 1), (4, 8, 8, 1))
 
@@ -38,8 +39,9 @@ def test_race_data_are_deterministic_and_standardised(target):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"part": "all", "seeds": (5,)}, "one part"),
-    ({"part": "report", "seeds": (0, 7)}, "other part"),
-    ({"part": "tune", "seeds": (100,)}, "other part"),
+    ({"part": "report", "seeds": (0, 7)}, "another part"),
+    ({"part": "tune", "seeds": (100,)}, "another part"),
+    ({"part": "dev", "seeds": (201,)}, "another part"),
     ({"part": "both"}, "part"),
     ({"part": "tune", "budgets": (0,)}, "budgets"),
     ({"part": "tune", "seeds": (-1,)}, "seeds"),
@@ -133,13 +135,13 @@ def test_quick_cli_writes_consistent_files_and_rereports_exactly(tmp_path):
     md = (out / "wide_race.md").read_text()
     saved = json.loads((out / "wide_race.json").read_text())
     records, meta = wr.load(out / "wide_race.json")
-    assert meta["candidate"] == "lbfgs" and len(records) == len(saved["records"]) == 8
+    assert meta["candidate"] == "lbfgs" and len(records) == len(saved["records"]) == 12
     assert all(r["n_grad"] <= r["budget"] == 300 for r in records)
 
     # The summary counts agree with the per-cell table, part by part.
     summary = wr.summarize(wr.score(records, "lbfgs"))
     tables = _tables(md)
-    assert set(tables) == set(summary) == {"tune", "report"}
+    assert set(tables) == set(summary) == {"tune", "dev", "report"}
     for part, rows in tables.items():
         assert len(rows) == summary[part]["all"]["cells"] == 2
         le_gd = sum(r["<= gd"] == "yes" for r in rows)
@@ -148,7 +150,7 @@ def test_quick_cli_writes_consistent_files_and_rereports_exactly(tmp_path):
         assert summary[part]["all"]["le_gd"] == (le_gd, 2)
         assert summary[part]["all"]["within"] == (within, 2)
         assert f"| all | 2 | {le_gd}/2 | -- | {within}/2 |" in md
-    verdict = md.split("## Verdict")[1].split("On the **tune**")[0]
+    verdict = md.split("## Verdict")[1].split("On the **dev**")[0]
     gd = summary["report"]["all"]["le_gd"][0]
     assert f"candidate <= gd in every cell: {gd}/2 -- **{'PASS' if gd == 2 else 'FAIL'}**" \
         in verdict

@@ -1,16 +1,19 @@
-"""Does LAML hold up beyond the seed data? A wider optimizer race, tuned on one part of its grid
-and judged on another.
+"""Does LAML hold up beyond the seed data? A wider optimizer race, tuned on some parts of its
+grid and judged on another.
 
 The seed race (:mod:`lagopt.benchmarks.optimizer_race`) chose LAML's default on the data it
 reports, so its table cannot tell a good optimizer from a well-tuned one. This race widens the
-grid -- seven regression targets (:data:`lagopt.datasets.TARGETS`), three network shapes
+grid -- twelve regression targets (:data:`lagopt.datasets.TARGETS`), three network shapes
 (:data:`SHAPES`), ReLU and tanh, several initialisations, budgets of 300, 1,000 and 3,000
-gradient evaluations -- and splits it, once and in this file, into two parts (:data:`PARTS`):
+gradient evaluations -- and splits it, once and in this file, into parts (:data:`PARTS`):
 
 * ``tune``: two targets and their own initialisation seeds. Settings (presets, step sizes,
   defaults) may be chosen by looking at this part.
-* ``report``: the other five targets and other seeds. Results are judged here, and nothing may
-  be chosen by looking at it.
+* ``dev``: five other targets and seeds. It judged LAML's first default; once its results had
+  been seen it could no longer judge, so it is now a second part that chooses.
+* ``report``: five more targets and seeds, fixed (in the repository's history) before any
+  setting was chosen on ``dev``. Results are judged here, and nothing may be chosen by
+  looking at it.
 
 The parts share no target and no initialisation seed. ``sincos`` is in the tuning part because
 it is the seed experiment's ``nonlinear`` target, on which LAML's default was already chosen;
@@ -33,6 +36,7 @@ Usage::
 
     python benchmarks/wide_race.py --quick --out results/        # seconds
     python benchmarks/wide_race.py --part tune --labels gd adam-0.01 lbfgs laml --jobs 2
+    python benchmarks/wide_race.py --part dev --labels gd adam-0.01 lbfgs laml --jobs 2
     python benchmarks/wide_race.py --part report --out results/  # the judgement
     python benchmarks/wide_race.py --from-json results/wide_race.json --out results/
 
@@ -73,15 +77,20 @@ CANDIDATE = "laml"
 #: The baselines whose best (among those that ran) the candidate should be within 10 % of.
 BASELINES = ("gd", "adam-0.01", "lbfgs", "lm")
 
-#: The two parts of the grid, fixed here: ``tune`` may be looked at to choose settings,
-#: ``report`` judges. No target and no initialisation seed is in both.
+#: The parts of the grid, fixed here, with their roles: a part that ``chooses`` may be looked at
+#: to choose settings, the part that ``judges`` may not. No target and no initialisation seed
+#: is in two parts. ``dev`` was the judging part of the first LAML default; its results were
+#: seen (``docs/results/wide_race_v1/``), so it now chooses, and ``report`` -- five targets
+#: and three seeds fixed before any setting was chosen on the others -- judges.
 PARTS = {
-    "tune": {"targets": ("sincos", "step"), "seeds": (0, 1, 2)},
-    "report": {"targets": ("product", "friedman", "bump", "kinks", "quadratic"),
-               "seeds": (100, 101, 102)},
+    "tune": {"targets": ("sincos", "step"), "seeds": (0, 1, 2), "role": "chooses"},
+    "dev": {"targets": ("product", "friedman", "bump", "kinks", "quadratic"),
+            "seeds": (100, 101, 102), "role": "chooses"},
+    "report": {"targets": ("ridge", "maxabs", "triple", "radial", "wave"),
+               "seeds": (200, 201, 202), "role": "judges"},
 }
 #: Order in which parts are reported (the judging part first).
-_PART_ORDER = ("report", "tune")
+_PART_ORDER = ("report", "dev", "tune")
 
 #: Samples per data set, for every shape: one data set per target, so that shapes compare on
 #: the same data. The 4-16-1 and 4-8-8-1 networks have about as many parameters as samples and
@@ -168,10 +177,15 @@ def _optional(value):
 # ----------------------------------------------------------------------------- the grid
 def _part_names(part):
     if part == "all":
-        return ("tune", "report")
+        return ("tune", "dev", "report")
     if part not in PARTS:
-        raise ValueError(f"Unknown `part`={part!r}; choose 'tune', 'report' or 'all'.")
+        raise ValueError(f"Unknown `part`={part!r}; choose one of "
+                         f"{', '.join(map(repr, PARTS))} or 'all'.")
     return (part,)
+
+
+def _role(part):
+    return PARTS[part]["role"] if part in PARTS else "chooses"
 
 
 def _part_seeds(names, seeds, quick):
@@ -184,10 +198,10 @@ def _part_seeds(names, seeds, quick):
     if len(names) > 1:
         raise ValueError("`seeds` can only be given for one part: both parts with the same "
                          "seeds would no longer be disjoint.")
-    other = PARTS["report" if names[0] == "tune" else "tune"]["seeds"]
-    shared = sorted(set(seeds) & set(other))
+    other = {s for p in PARTS if p != names[0] for s in PARTS[p]["seeds"]}
+    shared = sorted(set(seeds) & other)
     if shared:
-        raise ValueError(f"Seeds {shared} belong to the other part; the {names[0]} part must "
+        raise ValueError(f"Seeds {shared} belong to another part; the {names[0]} part must "
                          "not share initialisations with it.")
     return {names[0]: seeds}
 
@@ -219,13 +233,13 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
     ----------
     labels : sequence of str
         Labels of :data:`lagopt.optim.race.OPTIMIZERS`, e.g. :data:`DEFAULT_LABELS`.
-    part : {"tune", "report", "all"}
+    part : {"tune", "dev", "report", "all"}
         Which part of :data:`PARTS` to run.
     budgets : sequence of int
         Gradient-evaluation budgets, each >= 1; each is a separate run.
     seeds : sequence of int, optional
         Initialisation seeds replacing the part's own; only with one part, and none of them
-        may be a seed of the other part. Default: the part's seeds (:data:`PARTS`).
+        may be a seed of another part. Default: the part's seeds (:data:`PARTS`).
     jobs : int, optional
         Worker processes (:func:`lagopt._parallel.map_tasks`); 1 runs in this process.
     progress : bool, optional
@@ -429,7 +443,7 @@ def _flag(v):
 
 
 def _header(meta, labels, candidate, records):
-    lines = ["# Wide optimizer race: tuned on one part, judged on the other", ""]
+    lines = ["# Wide optimizer race: tuned on some parts, judged on another", ""]
     if meta.get("command"):
         lines += [f"Generated by `{meta['command']}` in {meta.get('seconds', 0):.0f} s "
                   f"({meta.get('jobs', 1)} job(s); Python {meta.get('python', '?')}, numpy "
@@ -462,11 +476,13 @@ def _header(meta, labels, candidate, records):
 
 
 def _parts_section(records):
-    lines = ["## The two parts", "",
+    lines = ["## The parts", "",
              "Fixed in `lagopt.benchmarks.wide_race.PARTS`, disjoint in targets and "
-             "initialisation seeds. The **tune** part chooses: settings may be picked by "
-             "looking at it. The **report** part judges: its numbers are the result, and "
-             "nothing is chosen by looking at them.", "",
+             "initialisation seeds. The **tune** and **dev** parts choose: settings may be "
+             "picked by looking at them (dev judged LAML's first default, in "
+             "`wide_race_v1/`; once seen, it became a choosing part). The **report** part "
+             "judges: its numbers are the result, and nothing is chosen by looking at them.",
+             "",
              "| part | role | targets | seeds | in this run |", "|---|---|---|---|---|"]
     for part in _PART_ORDER:
         mine = [r for r in records if r["part"] == part]
@@ -474,7 +490,7 @@ def _parts_section(records):
                f"{', '.join(str(s) for s in _ordered(r['seed'] for r in mine))}; budgets "
                f"{', '.join(f'{b:,}' for b in sorted(_ordered(r['budget'] for r in mine)))}"
                if mine else "not run")
-        role = "judges" if part == "report" else "chooses"
+        role = _role(part)
         lines.append(f"| {part} | {role} | {', '.join(PARTS[part]['targets'])} | "
                      f"{', '.join(map(str, PARTS[part]['seeds']))} | {ran} |")
     return lines + [""]
@@ -500,9 +516,11 @@ def _verdict_section(summary, candidate):
         lines += _goal_lines(summary["report"]["all"]) + [""]
     else:
         lines += ["The report part was not run: no verdict.", ""]
-    if "tune" in summary:
-        lines += ["On the **tune** part (for information only; it does not judge):", ""]
-        lines += _goal_lines(summary["tune"]["all"]) + [""]
+    for part in _PART_ORDER:
+        if part in summary and _role(part) != "judges":
+            lines += [f"On the **{part}** part (for information only; it does not judge):",
+                      ""]
+            lines += _goal_lines(summary[part]["all"]) + [""]
     return lines
 
 
@@ -631,7 +649,7 @@ def _figure(cells, path, candidate):
                     color="white" if dark else "black")
         ax.set_xticks(range(len(budgets)), [f"{b:,}" for b in budgets])
         ax.set_yticks(range(len(rows[p])), [" ".join(r) for r in rows[p]], fontsize=7)
-        ax.set_title(f"{p} part ({'judges' if p == 'report' else 'chooses'})", fontsize=10)
+        ax.set_title(f"{p} part ({_role(p)})", fontsize=10)
     axes[-1, 0].set_xlabel("budget (gradient evaluations)")
     bar = fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.8,
                        label=f"{candidate} / best other (log scale)")
@@ -707,13 +725,13 @@ def _parser():
                              f"{' '.join(DEFAULT_LABELS)})")
     parser.add_argument("--candidate", default=None,
                         help=f"the label scored against the others (default: {CANDIDATE})")
-    parser.add_argument("--part", choices=("tune", "report", "all"), default="all",
+    parser.add_argument("--part", choices=(*PARTS, "all"), default="all",
                         help="which part of the grid to run (default: all)")
     parser.add_argument("--budgets", type=int, nargs="+", default=None,
                         help="gradient-evaluation budgets (default: 300 1000 3000; quick: 300)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
                         help="initialisation seeds replacing the part's own (one part only; "
-                             "not the other part's seeds)")
+                             "not another part's seeds)")
     parser.add_argument("--quick", action="store_true",
                         help="one target per part, one shape, one seed, budget 300")
     parser.add_argument("--jobs", type=int, default=None,
