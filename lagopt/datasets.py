@@ -158,7 +158,7 @@ _TARGET_FUNCTIONS = {
     "ridge": lambda x: np.tanh(x[:, 0] + x[:, 1] - x[:, 2]),
     "maxabs": lambda x: np.maximum(np.abs(x[:, 0]), np.abs(x[:, 2])),
     "triple": lambda x: x[:, 0] * x[:, 1] * x[:, 2],
-    "radial": lambda x: np.sqrt(np.einsum("ij,ij->i", x[:, :4], x[:, :4])),
+    "radial": lambda x: np.sqrt(np.einsum("ij,ij->i", x, x)),
     "wave": lambda x: np.sin(2.0 * x[:, 0]) + 0.5 * x[:, 3],
 }
 

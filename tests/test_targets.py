@@ -17,6 +17,11 @@ EXPECTED = {
     "kinks": lambda x: np.abs(x[:, 0]) - np.abs(x[:, 1]),
     "step": lambda x: np.tanh(3 * x[:, 0] * x[:, 3]),
     "quadratic": lambda x: np.array([v @ np.array(QUADRATIC_FORM) @ v for v in x]),
+    "ridge": lambda x: np.tanh(x[:, 0] + x[:, 1] - x[:, 2]),
+    "maxabs": lambda x: np.maximum(np.abs(x[:, 0]), np.abs(x[:, 2])),
+    "triple": lambda x: x[:, 0] * x[:, 1] * x[:, 2],
+    "radial": lambda x: np.sqrt(np.sum(x ** 2, axis=1)),
+    "wave": lambda x: np.sin(2 * x[:, 0]) + x[:, 3] / 2,
 }
 
 

@@ -76,3 +76,22 @@ def test_stiff_directions_settle_first():
     d_star = model.minimiser_step()
     frac = path(0.5)[:, 0] / d_star
     assert frac[0] > 0.99 and abs(frac[1] - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("lam", [1e-3, 1.0, 1e4])
+def test_dense_inverse_model_is_the_exact_quadratic_path(lam):
+    # A dense inverse Hessian H = A^-1: the model is the quadratic itself, on the whole space.
+    A, rs = _spd(7, 3)
+    A = 0.5 * (A + A.T)
+    c, x = rs.randn(7), rs.randn(7)
+    g = A @ (x - c)
+    model = QuadraticModel.from_inverse(g, np.linalg.inv(A), loss=0.5 * (x - c) @ A @ (x - c))
+    assert model.Q is None and model.k == 7
+    np.testing.assert_allclose(model.minimiser_step(), c - x, rtol=1e-9, atol=1e-11)
+    d_end = 0.7 * (c - x) + 0.2 * rs.randn(7)
+    path = model.path(d_end, lam, 1.0)
+    exact = quadratic_solution(A, x, x + d_end, 1.0, lam, c)
+    t = np.linspace(0, 1.0, 7)
+    np.testing.assert_allclose(x[:, None] + path(t), exact(t), rtol=1e-8, atol=1e-10)
+    assert path.kinetic == pytest.approx(exact.kinetic, rel=1e-8)
+    assert path.model_action() == pytest.approx(exact.action, rel=1e-8, abs=1e-10)

@@ -32,7 +32,8 @@ from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBackt
                         RandomExplorer, StallRestart, krasnoselskii_mann, km_alpha)
 from .model_path import ModelPath, QuadraticModel
 from .paths import PATH_METHODS, ModelPathSolver, PathSolver
-from .predictors import (ClosedFormPredictor, LookaheadPredictor, MetaModelPredictor,
+from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
+                         MetaModelPredictor,
                          QuasiNewtonPredictor, ReferencePredictor, SteepestPathPredictor,
                          lbfgs_direction, task_features)
 
@@ -40,7 +41,7 @@ __all__ = [
     "laml", "PRESETS", "LAMLStages", "make_stages",
     "BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion", "Explorer",
     "Update", "Confidence",
-    "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
+    "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",
     "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor", "task_features",
     "lbfgs_direction",
     "PathSolver", "ModelPathSolver", "PATH_METHODS", "QuadraticModel", "ModelPath",

@@ -19,7 +19,8 @@ Newton direction -- and ends on the Newton step, much like the Levenberg-Marquar
 :class:`QuadraticModel` holds ``B`` in the form an L-BFGS memory gives it: on a subspace spanned
 by the gradient and the stored pairs ``(s, y)`` an explicit small symmetric matrix, on its
 orthogonal complement ``b_perp I`` (``1 / gamma`` of the L-BFGS initial matrix). The path then
-costs ``O(n k)`` for ``k <= 2 m + 1`` basis vectors.
+costs ``O(n k)`` for ``k <= 2 m + 1`` basis vectors. A dense BFGS matrix gives it on the
+whole space (``k = n``, one eigendecomposition: ``O(n^3)``, for small ``n``).
 """
 import numpy as np
 
@@ -52,13 +53,14 @@ def lbfgs_inverse_apply(v, pairs):
 
 class QuadraticModel:
     """``m(x + d) = loss + g.d + 1/2 d^T B d`` with ``B = Q V diag(b) V^T Q^T + b_perp (I -
-    Q Q^T)`` (``Q`` orthonormal, ``n x k``; ``b > 0``; ``g`` in the span of ``Q``).
+    Q Q^T)`` (``Q`` orthonormal, ``n x k``; ``b > 0``; ``g`` in the span of ``Q``; ``Q =
+    None`` for the whole space, ``k = n``, where ``b_perp`` plays no part).
 
     Parameters
     ----------
     g : ndarray, shape (n,)
         Gradient at the iterate.
-    Q : ndarray, shape (n, k)
+    Q : ndarray, shape (n, k), or None
     b : ndarray, shape (k,)
         Curvatures of the model in the eigenbasis ``Q V``.
     V : ndarray, shape (k, k)
@@ -74,7 +76,8 @@ class QuadraticModel:
         self.Q, self.b, self.V = Q, np.asarray(b, dtype=np.float64), V
         self.b_perp = float(b_perp)
         self.loss = float(loss)
-        self.U = Q @ V  # the eigenvectors of B inside the subspace
+        # The eigenvectors of B inside the subspace (Q None: the whole space, U = V).
+        self.U = V if Q is None else Q @ V
 
     @classmethod
     def from_lbfgs(cls, g, pairs, loss=0.0):
@@ -93,6 +96,15 @@ class QuadraticModel:
         s, y = pairs[-1]
         gamma = float(s @ y) / float(y @ y)
         return cls(g, Q, 1.0 / h, V, 1.0 / gamma, loss)
+
+    @classmethod
+    def from_inverse(cls, g, H, loss=0.0):
+        """The model whose inverse Hessian is the dense symmetric positive definite `H` (a
+        BFGS matrix), on the whole space: ``B = H^-1`` by one eigendecomposition of `H`."""
+        g = np.asarray(g, dtype=np.float64)
+        h, V = np.linalg.eigh(0.5 * (H + H.T))
+        h = np.maximum(h, np.finfo(float).tiny)
+        return cls(g, None, 1.0 / h, V, 1.0 / float(np.max(h)), loss)
 
     @classmethod
     def from_step(cls, g, step, loss=0.0):

@@ -25,7 +25,7 @@ from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
 from .model_path import QuadraticModel, lbfgs_inverse_apply
 
-__all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor",
+__all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",
            "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor",
            "task_features", "lbfgs_direction"]
 
@@ -197,6 +197,88 @@ class QuasiNewtonPredictor(Predictor):
                        (lambda: QuadraticModel.from_step(g, step, loss)))
         c = state.confidence if self.use_confidence else 1.0
         return state.x + c * d
+
+
+class BFGSPredictor(QuasiNewtonPredictor):
+    r"""The minimiser of a full-memory (dense) BFGS model; L-BFGS above `max_dense` parameters.
+
+    ``theta* = theta - c H grad L(theta)`` with ``H`` the BFGS inverse-Hessian approximation
+    updated by every move ``s`` and gradient change ``y`` with positive curvature,
+
+    .. math::
+
+        H \leftarrow (I - \rho s y^T) H (I - \rho y s^T) + \rho s s^T, \qquad
+        \rho = 1 / (s \cdot y),
+
+    starting from ``(s.y / y.y) I`` at the first pair (Nocedal & Wright, eq. 6.20). Unlike
+    the L-BFGS memory of :class:`QuasiNewtonPredictor`, nothing the trajectory measured is
+    forgotten; the matrix costs ``8 n^2`` bytes, an update ``O(n^2)`` and the model's
+    least-action path one eigendecomposition, ``O(n^3)``, so above `max_dense` parameters the
+    predictor is :class:`QuasiNewtonPredictor` with `memory` pairs.
+
+    Parameters
+    ----------
+    max_dense : int, optional
+        Largest number of parameters kept dense. Default 300.
+    memory, first_step, use_confidence
+        As for :class:`QuasiNewtonPredictor` (`memory` only above `max_dense`).
+
+    Notes
+    -----
+    Evaluations are what the budget counts; the linear algebra is not charged. At equal
+    evaluations a dense BFGS matrix models a small network's loss better than ten L-BFGS
+    pairs, and its eigendecomposition gives the model's least-action path exactly on the
+    whole space (:meth:`QuadraticModel.from_inverse`). A pair is added when ``s.y > 1e-10
+    |s| |y|``; a direction that is not a descent direction resets ``H``.
+    """
+
+    def __init__(self, max_dense=300, memory=10, first_step=0.1, use_confidence=True):
+        super().__init__(memory=memory, first_step=first_step, use_confidence=use_confidence)
+        self.max_dense = positive_int(max_dense, "max_dense", minimum=0)
+
+    def _params(self):
+        return {"max_dense": self.max_dense, **super()._params()}
+
+    def reset(self, state):
+        super().reset(state)
+        self.H = None
+
+    def predict(self, state):
+        if state.n > self.max_dense:
+            return super().predict(state)
+        g = state.ensure_grad()
+        if self._last is not None and self._last[0] is not state.x:
+            x0, g0 = self._last
+            self._update(state.x - x0, g - g0)
+        self._last = (state.x, g)
+        d = None
+        if self.H is not None:
+            d = -(self.H @ g)
+            if not float(d @ g) < 0 or not np.all(np.isfinite(d)):
+                self.H = None
+                d = None
+        loss, step = state.loss, self.first_step
+        if d is None:
+            d = -self.first_step * g
+            state.model = lambda: QuadraticModel.from_step(g, step, loss)
+        else:
+            H = self.H
+            state.model = lambda: QuadraticModel.from_inverse(g, H, loss)
+        c = state.confidence if self.use_confidence else 1.0
+        return state.x + c * d
+
+    def _update(self, s, y):
+        sy = float(s @ y)
+        if not sy > 1e-10 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            return
+        if self.H is None:
+            self.H = np.eye(s.size) * (sy / float(y @ y))
+        rho = 1.0 / sy
+        Hy = self.H @ y
+        # H+ = H - rho (Hy s^T + s Hy^T) + (rho^2 y^T H y + rho) s s^T, a new matrix (the
+        # model of the previous iteration may still refer to the old one)
+        self.H = (self.H - rho * (np.outer(Hy, s) + np.outer(s, Hy))
+                  + (rho * rho * float(y @ Hy) + rho) * np.outer(s, s))
 
 
 class SteepestPathPredictor(Predictor):
