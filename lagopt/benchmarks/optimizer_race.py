@@ -49,9 +49,9 @@ QUICK_SEEDS = (42,)
 OPTIMIZERS = select(RACE_LABELS)
 
 #: LAML presets compared in the ablation (each differs from "default" in one stage).
-ABLATION = ("default", "straight", "curve", "no_restart", "lookahead", "steepest",
-            "closed_form", "direct", "smoothstep", "km", "multistart", "no_memory", "trust",
-            "lam1", "lam100")
+ABLATION = ("default", "lbfgs_model", "straight", "curve", "no_restart", "lookahead",
+            "steepest", "closed_form", "direct", "smoothstep", "km", "multistart", "no_memory",
+            "trust", "lam1", "lam100")
 
 _HISTORY_KEYS = ("n_grad", "loss", "action", "predicted_action", "confidence", "accepted")
 

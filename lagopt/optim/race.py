@@ -17,7 +17,7 @@ lm                 ``lm`` (``solver="lm"``)                   Levenberg-Marquard
                                                               MINPACK); a Jacobian costs n
 steepest           ``steepest``                               equal arc-length steps with a
                                                               parabolic landing
-laml               ``laml``, ``preset="default"``             quasi-Newton prediction, the
+laml               ``laml``, ``preset="default"``             BFGS prediction, the
                                                               model's least-action path,
                                                               resting-action check, restarts
 laml-direct        ``laml``, ``preset="direct"``              the default with the actual

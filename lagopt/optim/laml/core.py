@@ -25,7 +25,8 @@ from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
 from .paths import ModelPathSolver, PathSolver
-from .predictors import (ClosedFormPredictor, LookaheadPredictor, QuasiNewtonPredictor,
+from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
+                         QuasiNewtonPredictor,
                          ReferencePredictor, SteepestPathPredictor)
 
 __all__ = ["laml", "LAMLStages", "PRESETS", "make_stages"]
@@ -71,15 +72,16 @@ def _reference():
 
 
 def _default():
-    # Chosen on the tune part of the wide race (lagopt.benchmarks.wide_race.PARTS["tune"]):
-    # the model path with straight backtracking and restarts after 5 iterations without a
-    # 1e-4 relative decrease was the best of the variants tried there (presets "straight",
-    # "curve", "no_restart" and patience 10 / rtol 1e-6).
-    return dict(predictor=QuasiNewtonPredictor(), path=ModelPathSolver(),
+    # Chosen on the choosing parts of the wide race (lagopt.benchmarks.wide_race.PARTS with
+    # role "chooses": tune and dev; benchmarks/wide_race_select.py,
+    # docs/results/wide_race_select.md): the dense BFGS model path with straight backtracking
+    # and restarts after 10 iterations without a 1e-4 relative decrease (the only variant
+    # that met all three goals on dev; restarts after 5 tied with it elsewhere).
+    return dict(predictor=BFGSPredictor(), path=ModelPathSolver(),
                 criterion=RestingActionCriterion(),
                 explorer=PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False),
                 update=LeastLossUpdate(), confidence=ConstantConfidence(),
-                lam=1e4, T=1.0, tol=None, restart=StallRestart(patience=5, rtol=1e-4))
+                lam=1e4, T=1.0, tol=None, restart=StallRestart(patience=10, rtol=1e-4))
 
 
 def _straight():
@@ -106,10 +108,13 @@ PRESETS = {
     "default": _default,
     "straight": _straight,
     "no_restart": _variant(restart=None),
+    # the first default of this loop: ten L-BFGS pairs, restarts after 5 iterations
+    "lbfgs_model": _variant(predictor=lambda: QuasiNewtonPredictor(),
+                            restart=lambda: StallRestart(patience=5, rtol=1e-4)),
     "curve": _variant(explorer=lambda: PathBacktrackExplorer(memory=4.0, refine=True)),
     "lookahead": _variant(predictor=lambda: LookaheadPredictor()),
     "steepest": _variant(predictor=lambda: SteepestPathPredictor()),
-    "closed_form": _variant(predictor=lambda: ClosedFormPredictor(base=QuasiNewtonPredictor())),
+    "closed_form": _variant(predictor=lambda: ClosedFormPredictor(base=BFGSPredictor())),
     "direct": _variant(path=lambda: PathSolver("direct", n_nodes=3)),
     "smoothstep": _variant(path=lambda: PathSolver("smoothstep", n_nodes=3)),
     "km": _variant(explorer=lambda: KrasnoselskiiMannExplorer()),
@@ -178,12 +183,13 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         a legacy ``RandomState`` to replay the published experiment's stream).
     preset : str, optional
         A key of :data:`PRESETS`: ``"default"`` or ``"reference"`` (the published
-        experiment's stages), or one of the ablations. The default, the best combination the
-        race benchmark measured (see Notes): :class:`QuasiNewtonPredictor`, a straight
-        :class:`PathSolver` whose end is evaluated with its gradient,
-        :class:`RestingActionCriterion` with ``lam = 1e4, T = 1``,
-        :class:`PathBacktrackExplorer` (``memory=4``) with its gradient-step fall-back,
-        :class:`LeastLossUpdate`, :class:`ConstantConfidence`.
+        experiment's stages), or one of the ablations. The default (see Notes):
+        :class:`BFGSPredictor` (dense BFGS up to 300 parameters, L-BFGS above),
+        :class:`ModelPathSolver` (the model's least-action path, its end evaluated with its
+        gradient), :class:`RestingActionCriterion` with ``lam = 1e4, T = 1``,
+        :class:`PathBacktrackExplorer` (``memory=4``, straight backtracking, direct
+        refinement, gradient-step fall-back), :class:`LeastLossUpdate`,
+        :class:`ConstantConfidence` and :class:`StallRestart` (``patience=10, rtol=1e-4``).
     predictor, path, criterion, explorer, update, confidence : stage, optional
         Replace the preset's stage (``path`` may be a method name of
         :func:`lagopt.solve_action_path`).
@@ -229,7 +235,8 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     of an iteration the run ends at the lowest-loss point whose loss had been paid for.
 
     What the default is, plainly: a quasi-Newton method whose every step follows a solved
-    least-action path. The predictor's L-BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
+    least-action path. The predictor's BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
+    (dense, every measured pair kept, up to 300 parameters; ten L-BFGS pairs above)
     gives the end point (the model's minimiser step) and, in closed form, the least-action path
     of the model to it (:class:`ModelPathSolver`; no evaluation). The end is paid for and the
     action of the actual loss along the path is checked against the action of resting
@@ -237,14 +244,15 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     ``K / (lam T)``, ``K`` the exact kinetic energy of the curved path). A rejected path is
     backtracked on the straight segment to the prediction (preset ``"curve"`` backtracks in
     time along the model curve instead, a Levenberg-Marquardt-like curved search: it did worse
-    on the tune part of the wide race); when every point fails, the actual loss's
+    on the choosing parts of the wide race); when every point fails, the actual loss's
     Euler-Lagrange problem is solved by the direct method, warm-started from the model path,
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
-    relative decrease over five iterations) :class:`StallRestart` restarts near the best point
+    relative decrease over ten iterations) :class:`StallRestart` restarts near the best point
     found and the run returns the best point over all starts. ``n_path_solves`` in the result counts the Euler-Lagrange
     problems solved (``path_solves`` by kind, with the gradient evaluations of the direct
-    solves). The previous default, a straight path with straight backtracking and no restart,
-    is the preset ``"straight"``.
+    solves). The first default of this loop, the same with an L-BFGS model of ten pairs, is
+    the preset ``"lbfgs_model"``; a straight path with straight backtracking and no restart is
+    ``"straight"``.
 
     Examples
     --------
