@@ -5,8 +5,8 @@
 verify, explore, update, confidence) are replaceable objects:
 
 * predictors -- :class:`ReferencePredictor`, :class:`LookaheadPredictor`,
-  :class:`QuasiNewtonPredictor`, :class:`SteepestPathPredictor`, :class:`ClosedFormPredictor`,
-  :class:`MetaModelPredictor`;
+  :class:`QuasiNewtonPredictor`, :class:`BFGSPredictor`, :class:`SteepestPathPredictor`,
+  :class:`ClosedFormPredictor`, :class:`MetaModelPredictor`;
 * path -- :class:`PathSolver` (any method of :func:`lagopt.solve_action_path`, on the budget),
   :class:`ModelPathSolver` (the closed-form least-action path of the predictor's quadratic
   model, refined by a direct solve of the actual loss's on demand);

@@ -181,7 +181,7 @@ class ModelPathSolver(PathSolver):
     r"""Path stage: the least-action path of the predictor's local quadratic model.
 
     The quasi-Newton predictor models the loss around ``theta`` as ``m(theta + d) = L + g.d +
-    1/2 d^T B d`` (``B`` the inverse of its L-BFGS matrix). The Euler-Lagrange problem of the
+    1/2 d^T B d`` (``B`` the inverse of its BFGS or L-BFGS matrix). The Euler-Lagrange problem of the
     action under that model, ``d'' = lam (g + B d)``, ``d(0) = 0``, ``d(T) = theta* - theta``,
     has a closed form (:mod:`~lagopt.optim.laml.model_path`): with ``Omega = sqrt(lam B)``,
     ``d(t) = [I - sinh(Omega (T - t)) sinh(Omega T)^-1] d*`` for the full model step. Solving
