@@ -426,7 +426,9 @@ def _report(results, args, seeds, budgets, labels, ablation, seconds, figures):
             "## Ablation: which LAML stages (the evidence for the default preset)",
             "",
             "Each column changes one stage of the default (`lagopt.optim.laml.PRESETS`): "
-            "`straight` the previous default (straight path, no restart), `curve` "
+            "`lbfgs_model` the first default (ten L-BFGS pairs instead of the dense BFGS "
+            "model, restarts after 5 stalled iterations), `straight` a straight path and no "
+            "restart, `curve` "
             "backtracking in time along the model's least-action path, `no_restart` without "
             "the stall restarts, "
             "`lookahead` Barzilai-Borwein gradient look-ahead, `steepest` seed-001 steepest "
