@@ -9,8 +9,8 @@ reproduce_seed_table     does the published LAML table reproduce (to 4 decimals)
 compare_paths            how much action does smoothstep waste against true paths?
 solver_speed             how fast is each path method, against plain solve_bvp?
 optimizer_race           LAML against gd, momentum, Adam, L-BFGS, LM at equal budgets
-wide_race                the same on unseen targets, shapes and initialisations, with a
-                         tune part (settings chosen) and a report part (results judged)
+wide_race                the same on unseen targets, shapes and initialisations, with
+                         tune and dev parts (settings chosen) and a report part (judged)
 kernels                  numba batched kernels against a per-point numpy loop
 scale                    paths on networks of 10^3-10^5 parameters: sweeps, memory
 =======================  ===========================================================
