@@ -411,3 +411,14 @@ def test_a_stop_after_fruitless_restarts_is_success_only_at_a_small_gradient():
                    restart=StallRestart(patience=1, rtol=0.9, max_repeats=0))
     assert res.status == Status.NOT_CONVERGED and "gtol" in res.message
     assert res.n_restarts >= 1
+
+
+def test_restart_false_switches_the_presets_restart_off(net):
+    f, theta0 = net
+    off = minimize(f, theta0, method="laml", restart=False, max_grad_evals=200, seed=0)
+    ref = minimize(f, theta0, method="laml", preset="no_restart", max_grad_evals=200, seed=0)
+    kept = minimize(f, theta0, method="laml", restart=None, max_grad_evals=200, seed=0)
+    assert "n_restarts" not in off and "n_restarts" in kept
+    assert np.array_equal(off.history["loss"], ref.history["loss"])
+    with pytest.raises(TypeError, match="restart"):
+        minimize(f, theta0, method="laml", restart=5, max_grad_evals=20)

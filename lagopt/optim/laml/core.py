@@ -137,7 +137,7 @@ def make_stages(preset="default", **overrides):
     **overrides
         ``predictor``, ``path`` (a :class:`PathSolver` or a method name), ``criterion``,
         ``explorer``, ``update``, ``confidence``, ``lam``, ``T``, ``tol``, ``restart`` (a
-        :class:`StallRestart`); None keeps the preset's.
+        :class:`StallRestart`, or False for none); None keeps the preset's.
 
     Returns
     -------
@@ -156,7 +156,7 @@ def make_stages(preset="default", **overrides):
     settings = {"lam": positive_float(spec["lam"], "lam"), "T": positive_float(spec["T"], "T"),
                 "tol": None if spec["tol"] is None else positive_float(spec["tol"], "tol",
                                                                        allow_zero=True),
-                "restart": spec.get("restart")}
+                "restart": None if spec.get("restart") is False else spec.get("restart")}
     if settings["restart"] is not None and not isinstance(settings["restart"], StallRestart):
         raise TypeError(f"`restart` must be a StallRestart, got "
                         f"{type(settings['restart']).__name__}.")
@@ -202,9 +202,10 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         Stop when ``max |grad_i| <= gtol`` at a point whose gradient is known. Default 1e-6.
     maxiter : int, optional
         Iteration limit (the reference experiment ran 100); by default the budget limits.
-    restart : StallRestart, optional
-        Multi-start hedging when the loop stalls; default the preset's (a
-        :class:`StallRestart` for ``"default"``, none for the others). With it the run does not
+    restart : StallRestart or False, optional
+        Multi-start hedging when the loop stalls; False for none; default (None) the
+        preset's (a :class:`StallRestart` for ``"default"`` and the ablations built on it,
+        none for ``"reference"``, ``"straight"`` and ``"no_restart"``). With it the run does not
         stop at `gtol`: it restarts, and stops when restarts keep finding nothing lower.
 
     Returns
