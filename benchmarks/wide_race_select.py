@@ -1,6 +1,6 @@
 """Choose LAML's default on the choosing parts of the wide race (``tune`` and ``dev``).
 
-Runs the baselines once (cached in ``--cache``) and each LAML variant of :data:`VARIANTS` on
+Runs the baselines once (cached in ``--cache``) and each LAML variant of :func:`variants` on
 the parts of :data:`lagopt.benchmarks.wide_race.PARTS` whose role is ``chooses``, scores every
 variant as the wide race scores its candidate, and writes ``wide_race_select.md``: one row per
 variant and part with the counts against the goals. The judging part (``report``) is never
@@ -46,29 +46,12 @@ def variants():
 
 
 def _tasks(label, method, options, parts, budgets):
-    tasks = []
-    for p in parts:
-        for target in wr.PARTS[p]["targets"]:
-            for shape in wr.SHAPES:
-                for act in wr.ACTIVATIONS:
-                    for b in budgets:
-                        tasks += [dict(part=p, target=target, shape=wr._shape_name(shape),
-                                       activation=act, seed=s, label=label, method=method,
-                                       options=dict(options), budget=int(b))
-                                  for s in wr.PARTS[p]["seeds"]]
-    return tasks
+    seeds = {p: wr.PARTS[p]["seeds"] for p in parts}
+    return wr.grid_tasks({label: (method, options)}, parts, budgets, seeds)
 
 
 def _run(tasks, jobs):
-    from lagopt._parallel import map_tasks
-
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i]["budget"])
-    done = map_tasks(wr.run_task, [tasks[i] for i in order], n_jobs=jobs, desc="select",
-                     progress=False)
-    out = [None] * len(tasks)
-    for i, rec in zip(order, done):
-        out[i] = rec
-    return out
+    return wr.run_tasks(tasks, jobs, progress=False, desc="select")
 
 
 def baselines(parts, budgets, jobs, cache):

@@ -46,6 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lagopt.benchmarks._saved import read_saved
+
 __all__ = ["SIZES", "HUGE", "POINTS", "TARGET_SWEEPS", "TARGET_PEAK_BYTES", "measure_one",
            "run", "report", "load", "main"]
 
@@ -486,11 +488,7 @@ def report(records, meta, out=None):
 
 def load(path):
     """Read a ``scale.json``: ``(records, meta)``."""
-    with open(path) as fh:
-        saved = json.load(fh)
-    if saved.get("format") != _FORMAT:
-        raise ValueError(f"{path} is not a scale benchmark file (format "
-                         f"{saved.get('format')!r}, expected {_FORMAT!r}).")
+    saved = read_saved(path, _FORMAT, "a scale benchmark file")
     return saved["records"], saved.get("meta", {})
 
 

@@ -57,6 +57,7 @@ import time
 import numpy as np
 
 from lagopt._parallel import default_jobs, map_tasks
+from lagopt.benchmarks._saved import read_saved
 from lagopt.datasets import TARGET_FORMULAS, TARGETS
 from lagopt.optim.race import select
 
@@ -207,7 +208,13 @@ def _part_seeds(names, seeds, quick):
 
 
 def _tasks(labels, names, budgets, seeds, quick):
-    optimizers = select(labels)
+    return grid_tasks(select(labels), names, budgets, seeds, quick)
+
+
+def grid_tasks(optimizers, names, budgets, seeds, quick=False):
+    """One task per run of the grid: parts `names`, `budgets`, ``seeds[part]``, and each
+    ``label -> (method, options)`` of `optimizers` (also configurations that are not in
+    :data:`lagopt.optim.race.OPTIMIZERS`, as the selection of LAML's default runs)."""
     shapes = SHAPES[:1] if quick else SHAPES
     tasks = []
     for p in names:
@@ -216,8 +223,7 @@ def _tasks(labels, names, budgets, seeds, quick):
             for shape in shapes:
                 for act in ACTIVATIONS:
                     for b in budgets:
-                        for label in labels:
-                            method, options = optimizers[label]
+                        for label, (method, options) in optimizers.items():
                             tasks += [dict(part=p, target=target, shape=_shape_name(shape),
                                            activation=act, seed=s, label=label, method=method,
                                            options=dict(options), budget=int(b))
@@ -272,10 +278,15 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
     if not budgets or min(budgets) < 1:
         raise ValueError(f"`budgets` must be one or more integers >= 1, got {budgets}.")
     tasks = _tasks(labels, names, budgets, _part_seeds(names, seeds, quick), quick)
-    # Largest budgets first, for load balance; the records come back in the grid's order.
+    return run_tasks(tasks, jobs, progress, scheduler=scheduler)
+
+
+def run_tasks(tasks, jobs=1, progress=True, *, scheduler=None, desc="wide race"):
+    """:func:`run_task` over `tasks` (largest budgets first, for load balance); the records
+    come back in the order of `tasks`."""
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i]["budget"])
     done = map_tasks(run_task, [tasks[i] for i in order], n_jobs=jobs, scheduler=scheduler,
-                     desc="wide race", progress=progress)
+                     desc=desc, progress=progress)
     records = [None] * len(tasks)
     for i, rec in zip(order, done):
         records[i] = rec
@@ -666,11 +677,7 @@ def _jsonable(record):
 
 def load(path):
     """Read a ``wide_race.json``: returns ``(records, meta)``, NaN restored for failed runs."""
-    with open(path) as fh:
-        saved = json.load(fh)
-    if saved.get("format") != _FORMAT:
-        raise ValueError(f"{path} is not a wide race file (format {saved.get('format')!r}, "
-                         f"expected {_FORMAT!r}).")
+    saved = read_saved(path, _FORMAT, "a wide race file")
     records = [{k: (np.nan if k in _NUMERIC and v is None else v) for k, v in r.items()}
                for r in saved["records"]]
     return records, saved.get("meta", {})

@@ -178,25 +178,41 @@ class QuasiNewtonPredictor(Predictor):
         g = state.ensure_grad()
         if self._last is not None and self._last[0] is not state.x:
             x0, g0 = self._last
-            s, y = state.x - x0, g - g0
-            if float(s @ y) > 1e-10 * float(s @ s):
-                self.pairs.append((s, y))
-                if len(self.pairs) > self.memory:
-                    self.pairs.pop(0)
+            self._observe(state, state.x - x0, g - g0)
         self._last = (state.x, g)
-        d = None
-        if self.pairs:
-            d = lbfgs_direction(g, self.pairs)
-            if not float(d @ g) < 0 or not np.all(np.isfinite(d)):
-                self.pairs.clear()
-                d = None
+        d = self._direction(state, g)
+        if d is not None and (not float(d @ g) < 0 or not np.all(np.isfinite(d))):
+            self._forget(state)
+            d = None
+        loss = state.loss
         if d is None:
-            d = -self.first_step * g
-        pairs, step, loss = list(self.pairs), self.first_step, state.loss
-        state.model = ((lambda: QuadraticModel.from_lbfgs(g, pairs, loss)) if pairs else
-                       (lambda: QuadraticModel.from_step(g, step, loss)))
+            d, step = -self.first_step * g, self.first_step
+            state.model = lambda: QuadraticModel.from_step(g, step, loss)
+        else:
+            state.model = self._model(state, g, loss)
         c = state.confidence if self.use_confidence else 1.0
         return state.x + c * d
+
+    # The memory, in four hooks (BFGSPredictor keeps a dense matrix instead of pairs).
+    def _observe(self, state, s, y):
+        """Take the move ``s`` and gradient change ``y`` into the memory (positive
+        curvature only)."""
+        if float(s @ y) > 1e-10 * float(s @ s):
+            self.pairs.append((s, y))
+            if len(self.pairs) > self.memory:
+                self.pairs.pop(0)
+
+    def _direction(self, state, g):
+        """``-H g``, or None without a memory."""
+        return lbfgs_direction(g, self.pairs) if self.pairs else None
+
+    def _forget(self, state):
+        self.pairs.clear()
+
+    def _model(self, state, g, loss):
+        """A callable giving the :class:`QuadraticModel` of the memory (built on demand)."""
+        pairs = list(self.pairs)
+        return lambda: QuadraticModel.from_lbfgs(g, pairs, loss)
 
 
 class BFGSPredictor(QuasiNewtonPredictor):
@@ -243,29 +259,26 @@ class BFGSPredictor(QuasiNewtonPredictor):
         super().reset(state)
         self.H = None
 
-    def predict(self, state):
+    def _observe(self, state, s, y):
         if state.n > self.max_dense:
-            return super().predict(state)
-        g = state.ensure_grad()
-        if self._last is not None and self._last[0] is not state.x:
-            x0, g0 = self._last
-            self._update(state.x - x0, g - g0)
-        self._last = (state.x, g)
-        d = None
-        if self.H is not None:
-            d = -(self.H @ g)
-            if not float(d @ g) < 0 or not np.all(np.isfinite(d)):
-                self.H = None
-                d = None
-        loss, step = state.loss, self.first_step
-        if d is None:
-            d = -self.first_step * g
-            state.model = lambda: QuadraticModel.from_step(g, step, loss)
-        else:
-            H = self.H
-            state.model = lambda: QuadraticModel.from_inverse(g, H, loss)
-        c = state.confidence if self.use_confidence else 1.0
-        return state.x + c * d
+            return super()._observe(state, s, y)
+        self._update(s, y)
+
+    def _direction(self, state, g):
+        if state.n > self.max_dense:
+            return super()._direction(state, g)
+        return None if self.H is None else -(self.H @ g)
+
+    def _forget(self, state):
+        if state.n > self.max_dense:
+            return super()._forget(state)
+        self.H = None
+
+    def _model(self, state, g, loss):
+        if state.n > self.max_dense:
+            return super()._model(state, g, loss)
+        H = self.H
+        return lambda: QuadraticModel.from_inverse(g, H, loss)
 
     def _update(self, s, y):
         sy = float(s @ y)
