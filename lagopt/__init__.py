@@ -6,7 +6,16 @@ Euler-Lagrange boundary value problem ``theta'' = lam grad L(theta)``. `solve_ac
 solves it (collocation, single and multiple shooting, a direct discretised method) on any
 `Objective`; `minimize` runs the LAML optimizer built on those paths and the baselines it is
 measured against, on one gradient-evaluation budget.
+
+Sign convention: ``S`` is a Euclidean (imaginary-time) action, with the loss added to the
+kinetic energy, so ``theta'' = +lam grad L`` is Newton's law in the potential ``-lam L``: the
+loss plays the role of *minus* a mechanical potential. To solve a mechanical problem
+``theta'' = -grad V(theta)``, take ``L = -V`` and ``lam = 1``. For example, the pendulum
+``theta'' = -lam sin(theta)`` is ``L = cos(theta)``, and Bratu's problem
+``y'' + mu exp(y) = 0`` is ``L = -exp(theta)`` with ``lam = mu``.
 """
+# First: numba picks each kernel's cache folder when its decorator runs (see _numba_cache).
+from . import _numba_cache  # noqa: F401
 from ._status import NonFiniteError, Status
 from .datasets import make_dataset
 from .objectives import (Ackley, CallableObjective, MLPObjective, MullerBrown, Objective,
