@@ -8,7 +8,10 @@ Each code has a default message (:meth:`Status.message`); a method may give a mo
 The codes are plain integers (an ``IntEnum``), so ``path.status == 0`` and ``int(res.status)``
 keep working; ``Status(k).name`` gives the symbolic name.
 """
+from __future__ import annotations
+
 from enum import IntEnum
+from typing import Any
 
 __all__ = ["Status", "NonFiniteError"]
 
@@ -49,12 +52,12 @@ class Status(IntEnum):
     BUDGET_EXHAUSTED = 7
     CALLBACK_STOP = 8
 
-    def message(self, **fields):
+    def message(self, **fields: Any) -> str:
         """The default message of this code; ``fields`` fill its placeholders (``budget``)."""
         text = _MESSAGES[self]
         return text.format(**fields) if fields else text
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{int(self)} ({self.name})"
 
 

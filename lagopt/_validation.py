@@ -3,12 +3,20 @@
 Validation happens once, at the boundary, with messages that name the argument; the numba
 kernels behind it trust their inputs (a wrong shape there would surface as a typing traceback).
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any, Optional, TypeVar, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+_T = TypeVar("_T")
 
 
-def as_vector(x, name, n=None, finite=True):
+def as_vector(x: ArrayLike, name: str, n: Optional[int] = None,
+              finite: bool = True) -> NDArray[np.float64]:
     """Return `x` as a contiguous 1-D float64 array, or raise naming `name`."""
     try:
         arr = np.asarray(x, dtype=np.float64)
@@ -23,7 +31,8 @@ def as_vector(x, name, n=None, finite=True):
     return np.ascontiguousarray(arr)
 
 
-def as_points(P, name, n, finite=True):
+def as_points(P: ArrayLike, name: str, n: Optional[int],
+              finite: bool = True) -> NDArray[np.float64]:
     """Return `P` as a C-contiguous float64 array of shape (n, m), or raise naming `name`."""
     try:
         arr = np.asarray(P, dtype=np.float64)
@@ -36,7 +45,8 @@ def as_points(P, name, n, finite=True):
     return np.ascontiguousarray(arr)
 
 
-def as_matrix(A, name, shape=None, finite=True):
+def as_matrix(A: ArrayLike, name: str, shape: Optional[Sequence[int]] = None,
+              finite: bool = True) -> NDArray[np.float64]:
     try:
         arr = np.asarray(A, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -50,7 +60,7 @@ def as_matrix(A, name, shape=None, finite=True):
     return np.ascontiguousarray(arr)
 
 
-def positive_float(x, name, allow_zero=False):
+def positive_float(x: Any, name: str, allow_zero: bool = False) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"`{name}` must be a real number, got {type(x).__name__}.")
     x = float(x)
@@ -60,7 +70,7 @@ def positive_float(x, name, allow_zero=False):
     return x
 
 
-def positive_int(x, name, minimum=1):
+def positive_int(x: Any, name: str, minimum: int = 1) -> int:
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
         raise TypeError(f"`{name}` must be an integer, got {type(x).__name__}.")
     x = int(x)
@@ -69,7 +79,8 @@ def positive_int(x, name, minimum=1):
     return x
 
 
-def as_rng(seed, name="seed"):
+def as_rng(seed: Union[None, int, np.random.SeedSequence, np.random.BitGenerator,
+                       np.random.Generator], name: str = "seed") -> np.random.Generator:
     """A ``numpy.random.Generator`` from `seed` (None, an integer or a Generator); a bad value
     raises TypeError naming the argument instead of numpy's SeedSequence message."""
     try:
@@ -79,7 +90,7 @@ def as_rng(seed, name="seed"):
             from None
 
 
-def choice(x, name, options):
+def choice(x: _T, name: str, options: Sequence[Any]) -> _T:
     if x not in options:
         opts = ", ".join(repr(o) for o in options)
         raise ValueError(f"`{name}` must be one of {opts}; got {x!r}.")

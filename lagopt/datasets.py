@@ -7,9 +7,12 @@ that its table can be reproduced to the last printed digit. :func:`make_regressi
 non-smooth functions of four standardised inputs with a little noise, drawn from a
 ``numpy.random.Generator``.
 """
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from ._validation import positive_float, positive_int
@@ -37,7 +40,8 @@ def _check_name(name, choices, what):
                          f"{', '.join(map(repr, choices))}.")
 
 
-def make_dataset(name, n=100, seed=42, *, standardize=True):
+def make_dataset(name: str, n: int = 100, seed: int = 42, *,
+                 standardize: bool = True) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     r"""Inputs and targets of one of the original LAML experiment's data sets.
 
     Parameters

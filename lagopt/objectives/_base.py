@@ -20,7 +20,12 @@ counted forms. Gauss-Newton methods such as Levenberg-Marquardt
 the price of one Jacobian in gradient evaluations for the budget of ``lagopt.minimize``
 (``n_params`` when absent, see :mod:`lagopt.optim._budget`).
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._status import NonFiniteError
 from .._validation import as_points, as_vector
@@ -61,28 +66,30 @@ class Objective:
     ``grad(theta) == 2 * residual_scale * jacobian(theta).T @ residuals(theta)``.
     """
 
-    n_params = None
-    smooth = True
-    name = "objective"
+    # None on the class; every instance sets it in __init__.
+    n_params: int = None  # type: ignore[assignment]
+    smooth: bool = True
+    name: str = "objective"
+    counts: dict[str, int]
     #: cost of one Hessian-vector product in gradient evaluations (budget accounting).
-    hessp_cost = 2.0
+    hessp_cost: float = 2.0
     #: whether :meth:`residuals` and :meth:`jacobian` are available (least-squares losses).
-    has_residuals = False
+    has_residuals: bool = False
     #: ``c`` in ``loss == c * sum(residuals**2)``; None for objectives without residuals.
-    residual_scale = None
+    residual_scale: Optional[float] = None
 
-    def __init__(self, n_params):
+    def __init__(self, n_params: int) -> None:
         self.n_params = int(n_params)
         self.counts = {"loss": 0, "grad": 0, "hess": 0}
 
     # ------------------------------------------------------------------ public API
-    def loss(self, theta):
+    def loss(self, theta: ArrayLike) -> float:
         """Loss at one point; ``theta`` has shape ``(n_params,)``. Returns a float."""
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["loss"] += 1
         return float(self._loss(theta))
 
-    def grad(self, theta):
+    def grad(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Gradient at one point, shape ``(n_params,)``.
 
         Raises `lagopt.NonFiniteError` when the gradient is not finite (the loss overflows
@@ -96,13 +103,13 @@ class Objective:
                                  f"{np.max(np.abs(theta)):.3g}): the loss overflows there.")
         return g
 
-    def hess(self, theta):
+    def hess(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Hessian at one point, shape ``(n_params, n_params)``."""
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["hess"] += 1
         return self._hess(theta)
 
-    def hessp(self, theta, v):
+    def hessp(self, theta: ArrayLike, v: ArrayLike) -> NDArray[np.float64]:
         """Hessian-vector product ``H(theta) @ v``, shape ``(n_params,)``.
 
         Costs about ``hessp_cost`` gradient evaluations where the objective implements it
@@ -113,26 +120,26 @@ class Objective:
         self.counts["hess"] += 1
         return self._hessp(theta, v)
 
-    def loss_and_grad(self, theta):
+    def loss_and_grad(self, theta: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """``(loss, grad)`` at one point (one forward and one backward pass where supported)."""
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["loss"] += 1
         self.counts["grad"] += 1
         return self._loss_and_grad(theta)
 
-    def loss_batch(self, P):
+    def loss_batch(self, P: ArrayLike) -> NDArray[np.float64]:
         """Loss at the columns of ``P`` (shape ``(n_params, m)``); returns shape ``(m,)``."""
         P = as_points(P, "P", self.n_params)
         self.counts["loss"] += P.shape[1]
         return self._loss_batch(P)
 
-    def grad_batch(self, P):
+    def grad_batch(self, P: ArrayLike) -> NDArray[np.float64]:
         """Gradients at the columns of ``P``; returns shape ``(n_params, m)``."""
         P = as_points(P, "P", self.n_params)
         self.counts["grad"] += P.shape[1]
         return self._grad_batch(P)
 
-    def loss_and_grad_batch(self, P):
+    def loss_and_grad_batch(self, P: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``(losses, gradients)`` at the columns of ``P`` (shapes ``(m,)``, ``(n_params, m)``);
         one forward and backward pass per point where the objective supports it."""
         P = as_points(P, "P", self.n_params)
@@ -140,7 +147,7 @@ class Objective:
         self.counts["grad"] += P.shape[1]
         return self._loss_and_grad_batch(P)
 
-    def hessp_batch(self, P, V):
+    def hessp_batch(self, P: ArrayLike, V: ArrayLike) -> NDArray[np.float64]:
         """Hessian-vector products ``H(P[:, j]) @ V[:, j]`` for every column; shape
         ``(n_params, m)``. Counted as ``m`` in ``counts["hess"]``, like :meth:`hessp`."""
         P = as_points(P, "P", self.n_params)
@@ -150,13 +157,13 @@ class Objective:
         self.counts["hess"] += P.shape[1]
         return self._hessp_batch(P, V)
 
-    def hess_batch(self, P):
+    def hess_batch(self, P: ArrayLike) -> NDArray[np.float64]:
         """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``."""
         P = as_points(P, "P", self.n_params)
         self.counts["hess"] += P.shape[1]
         return self._hess_batch(P)
 
-    def residuals(self, theta):
+    def residuals(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Residuals ``r(theta)`` of a least-squares loss, shape ``(m,)``.
 
         ``loss(theta) == residual_scale * sum(r**2)`` to rounding. Counted in
@@ -172,7 +179,7 @@ class Objective:
         self.counts["residuals"] = self.counts.get("residuals", 0) + 1
         return self._residuals(theta)
 
-    def jacobian(self, theta):
+    def jacobian(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Jacobian ``dr/dtheta`` of the :meth:`residuals`, shape ``(m, n_params)``.
 
         Counted in ``counts["jac"]``.
@@ -201,14 +208,14 @@ class Objective:
                 "(has_residuals is False); least-squares objectives such as MLPObjective "
                 "and Rosenbrock do.")
 
-    def reset_counts(self):
+    def reset_counts(self) -> None:
         for key in self.counts:
             self.counts[key] = 0
 
-    def __call__(self, theta):
+    def __call__(self, theta: ArrayLike) -> float:
         return self.loss(theta)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(n_params={self.n_params})"
 
     # ------------------------------------------------------------------ defaults

@@ -1,5 +1,10 @@
 """User losses given as plain Python callables, and the coercion every entry point uses."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._status import NonFiniteError
 from .._validation import positive_float, positive_int
@@ -8,6 +13,11 @@ from ._base import Objective
 __all__ = ["CallableObjective", "as_objective"]
 
 _EPS = np.finfo(np.float64).eps
+
+#: A user's loss ``loss(theta) -> float``, gradient ``grad(theta) -> (n,)`` or Hessian
+#: ``hess(theta) -> (n, n)``; ``theta`` is a float64 array of shape ``(n,)``.
+LossFunction = Callable[[NDArray[np.float64]], Any]
+DerivativeFunction = Callable[[NDArray[np.float64]], ArrayLike]
 
 
 class CallableObjective(Objective):
@@ -63,8 +73,10 @@ class CallableObjective(Objective):
            [ 0.,  0., 12.]])
     """
 
-    def __init__(self, loss, n_params, grad=None, hess=None, fd_step=None, *, smooth=True,
-                 name=None):
+    def __init__(self, loss: LossFunction, n_params: int,
+                 grad: Optional[DerivativeFunction] = None,
+                 hess: Optional[DerivativeFunction] = None, fd_step: Optional[float] = None, *,
+                 smooth: bool = True, name: Optional[str] = None) -> None:
         for arg, value in (("loss", loss), ("grad", grad), ("hess", hess)):
             if value is not None and not callable(value):
                 raise TypeError(f"`{arg}` must be callable, got {type(value).__name__}.")
@@ -75,20 +87,20 @@ class CallableObjective(Objective):
         self._grad_fn = grad
         self._hess_fn = hess
         if fd_step is None:
-            self._h1 = _EPS ** (1 / 3)
-            self._h2 = _EPS ** (1 / 4)
+            self._h1: float = _EPS ** (1 / 3)
+            self._h2: float = _EPS ** (1 / 4)
         else:
             self._h1 = self._h2 = positive_float(fd_step, "fd_step")
         self.smooth = bool(smooth)
         self.name = name if name is not None else getattr(loss, "__name__", "callable")
         self.n_calls = {"loss": 0, "grad": 0, "hess": 0}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         have = [k for k, fn in (("grad", self._grad_fn), ("hess", self._hess_fn)) if fn]
         return (f"CallableObjective({self.name!r}, n_params={self.n_params}, "
                 f"exact={have or 'none'})")
 
-    def reset_counts(self):
+    def reset_counts(self) -> None:
         super().reset_counts()
         for key in self.n_calls:
             self.n_calls[key] = 0
@@ -211,7 +223,10 @@ class CallableObjective(Objective):
         return (self._grad(theta + t * v) - self._grad(theta - t * v)) / (2.0 * t)
 
 
-def as_objective(obj, n_params=None, grad=None, hess=None, *, name="objective"):
+def as_objective(obj: Union[Objective, LossFunction], n_params: Optional[int] = None,
+                 grad: Optional[DerivativeFunction] = None,
+                 hess: Optional[DerivativeFunction] = None, *,
+                 name: str = "objective") -> Objective:
     """Return ``obj`` as an :class:`Objective`.
 
     Parameters

@@ -1,8 +1,13 @@
 """Mean squared error of a fully connected network, as a function of its parameters."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_matrix, as_vector, choice, positive_float, positive_int
 from . import _mlp_blas as _blas
@@ -89,7 +94,7 @@ class MLPObjective(Objective):
     The loss averages over all ``n_samples * n_outputs`` entries and has no factor 1/2, so the
     gradient carries ``2 / (n_samples * n_outputs)``: this is the loss of the LAML reference
     experiment. The gradient is backpropagation; Hessian-vector products are Pearlmutter's
-    R-operator (forward-over-reverse), exact for the smooth activations. For ReLU they are the
+    R-operator [1]_ (forward-over-reverse), exact for the smooth activations. For ReLU they are the
     almost-everywhere derivatives: ``relu'(z) = [z > 0]`` (so ``relu'(0) := 0``) and
     ``relu'' = 0``, i.e. the derivatives with the current activation pattern frozen.
     :meth:`hess` forms the Hessian by R-operator passes over blocks of unit vectors that share
@@ -110,6 +115,11 @@ class MLPObjective(Objective):
     the samples (``lagopt.objectives._mlp_jacobian``; always the numba kernel, also for wide
     networks), with the same almost-everywhere ReLU derivative as the gradient. Hence
     ``grad == 2 * residual_scale * J.T @ r`` to rounding.
+
+    References
+    ----------
+    .. [1] B. A. Pearlmutter, "Fast exact multiplication by the Hessian", Neural Computation 6
+       (1994), 147-160.
 
     Examples
     --------
@@ -138,7 +148,8 @@ class MLPObjective(Objective):
     blas_min_work = BLAS_MIN_WORK
     has_residuals = True
 
-    def __init__(self, X, y, sizes=(4, 6, 1), activation="relu", beta=1.0):
+    def __init__(self, X: ArrayLike, y: ArrayLike, sizes: Sequence[int] = (4, 6, 1),
+                 activation: str = "relu", beta: float = 1.0) -> None:
         X = as_matrix(X, "X")
         if X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"`X` must have at least one row and one column, got shape "
@@ -203,7 +214,7 @@ class MLPObjective(Objective):
         self._Xs = self.X
         self._Ys = self.y.reshape(X.shape[0], n_outputs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = f", beta={self.beta}" if self.activation == "softplus" else ""
         return (f"MLPObjective(sizes={self.sizes}, activation={self.activation!r}{extra}, "
                 f"n_samples={self.n_samples}, n_params={self.n_params})")
@@ -212,7 +223,7 @@ class MLPObjective(Objective):
     def _shapes(self):
         return [((a, b), (b,)) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
 
-    def unpack(self, theta):
+    def unpack(self, theta: ArrayLike) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """Split a parameter vector into per-layer ``(W, b)``.
 
         Parameters
@@ -235,7 +246,7 @@ class MLPObjective(Objective):
             p += b
         return out
 
-    def pack(self, layers):
+    def pack(self, layers: Sequence[tuple[ArrayLike, ArrayLike]]) -> NDArray[np.float64]:
         """Inverse of :meth:`unpack`: a sequence of ``(W, b)`` to a vector of length n_params."""
         shapes = self._shapes()
         if not np.iterable(layers) or len(layers) != len(shapes):
@@ -254,7 +265,9 @@ class MLPObjective(Objective):
             parts += [W.ravel(), b]
         return np.concatenate(parts)
 
-    def init_params(self, seed=42, scale=0.1):
+    def init_params(self, seed: Union[int, None, np.random.RandomState,
+                                      np.random.Generator] = 42,
+                    scale: float = 0.1) -> NDArray[np.float64]:
         """The reference initialisation: ``W = scale * randn(fan_in, fan_out)``, ``b = 0``.
 
         Parameters
@@ -291,7 +304,7 @@ class MLPObjective(Objective):
                   self._shapes()]
         return self.pack(layers)
 
-    def predict(self, theta, X=None):
+    def predict(self, theta: ArrayLike, X: Optional[ArrayLike] = None) -> NDArray[np.float64]:
         """Network outputs for parameters ``theta`` on ``X`` (default: the training inputs).
 
         Returns shape ``(n, )`` for a single-output network, else ``(n, n_outputs)``.
@@ -317,17 +330,17 @@ class MLPObjective(Objective):
                 "`hessp(theta, v)` (Hessian-vector products, about 2 gradients each) instead, "
                 "or raise `max_hess_params` on the objective if you really need it.")
 
-    def hess(self, theta):
+    def hess(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Hessian at one point, shape ``(n_params, n_params)`` (exact; a.e. for ReLU)."""
         self._check_hess_size()
         return super().hess(theta)
 
-    def hess_batch(self, P):
+    def hess_batch(self, P: ArrayLike) -> NDArray[np.float64]:
         """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``."""
         self._check_hess_size(np.shape(P)[-1] if np.ndim(P) == 2 else 1)
         return super().hess_batch(P)
 
-    def jacobian(self, theta):
+    def jacobian(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Jacobian of :meth:`residuals`, shape ``(n_samples * n_outputs, n_params)`` (exact;
         a.e. for ReLU). Returned in Fortran order (the transpose of the kernel's C-ordered
         ``n_params x m`` buffer, whose inner loops run over the samples)."""

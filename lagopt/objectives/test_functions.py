@@ -1,11 +1,15 @@
 """Analytic test losses with exact derivatives: quadratic, Rosenbrock, Rastrigin, Ackley and
 the Müller–Brown potential. The 2-D ones carry a plotting ``domain`` and their known
 ``minima``."""
+from __future__ import annotations
+
 import functools
 import numbers
+from typing import Any, Optional
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_matrix, as_vector, positive_float, positive_int
 from . import _test_kernels as _k
@@ -64,8 +68,11 @@ class Quadratic(Objective):
     """
 
     hessp_cost = 1.0
+    A: NDArray[np.float64]
+    c: NDArray[np.float64]
+    domain: Optional[tuple[tuple[float, float], ...]]
 
-    def __init__(self, A, c=None):
+    def __init__(self, A: ArrayLike, c: Optional[ArrayLike] = None) -> None:
         A = as_matrix(A, "A")
         n = A.shape[0]
         if A.shape != (n, n) or n == 0:
@@ -82,19 +89,19 @@ class Quadratic(Objective):
                        else None)
 
     @functools.cached_property
-    def eigh(self):
+    def eigh(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         w, V = np.linalg.eigh(self.A)
         w.flags.writeable = False
         V.flags.writeable = False
         return w, V
 
     @functools.cached_property
-    def minima(self):
+    def minima(self) -> NDArray[np.float64]:
         w = self.eigh[0]
         psd = w[0] >= -1e-12 * max(1.0, abs(w[-1]))
         return _readonly(self.c[None, :] if psd else np.empty((0, self.n_params)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Quadratic(n_params={self.n_params})"
 
     def _loss(self, theta):
@@ -131,9 +138,9 @@ class Quadratic(Objective):
 class _KernelFunction(Objective):
     """Shared plumbing: every method is one call to ``evaluate`` or ``evaluate_batch``."""
 
-    _fn = None
+    _fn: Optional[int] = None
 
-    def __init__(self, n_params, prm):
+    def __init__(self, n_params: int, prm: Any) -> None:
         super().__init__(n_params)
         self._prm = np.ascontiguousarray(prm, dtype=np.float64)
 
@@ -209,12 +216,18 @@ class Rosenbrock(_KernelFunction):
 
     Notes
     -----
+    Rosenbrock's function [1]_, chained over consecutive coordinates for ``dim > 2``.
     Smooth, with a narrow curved valley: the Hessian's condition number at the minimum is
     about 2,500 in 2-D, a stiff Euler–Lagrange problem for moderate ``lam``.
 
     It is a sum of ``m = 2 (dim - 1)`` squares: :meth:`residuals` are, for each ``i``,
     ``sqrt(b) (x_{i+1} - x_i^2)`` and ``a - x_i`` (in that order), with ``residual_scale = 1``,
     and :meth:`jacobian` is their exact ``m x dim`` Jacobian (numpy, dense).
+
+    References
+    ----------
+    .. [1] H. H. Rosenbrock, "An automatic method for finding the greatest or least value of a
+       function", Comput. J. 3 (1960), 175-184.
 
     Examples
     --------
@@ -230,7 +243,7 @@ class Rosenbrock(_KernelFunction):
     has_residuals = True
     residual_scale = 1.0
 
-    def __init__(self, dim=2, a=1.0, b=100.0):
+    def __init__(self, dim: int = 2, a: float = 1.0, b: float = 100.0) -> None:
         dim = positive_int(dim, "dim", minimum=2)
         a = _real(a, "a")
         b = positive_float(b, "b")
@@ -240,7 +253,7 @@ class Rosenbrock(_KernelFunction):
         self.domain = ((-2.0, 2.0), (-1.0, 3.0)) if dim == 2 else None
 
     @functools.cached_property
-    def minima(self):
+    def minima(self) -> NDArray[np.float64]:
         n = self.n_params
         if n == 2:
             return _readonly([[self.a, self.a ** 2]])
@@ -252,7 +265,7 @@ class Rosenbrock(_KernelFunction):
                        method="trust-exact", options={"gtol": 1e-12})
         return _readonly(res.x[None, :])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Rosenbrock(dim={self.n_params}, a={self.a}, b={self.b})"
 
     def _residuals(self, theta):
@@ -292,7 +305,7 @@ class Rastrigin(_KernelFunction):
 
     _fn = _k.RASTRIGIN
 
-    def __init__(self, dim=2, A=10.0):
+    def __init__(self, dim: int = 2, A: float = 10.0) -> None:
         dim = positive_int(dim, "dim")
         A = positive_float(A, "A")
         super().__init__(dim, [A])
@@ -301,7 +314,7 @@ class Rastrigin(_KernelFunction):
         self.domain = ((-5.12, 5.12), (-5.12, 5.12)) if dim == 2 else None
         self.minima = _readonly(np.zeros((1, dim)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Rastrigin(dim={self.n_params}, A={self.A})"
 
 
@@ -327,13 +340,19 @@ class Ackley(_KernelFunction):
 
     Notes
     -----
-    Exactly at the origin the gradient returned is 0 (a subgradient), and the Hessian omits the
-    cone term, whose curvature grows like ``1/r`` as ``r -> 0``; everywhere else both are exact.
+    Ackley's function [1]_ in the common ``dim``-dimensional form. Exactly at the origin the
+    gradient returned is 0 (a subgradient), and the Hessian omits the cone term, whose curvature
+    grows like ``1/r`` as ``r -> 0``; everywhere else both are exact.
+
+    References
+    ----------
+    .. [1] D. H. Ackley, "A Connectionist Machine for Genetic Hillclimbing", Kluwer (1987).
     """
 
     _fn = _k.ACKLEY
 
-    def __init__(self, dim=2, a=20.0, b=0.2, c=2.0 * np.pi):
+    def __init__(self, dim: int = 2, a: float = 20.0, b: float = 0.2,
+                 c: float = 2.0 * np.pi) -> None:
         dim = positive_int(dim, "dim")
         a = positive_float(a, "a", allow_zero=True)
         b = positive_float(b, "b")
@@ -345,7 +364,7 @@ class Ackley(_KernelFunction):
         self.domain = ((-5.0, 5.0), (-5.0, 5.0)) if dim == 2 else None
         self.minima = _readonly(np.zeros((1, dim)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Ackley(dim={self.n_params})"
 
 
@@ -355,7 +374,7 @@ class MullerBrown(_KernelFunction):
     ``V(x, y) = scale * sum_{k=1}^{4} A_k exp(a_k (x - x0_k)^2 + b_k (x - x0_k)(y - y0_k)
     + c_k (y - y0_k)^2)`` with ``A = (-200, -100, -170, 15)``, ``a = (-1, -1, -6.5, 0.7)``,
     ``b = (0, 0, 11, 0.6)``, ``c = (-10, -10, -6.5, 0.7)``, ``x0 = (1, 0, -0.5, -1)``,
-    ``y0 = (0, 0.5, 1.5, 1)``.
+    ``y0 = (0, 0.5, 1.5, 1)`` [1]_.
 
     Parameters
     ----------
@@ -376,7 +395,8 @@ class MullerBrown(_KernelFunction):
 
     References
     ----------
-    K. Müller and L. D. Brown, Theor. Chim. Acta 53, 75 (1979).
+    .. [1] K. Müller and L. D. Brown, "Location of saddle points and minimum energy paths by a
+       constrained simplex optimization procedure", Theor. Chim. Acta 53 (1979), 75-93.
     """
 
     _fn = _k.MULLER_BROWN
@@ -387,7 +407,7 @@ class MullerBrown(_KernelFunction):
     _x0 = (1.0, 0.0, -0.5, -1.0)
     _y0 = (0.0, 0.5, 1.5, 1.0)
 
-    def __init__(self, scale=1.0):
+    def __init__(self, scale: float = 1.0) -> None:
         scale = positive_float(scale, "scale")
         prm = [*self._A, *self._a, *self._b, *self._c, *self._x0, *self._y0, scale]
         super().__init__(2, prm)
@@ -401,5 +421,5 @@ class MullerBrown(_KernelFunction):
         self.saddles = _readonly([[-0.822001558733, 0.624312802815],
                                   [0.212486582001, 0.292988325107]])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MullerBrown(scale={self.scale})"

@@ -152,7 +152,7 @@ def gd(f, x0, rng, lr=0.1, gtol=1e-6, maxiter=None):
 
 
 def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
-    r"""Polyak's heavy-ball method: ``v <- beta v - lr grad L(x)``, ``x <- x + v``.
+    r"""Polyak's heavy-ball method [1]_: ``v <- beta v - lr grad L(x)``, ``x <- x + v``.
 
     Parameters
     ----------
@@ -169,6 +169,11 @@ def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
     Notes
     -----
     One gradient evaluation per iteration; ``v`` starts at zero.
+
+    References
+    ----------
+    .. [1] B. T. Polyak, "Some methods of speeding up the convergence of iteration methods",
+       USSR Comput. Math. Math. Phys. 4(5) (1964), 1-17.
     """
     lr = positive_float(lr, "lr")
     beta = positive_float(beta, "beta", allow_zero=True)
@@ -180,7 +185,7 @@ def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
 
 
 def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxiter=None):
-    r"""Adam (Kingma & Ba, 2015) with bias correction, full batch.
+    r"""Adam [1]_ with bias correction, full batch.
 
     Parameters
     ----------
@@ -202,6 +207,11 @@ def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxit
     ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g**2``,
     ``x <- x - lr (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)``; one gradient evaluation
     per iteration.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and J. Ba, "Adam: A method for stochastic optimization",
+       International Conference on Learning Representations (ICLR) (2015), arXiv:1412.6980.
     """
     lr = positive_float(lr, "lr")
     for name, b in (("beta1", beta1), ("beta2", beta2)):
@@ -214,7 +224,7 @@ def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxit
 
 
 def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, bounds=None):
-    r"""L-BFGS-B of ``scipy.optimize.minimize`` on the budget.
+    r"""L-BFGS-B [1]_ [2]_ of ``scipy.optimize.minimize`` on the budget.
 
     Parameters
     ----------
@@ -241,6 +251,18 @@ def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, b
     ``maxfun``, and then the budget refuses the evaluation and :func:`lagopt.minimize` returns
     the last iterate scipy reported through its callback. Losses are recorded at the start
     point and at every iterate of that callback.
+
+    Without `bounds` the method is L-BFGS [1]_ [3]_: a quasi-Newton method whose inverse-Hessian
+    approximation is built from the last `maxcor` steps and gradient changes.
+
+    References
+    ----------
+    .. [1] D. C. Liu and J. Nocedal, "On the limited memory BFGS method for large scale
+       optimization", Math. Programming 45 (1989), 503-528.
+    .. [2] R. H. Byrd, P. Lu, J. Nocedal and C. Zhu, "A limited memory algorithm for bound
+       constrained optimization", SIAM J. Sci. Comput. 16 (1995), 1190-1208.
+    .. [3] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
+       ch. 6-7.
     """
     maxcor = positive_int(maxcor, "maxcor")
     gtol = positive_float(gtol, "gtol", allow_zero=True)

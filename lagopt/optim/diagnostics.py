@@ -7,10 +7,21 @@ path between the same end points in the same time is the benchmark.
 :func:`trajectory_efficiency` computes both with the package's path machinery and returns their
 ratio.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Union
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .._validation import as_points, positive_float
+from ..objectives import Objective
+from ..objectives.callable import LossFunction
+
+if TYPE_CHECKING:  # for the annotations; the functions import lagopt.paths when called
+    from ..paths import ActionPath
 
 __all__ = ["trajectory_efficiency", "TrajectoryEfficiency"]
 
@@ -62,8 +73,12 @@ def _trajectory_points(trajectory):
     return np.asarray(trajectory, dtype=np.float64), None
 
 
-def trajectory_efficiency(objective, trajectory, lam=1.0, T=None, method="auto", *, n_starts=1,
-                          seed=None, **options):
+def trajectory_efficiency(objective: Union[Objective, LossFunction],
+                          trajectory: Union[ArrayLike, Mapping[str, Any], ActionPath,
+                                            Callable[..., ArrayLike]],
+                          lam: float = 1.0, T: Union[float, None] = None, method: str = "auto",
+                          *, n_starts: int = 1, seed: Union[None, int, np.random.Generator] = None,
+                          **options: Any) -> TrajectoryEfficiency:
     r"""Action of a trajectory relative to the least action between its end points.
 
     Parameters

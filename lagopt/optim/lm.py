@@ -160,13 +160,21 @@ def lm(f, x0, rng, *, solver="lm", ftol=1e-12, xtol=1e-12, gtol=1e-12, x_scale="
     with ``Status.BUDGET_EXHAUSTED`` although scipy had stopped: the returned point is the
     same.
 
+    The method (``solver="lm"``): Gauss-Newton steps damped as proposed by Levenberg [1]_ and
+    Marquardt [2]_, in the trust-region form of Moré [3]_ that MINPACK implements; see also
+    [4]_.
+
     References
     ----------
-    K. Levenberg, "A method for the solution of certain non-linear problems in least squares",
-    Quarterly of Applied Mathematics 2, 164-168 (1944). D. W. Marquardt, "An algorithm for
-    least-squares estimation of nonlinear parameters", SIAM J. Appl. Math. 11, 431-441
-    (1963). J. J. Moré, "The Levenberg-Marquardt algorithm: implementation and theory",
-    Lecture Notes in Mathematics 630, 105-116 (1978).
+    .. [1] K. Levenberg, "A method for the solution of certain non-linear problems in least
+       squares", Quart. Appl. Math. 2 (1944), 164-168.
+    .. [2] D. W. Marquardt, "An algorithm for least-squares estimation of nonlinear
+       parameters", J. Soc. Indust. Appl. Math. 11 (1963), 431-441.
+    .. [3] J. J. Moré, "The Levenberg-Marquardt algorithm: implementation and theory", in
+       G. A. Watson (ed.), Numerical Analysis, Lecture Notes in Mathematics 630, Springer
+       (1978), 105-116.
+    .. [4] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
+       ch. 10.
 
     Examples
     --------

@@ -1,14 +1,20 @@
 """``lagopt.minimize``: one entry point for every optimizer, all on the same gradient budget."""
+from __future__ import annotations
+
 import inspect
 import numbers
 import time
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from .._status import NonFiniteError, Status
 from .._validation import as_rng, as_vector
 from ..objectives import Objective, as_objective
+from ..objectives.callable import DerivativeFunction, LossFunction
 from . import baselines
 from .lm import lm
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
@@ -30,7 +36,8 @@ METHODS = {
 }
 
 
-def register_method(name, func, *, overwrite=False):
+def register_method(name: str, func: Callable[..., Mapping[str, Any]], *,
+                    overwrite: bool = False) -> None:
     """Make `func` available as ``minimize(..., method=name)``.
 
     Parameters
@@ -116,8 +123,12 @@ def _check_options(name, func, options):
                         f"{name!r}; it accepts {', '.join(map(repr, allowed)) or 'none'}.")
 
 
-def minimize(objective, theta0, method="gd", max_grad_evals=1000, seed=None, callback=None,
-             progress=False, *, grad=None, hess=None, keep_iterates=False, **options):
+def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, method: str = "gd",
+             max_grad_evals: float = 1000, seed: Union[None, int, np.random.Generator] = None,
+             callback: Optional[Callable[[OptimizeResult], Any]] = None, progress: bool = False,
+             *, grad: Optional[DerivativeFunction] = None,
+             hess: Optional[DerivativeFunction] = None, keep_iterates: bool = False,
+             **options: Any) -> MinimizeResult:
     r"""Minimise a loss with one of the registered optimizers, on a gradient-evaluation budget.
 
     Parameters

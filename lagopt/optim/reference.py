@@ -17,7 +17,10 @@ with a LAML acceptance rate of 0 %. :func:`reference_experiment` re-runs that pr
 the experiment's discrete "action" of a path, kept so that it can be compared with an accurate
 quadrature (``lagopt.action(..., rule="seed")`` is the same formula).
 """
+from __future__ import annotations
+
 import time
+from typing import Any
 
 import numpy as np
 
@@ -198,14 +201,17 @@ def _laml(f, theta, rs, y_std, n_iter, protocol, threshold, lam, lr, n_candidate
     return theta, history
 
 
-def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", n_samples=100,
-                         threshold=0.5, lam=1.0, lr=0.1, n_candidates=8, n_points=10,
-                         sgd_lr=0.1, tol=0.01):
+def reference_experiment(dataset: str, seed: int = 42, n_iter: int = 100, *,
+                         protocol: str = "published", n_samples: int = 100,
+                         threshold: float = 0.5, lam: float = 1.0, lr: float = 0.1,
+                         n_candidates: int = 8, n_points: int = 10, sgd_lr: float = 0.1,
+                         tol: float = 0.01) -> dict[str, Any]:
     r"""Run the original LAML experiment and its SGD baseline on one data set.
 
-    With the defaults this reproduces the seed report's table exactly (to the 4 printed
-    decimals): LAML final loss 0.8554 / 0.7071 / 0.9977 and SGD 0.0134 / 0.1558 / 0.8042 on
-    ``"linear"`` / ``"nonlinear"`` / ``"xor"``, LAML acceptance rate 0 %.
+    With the defaults this reproduces the published table
+    (:data:`lagopt.optim.PUBLISHED_TABLE`) exactly (to the 4 printed decimals): LAML final loss
+    0.8554 / 0.7071 / 0.9977 and SGD 0.0134 / 0.1558 / 0.8042 on ``"linear"`` /
+    ``"nonlinear"`` / ``"xor"``, LAML acceptance rate 0 %.
 
     Parameters
     ----------
@@ -249,6 +255,7 @@ def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", 
         ``laml_seconds``, ``sgd_seconds``, ``seconds`` : float
             Wall times of the two loops and of the whole call (data, set-up, both loops).
         ``laml_iterations``, ``sgd_iterations`` : int
+            Iterations run by each loop.
         ``initial_loss`` : float
             Loss at the common initial parameters.
         ``history`` : dict of ndarray
@@ -266,7 +273,8 @@ def reference_experiment(dataset, seed=42, n_iter=100, *, protocol="published", 
             Points at which loss and gradient were evaluated (``Objective.counts``).
         ``published`` : dict or None
             The published numbers for this data set (for ``seed=42`` and the defaults).
-        ``dataset``, ``protocol``, ``seed`` : as given.
+        ``dataset``, ``protocol``, ``seed``
+            As given.
 
     Notes
     -----

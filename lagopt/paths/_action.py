@@ -4,10 +4,16 @@ It applies the quadrature of `_measure` -- the one every returned path is measur
 that actions of paths from anywhere compare fairly; ``rule="seed"`` gives the original LAML
 experiment's 10-point sum instead.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Literal, Optional, Tuple, Union, overload
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_points, choice, positive_float, positive_int
 from ..objectives import Objective, as_objective
+from ..objectives.callable import LossFunction
 from ._formulas import seed_rule_parts
 from ._measure import MIN_PANELS, call_path, callable_dense, linear_dense, quadrature
 from ._result import ActionPath
@@ -17,8 +23,13 @@ __all__ = ["action"]
 #: Points of the original experiment's path (``s_i = i / 9``) used by ``rule="seed"``.
 SEED_RULE_POINTS = 10
 
+# What `action` accepts as its loss and its path, and returns with ``return_parts=True``.
+_Loss = Union[Objective, LossFunction]
+_Path = Union[ActionPath, Callable[..., ArrayLike], ArrayLike]
+_Parts = Tuple[float, float, float]
 
-def _objective_of(objective, path):
+
+def _objective_of(objective: Union[Objective, LossFunction], path: Any) -> Objective:
     """The objective as an `Objective`; a plain callable gets ``n_params`` from the path."""
     if isinstance(objective, Objective):
         return objective
@@ -50,8 +61,35 @@ def _finite(dense):
     return checked
 
 
-def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=False,
-           min_panels=MIN_PANELS):
+# The overloads tell a type checker that ``return_parts=True`` gives the three parts.
+@overload
+def action(objective: _Loss, path: _Path, lam: Optional[float] = ..., T: Optional[float] = ...,
+           rule: str = ..., return_parts: Literal[False] = ..., min_panels: int = ...) -> float:
+    ...
+
+
+@overload
+def action(objective: _Loss, path: _Path, lam: Optional[float], T: Optional[float], rule: str,
+           return_parts: Literal[True], min_panels: int = ...) -> _Parts:
+    ...
+
+
+@overload
+def action(objective: _Loss, path: _Path, lam: Optional[float] = ..., T: Optional[float] = ...,
+           rule: str = ..., *, return_parts: Literal[True], min_panels: int = ...) -> _Parts:
+    ...
+
+
+@overload
+def action(objective: _Loss, path: _Path, lam: Optional[float] = ..., T: Optional[float] = ...,
+           rule: str = ..., return_parts: bool = ...,
+           min_panels: int = ...) -> Union[float, _Parts]:
+    ...
+
+
+def action(objective: _Loss, path: _Path, lam: Optional[float] = None, T: Optional[float] = None,
+           rule: str = "quadrature", return_parts: bool = False,
+           min_panels: int = MIN_PANELS) -> Union[float, _Parts]:
     r"""Action of any path through a loss landscape, with one accurate quadrature.
 
     .. math::
@@ -105,10 +143,16 @@ def action(objective, path, lam=None, T=None, rule="quadrature", return_parts=Fa
     -----
     Quadrature: the breakpoints of the path (an `ActionPath`'s mesh, the array's time grid, or
     a uniform grid for callables) are refined so that there are at least `min_panels` panels,
-    each inside one interval; every panel gets 5 Gauss-Legendre points (exact to degree 9, so
-    the kinetic part of piecewise cubic paths, and of the interpolants, is exact). The loss is
-    evaluated once, batched, at all quadrature points. This is the routine used to measure
-    every path `solve_action_path` returns, so all methods are compared with the same rule.
+    each inside one interval; every panel gets 5 Gauss-Legendre points [1]_ (exact to degree
+    9, so the kinetic part of piecewise cubic paths, and of the interpolants, is exact). The
+    loss is evaluated once, batched, at all quadrature points. This is the routine used to
+    measure every path `solve_action_path` returns, so all methods are compared with the same
+    rule.
+
+    References
+    ----------
+    .. [1] P. J. Davis and P. Rabinowitz, "Methods of Numerical Integration", 2nd ed.,
+       Academic Press (1984).
 
     Examples
     --------

@@ -35,9 +35,16 @@ class AbortSolve(Exception):
 
 def largest_hessian_eigenvalue(obj, p, magnitude=False):
     """Largest eigenvalue of the Hessian at ``p`` (largest in magnitude with `magnitude`, as
-    its absolute value) by Lanczos on Hessian-vector products: never forms the n x n matrix,
-    and a loose tolerance is enough for a stiffness estimate. NaN (or, for `magnitude`, inf)
-    when Lanczos finds nothing."""
+    its absolute value) by Lanczos [1]_ on Hessian-vector products (ARPACK through
+    ``scipy.sparse.linalg.eigsh``): never forms the n x n matrix, and a loose tolerance is
+    enough for a stiffness estimate. NaN (or, for `magnitude`, inf) when Lanczos finds nothing.
+
+    References
+    ----------
+    .. [1] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of
+       linear differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950),
+       255-282.
+    """
     n = p.shape[0]
     op = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda x: obj.hessp(p, x),
                                             dtype=float)

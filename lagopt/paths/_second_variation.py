@@ -10,7 +10,7 @@ nodes of a path, the block-tridiagonal Hessian
         + \mathrm{blockdiag}\bigl(h \lambda \nabla^2 L(\theta_i)\bigr).
 
 It discretises the second variation ``delta^2 S[eta] = int (|eta'|^2 + lam eta^T H eta) dt`` with
-``eta(0) = eta(T) = 0``. By the Jacobi theory of the calculus of variations, the second
+``eta(0) = eta(T) = 0``. By the Jacobi theory of the calculus of variations [1]_, the second
 variation of a stationary path is positive definite exactly when there is no point conjugate to
 ``t = 0`` in ``(0, T]``: the path is then a strict local minimum of the action. The number of
 negative eigenvalues (the Morse index) counts the conjugate points. For ``L = a x^2 / 2`` with
@@ -30,14 +30,22 @@ Two routes, both on the same pencil:
   ``A - sigma K`` (block tridiagonal, ``O(N n^3)``). It is evaluated on two grids (``N`` and
   ``2N``); when they disagree the answer is None. The count below ``-MARGIN`` is the Morse
   index: the number of conjugate points in ``(0, T)``.
-* **Lanczos** (large ``n``): the smallest eigenvalue of ``K^{-1/2} A K^{-1/2}``, with ``K``
-  inverted exactly by the sine transform. That operator is the identity plus a compact part,
-  so Lanczos converges in few Hessian-vector products. Its sign decides unless it is within
-  ``MARGIN`` of zero. (It sees only the smallest eigenvalue: a conjugate point at ``T`` behind
-  an earlier one is not detected.)
+* **Lanczos** [2]_ (large ``n``): the smallest eigenvalue of ``K^{-1/2} A K^{-1/2}``, with
+  ``K`` inverted exactly by the sine transform, by ARPACK's implicitly restarted Lanczos
+  method [3]_ (``scipy.sparse.linalg.eigsh``). That operator is the identity plus a compact
+  part, so Lanczos converges in few Hessian-vector products. Its sign decides unless it is
+  within ``MARGIN`` of zero. (It sees only the smallest eigenvalue: a conjugate point at ``T``
+  behind an earlier one is not detected.)
 
 For ReLU networks the Hessian used is the almost-everywhere one: the curvature concentrated on
 the activation kinks is not seen, so the answer describes the piecewise-smooth pieces.
+
+References
+----------
+.. [1] I. M. Gelfand and S. V. Fomin, "Calculus of Variations", Prentice-Hall (1963), ch. 5-6.
+.. [2] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of linear
+   differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950), 255-282.
+.. [3] R. B. Lehoucq, D. C. Sorensen and C. Yang, "ARPACK Users' Guide", SIAM (1998).
 """
 import numpy as np
 import scipy.fft
@@ -212,6 +220,23 @@ def second_variation(objective, lam, T, dense):
         (intervals of the grid), ``route``, ``singular`` (a conjugate point at ``T``: the
         boundary value problem has no unique solution) and, where known, ``morse_index`` (the
         number of conjugate points in ``(0, T)``) or ``min_eigenvalue``.
+
+    Notes
+    -----
+    A stationary path is a strict local minimum of the action when its second variation
+    ``int (|eta'|^2 + lam eta^T grad^2 L eta) dt`` is positive definite on variations with
+    ``eta(0) = eta(T) = 0``, that is (Jacobi's condition) when no point conjugate to ``t = 0``
+    lies in ``(0, T]`` [1]_. The discretised second variation is tested by the inertia of its
+    block LDL^T factorisation for up to ``BLOCK_MAX_PARAMS`` parameters, and by Lanczos [2]_
+    above (see the module docstring of :mod:`lagopt.paths._second_variation`).
+
+    References
+    ----------
+    .. [1] I. M. Gelfand and S. V. Fomin, "Calculus of Variations", Prentice-Hall (1963),
+       ch. 5-6.
+    .. [2] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of
+       linear differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950),
+       255-282.
 
     Examples
     --------

@@ -16,7 +16,12 @@ the energy ``H = 1/2 u'^2 - 1/2 omega^2 u^2`` is constant, kinetic ``K`` and pot
 parts follow from ``K + V = S`` and ``K - V = H T``. Every hyperbolic ratio is evaluated in an
 overflow-free exponential form so that stiff cases (``omega T`` in the hundreds) stay exact.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_matrix, as_vector, positive_float
 
@@ -49,7 +54,15 @@ class QuadraticSolution:
     ``is_minimum``: no conjugate point in ``(0, T]`` (every negative mode has ``omega T < pi``).
     """
 
-    def __init__(self, A, c, theta0, thetaT, T, lam):
+    action: float
+    kinetic: float
+    potential: float
+    energy: float
+    is_minimum: bool
+
+    def __init__(self, A: NDArray[np.float64], c: NDArray[np.float64],
+                 theta0: NDArray[np.float64], thetaT: NDArray[np.float64], T: float,
+                 lam: float) -> None:
         a, Q = np.linalg.eigh(A)
         a = np.where(np.abs(a) < 1e-14 * max(1.0, np.abs(a).max()), 0.0, a)
         self.Q, self.c, self.T, self.lam = Q, c, T, lam
@@ -115,16 +128,17 @@ class QuadraticSolution:
             du[g] = wg * (-u0[g] * _cosh_ratio(x1, X) + uT[g] * _cosh_ratio(x2, X))
         return u, du
 
-    def __call__(self, t):
+    def __call__(self, t: ArrayLike) -> NDArray[np.float64]:
         u, _ = self._modes(t)
         return self.c[:, None] + self.Q @ u
 
-    def velocity(self, t):
+    def velocity(self, t: ArrayLike) -> NDArray[np.float64]:
         _, du = self._modes(t)
         return self.Q @ du
 
 
-def quadratic_solution(A, theta0, thetaT, T=1.0, lam=1.0, c=None):
+def quadratic_solution(A: ArrayLike, theta0: ArrayLike, thetaT: ArrayLike, T: float = 1.0,
+                       lam: float = 1.0, c: Optional[ArrayLike] = None) -> QuadraticSolution:
     """Exact least-action path of ``1/2 (theta - c)^T A (theta - c)`` between two points.
 
     Parameters

@@ -77,9 +77,10 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
 
     Notes
     -----
-    With nodes ``0 = t_0 < ... < t_K = T`` (uniform) and unknowns ``z = (v_0, theta_1, v_1,
-    ..., theta_{K-1}, v_{K-1})`` (``theta_0`` is fixed), let ``y_k(t; theta_k, v_k)`` solve
-    ``theta' = v``, ``v' = lam grad L(theta)`` on ``[t_k, t_{k+1}]``. Newton solves
+    Multiple shooting [1]_ [2]_. With nodes ``0 = t_0 < ... < t_K = T`` (uniform) and
+    unknowns ``z = (v_0, theta_1, v_1, ..., theta_{K-1}, v_{K-1})`` (``theta_0`` is fixed),
+    let ``y_k(t; theta_k, v_k)`` solve ``theta' = v``, ``v' = lam grad L(theta)`` on
+    ``[t_k, t_{k+1}]``. Newton solves
 
     .. math::
 
@@ -100,6 +101,8 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     ----------
     .. [1] U. M. Ascher, R. M. M. Mattheij and R. D. Russell, "Numerical Solution of Boundary
        Value Problems for Ordinary Differential Equations", SIAM (1995), ch. 4.
+    .. [2] J. Stoer and R. Bulirsch, "Introduction to Numerical Analysis", 3rd ed., Springer
+       (2002), sec. 7.3.
     """
     tol = positive_float(tol, "tol")
     rtol = positive_float(rtol, "rtol")

@@ -116,10 +116,11 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
 
     Notes
     -----
-    ``F(v0) = theta(T; v0) - thetaT`` is solved by Newton's method, damped by backtracking on
-    ``|F|``. Its Jacobian ``J = d theta(T) / d v0`` is the upper-right block of the state
-    transition matrix, integrated with the trajectory from the variational equations
-    ``Phi' = [[0, I], [lam grad^2 L(theta), 0]] Phi``, ``Phi(0) = [[0], [I]]``.
+    Simple shooting [1]_ [2]_: ``F(v0) = theta(T; v0) - thetaT`` is solved by Newton's method,
+    damped by backtracking on ``|F|``. Its Jacobian ``J = d theta(T) / d v0`` is the
+    upper-right block of the state transition matrix, integrated with the trajectory from the
+    variational equations ``Phi' = [[0, I], [lam grad^2 L(theta), 0]] Phi``,
+    ``Phi(0) = [[0], [I]]``.
 
     For a quadratic loss, in the eigenbasis of the Hessian ``J = diag(sinh(omega_k T) /
     omega_k)``: modes grow like ``exp(omega T)``, ``omega = sqrt(lam h_max)``, and ``J`` has
@@ -140,6 +141,13 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
 
     Success is never reported unless the returned trajectory ends within ``tol * scale`` of
     ``thetaT``.
+
+    References
+    ----------
+    .. [1] J. Stoer and R. Bulirsch, "Introduction to Numerical Analysis", 3rd ed., Springer
+       (2002), sec. 7.3.
+    .. [2] U. M. Ascher, R. M. M. Mattheij and R. D. Russell, "Numerical Solution of Boundary
+       Value Problems for Ordinary Differential Equations", SIAM (1995), ch. 4.
     """
     tol = positive_float(tol, "tol")
     rtol = positive_float(rtol, "rtol")

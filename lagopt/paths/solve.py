@@ -4,18 +4,23 @@ The function validates the user's arguments once, builds a `BVPProblem`, generat
 guesses, solves each through the one core (`_dispatch.dispatch`), measures every returned path
 with the same quadrature (`_result.finalize`) and keeps the least-action successful one.
 """
+from __future__ import annotations
+
 import time
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_points, as_rng, as_vector, choice, positive_float, positive_int
 from ..objectives import Objective, as_objective
+from ..objectives.callable import DerivativeFunction, LossFunction
 from ._dispatch import (AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, INTERPOLANTS, METHODS,
                         dispatch, method_chain, split_options)
 from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
 from ._measure import callable_dense
 from ._problem import BVPProblem, Guess
-from ._result import finalize
+from ._result import ActionPath, finalize
 
 __all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS", "AUTO_COLLOCATION_MAX_TIME"]
 
@@ -129,9 +134,13 @@ def _pick(results):
     return min(ties, key=lambda r: r[1].residual if np.isfinite(r[1].residual) else np.inf)
 
 
-def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", *, grad=None,
-                      hess=None, n_starts=1, seed=None, guess=None, detour_scale=0.5,
-                      **options):
+def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLike,
+                      thetaT: ArrayLike, T: float = 1.0, lam: float = 1.0, method: str = "auto",
+                      *, grad: Optional[DerivativeFunction] = None,
+                      hess: Optional[DerivativeFunction] = None, n_starts: int = 1,
+                      seed: Union[None, int, np.random.Generator] = None,
+                      guess: Union[None, ArrayLike, Callable[..., ArrayLike]] = None,
+                      detour_scale: float = 0.5, **options: Any) -> ActionPath:
     r"""Least-action path between two parameter vectors through a loss landscape.
 
     Solves the Euler-Lagrange boundary value problem of the action
@@ -162,10 +171,12 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
           collocation fails (the message records both; collocation's `max_time` defaults to
           ``AUTO_COLLOCATION_MAX_TIME`` = 10 s there); ``"direct"`` for non-smooth objectives
           (ReLU) or larger ``n``. ``path.method`` says which method produced the path.
-        * ``"collocation"``: ``scipy.integrate.solve_bvp`` with analytic Jacobians and caps.
+        * ``"collocation"``: ``scipy.integrate.solve_bvp`` [1]_ with analytic Jacobians and
+          caps.
         * ``"shooting"``, ``"multiple_shooting"``: Newton on initial velocities (single or
-          per segment).
-        * ``"direct"``: minimisation of the discretised action (robust, scalable).
+          per segment) [2]_ [3]_.
+        * ``"direct"``: minimisation of the discretised action, a variational integrator
+          [4]_ (robust, scalable).
         * ``"linear"``, ``"smoothstep"``: interpolants (nothing solved: ``success=False``,
           ``status=Status.NOT_SOLVED``), returned so
           that their action is measured like the others'.
@@ -203,6 +214,14 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
 
     Notes
     -----
+    Sign convention. ``S`` is a Euclidean (imaginary-time) action: the loss is *added* to the
+    kinetic energy, so the Euler-Lagrange equation ``theta'' = +lam grad L(theta)`` is Newton's
+    law in the potential ``-lam L``, and the loss plays the role of *minus* a mechanical
+    potential (minima of ``L`` are hilltops of the mechanical potential). A mechanical problem
+    ``theta'' = -grad V(theta)`` is solved with ``L = -V`` and ``lam = 1``: the pendulum
+    ``theta'' = -lam sin(theta)`` is ``L = cos(theta)``, and Bratu's problem
+    ``y'' + mu exp(y) = 0`` is ``L = -exp(theta)`` with ``lam = mu``.
+
     Stationary is not minimal: for non-convex losses the boundary value problem has several
     solutions, so ``n_starts > 1`` keeps the least action among the successful starts that are
     certified local minima (``is_minimum``), or among all successful starts when none is
@@ -217,8 +236,22 @@ def solve_action_path(objective, theta0, thetaT, T=1.0, lam=1.0, method="auto", 
     relative; 1e-3 for non-smooth objectives, ``ENERGY_GATE_NONSMOOTH``), whatever the
     method's own test said, and that ``T`` is not a conjugate point (where the problem has no
     unique solution). ``is_minimum`` then says whether the path is a
-    local minimum of the action (second variation positive definite), a saddle (False), or
-    cannot be decided (None, with the reason in ``info["second_variation"]``).
+    local minimum of the action (second variation positive definite, no conjugate point in
+    ``(0, T]`` [5]_), a saddle (False), or cannot be decided (None, with the reason in
+    ``info["second_variation"]``).
+
+    References
+    ----------
+    .. [1] J. Kierzenka and L. F. Shampine, "A BVP solver based on residual control and the
+       MATLAB PSE", ACM Trans. Math. Software 27 (2001), 299-316.
+    .. [2] J. Stoer and R. Bulirsch, "Introduction to Numerical Analysis", 3rd ed., Springer
+       (2002), sec. 7.3.
+    .. [3] U. M. Ascher, R. M. M. Mattheij and R. D. Russell, "Numerical Solution of Boundary
+       Value Problems for Ordinary Differential Equations", SIAM (1995), ch. 4.
+    .. [4] J. E. Marsden and M. West, "Discrete mechanics and variational integrators",
+       Acta Numerica 10 (2001), 357-514.
+    .. [5] I. M. Gelfand and S. V. Fomin, "Calculus of Variations", Prentice-Hall (1963),
+       ch. 5-6.
 
     Examples
     --------

@@ -284,10 +284,19 @@ def krasnoselskii_mann(operator, x0, alpha=0.5, decay=0.0, maxiter=1000, tol=1e-
     Notes
     -----
     For a nonexpansive ``T`` with a fixed point the iterates converge to a fixed point
-    whenever ``a_k`` is in ``(0, 1)`` and ``sum_k a_k (1 - a_k) = inf`` (Krasnosel'skii 1955,
-    Mann 1953; Reich 1979); for a contraction the convergence is linear. With
+    whenever ``a_k`` is in ``(0, 1)`` and ``sum_k a_k (1 - a_k) = inf`` (Krasnosel'skii [1]_,
+    Mann [2]_; Reich [3]_); for a contraction the convergence is linear. With
     ``a_k = alpha (k+1)^(-decay)`` that condition holds exactly when ``0 < alpha < 1`` and
     ``0 <= decay <= 1``, which is validated here.
+
+    References
+    ----------
+    .. [1] M. A. Krasnosel'skii, "Two remarks on the method of successive approximations",
+       Uspekhi Mat. Nauk 10 (1955), 123-127.
+    .. [2] W. R. Mann, "Mean value methods in iteration", Proc. Amer. Math. Soc. 4 (1953),
+       506-510.
+    .. [3] S. Reich, "Weak convergence theorems for nonexpansive mappings in Banach spaces",
+       J. Math. Anal. Appl. 67 (1979), 274-276.
 
     Examples
     --------
@@ -315,7 +324,7 @@ def krasnoselskii_mann(operator, x0, alpha=0.5, decay=0.0, maxiter=1000, tol=1e-
 class KrasnoselskiiMannExplorer(Explorer):
     r"""Krasnosel'skii-Mann averaged steps mixing population proposals and a gradient step.
 
-    From the current iterate, `n_steps` steps
+    From the current iterate, `n_steps` averaged steps [1]_ [2]_
 
     .. math::
 
@@ -354,6 +363,13 @@ class KrasnoselskiiMannExplorer(Explorer):
     Per step: a gradient at ``x_k`` (1, free when known), the population's losses
     (``population / 2``), the loss of ``G(x_k)`` (1/2, to credit the components) and of
     ``x_{k+1}`` (1/2).
+
+    References
+    ----------
+    .. [1] M. A. Krasnosel'skii, "Two remarks on the method of successive approximations",
+       Uspekhi Mat. Nauk 10 (1955), 123-127.
+    .. [2] W. R. Mann, "Mean value methods in iteration", Proc. Amer. Math. Soc. 4 (1953),
+       506-510.
     """
 
     def __init__(self, n_steps=2, alpha=0.5, decay=0.0, population=4, scale=0.5, lr=0.1,

@@ -83,12 +83,17 @@ class LookaheadPredictor(Predictor):
         Safeguards on ``eta``. Default ``min_step=0.1`` (never below gradient descent's step:
         the floor that keeps a Barzilai-Borwein step from collapsing), ``max_step=100``.
     rule : {"bb1", "bb2", "fixed"}, optional
-        ``"bb1"`` (default): the long Barzilai-Borwein step ``s.s / s.y`` from the last move
+        ``"bb1"`` (default): the long Barzilai-Borwein step [1]_ ``s.s / s.y`` from the last move
         ``s`` and gradient change ``y``; ``"bb2"``: the short one ``s.y / y.y``; ``"fixed"``:
         ``eta = step`` always. When ``s.y <= 0`` (negative curvature along the move) the step
         doubles.
     use_confidence : bool, optional
         Multiply the step by ``state.confidence``. Default True.
+
+    References
+    ----------
+    .. [1] J. Barzilai and J. M. Borwein, "Two-point step size gradient methods", IMA J. Numer.
+       Anal. 8 (1988), 141-148.
     """
 
     def __init__(self, step=0.1, min_step=0.1, max_step=100.0, rule="bb1", use_confidence=True):
@@ -137,7 +142,7 @@ class QuasiNewtonPredictor(Predictor):
     r"""The minimiser of the local quadratic model learned from the trajectory (L-BFGS).
 
     ``theta* = theta - c H grad L(theta)`` where ``H`` is the L-BFGS inverse-Hessian
-    approximation built from the last `memory` moves ``s = theta_{k+1} - theta_k`` and
+    approximation [1]_ [2]_ built from the last `memory` moves ``s = theta_{k+1} - theta_k`` and
     gradient changes ``y`` with ``s.y > 0``, and ``c = state.confidence``.
 
     Parameters
@@ -159,6 +164,13 @@ class QuasiNewtonPredictor(Predictor):
     only added when
     ``s.y > 1e-10 |s|^2`` (positive curvature), which keeps ``H`` positive definite on
     non-convex losses.
+
+    References
+    ----------
+    .. [1] D. C. Liu and J. Nocedal, "On the limited memory BFGS method for large scale
+       optimization", Math. Programming 45 (1989), 503-528.
+    .. [2] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
+       sec. 7.2.
     """
 
     def __init__(self, memory=10, first_step=0.1, use_confidence=True):
@@ -226,7 +238,7 @@ class BFGSPredictor(QuasiNewtonPredictor):
         H \leftarrow (I - \rho s y^T) H (I - \rho y s^T) + \rho s s^T, \qquad
         \rho = 1 / (s \cdot y),
 
-    starting from ``(s.y / y.y) I`` at the first pair (Nocedal & Wright, eq. 6.20). Unlike
+    starting from ``(s.y / y.y) I`` at the first pair ([1]_, eq. 6.20). Unlike
     the L-BFGS memory of :class:`QuasiNewtonPredictor`, nothing the trajectory measured is
     forgotten; the matrix costs ``8 n^2`` bytes, an update ``O(n^2)`` and the model's
     least-action path one eigendecomposition, ``O(n^3)``, so above `max_dense` parameters the
@@ -246,6 +258,11 @@ class BFGSPredictor(QuasiNewtonPredictor):
     pairs, and its eigendecomposition gives the model's least-action path exactly on the
     whole space (:meth:`QuadraticModel.from_inverse`). A pair is added when ``s.y > 1e-10
     |s| |y|``; a direction that is not a descent direction resets ``H``.
+
+    References
+    ----------
+    .. [1] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
+       ch. 6.
     """
 
     def __init__(self, max_dense=300, memory=10, first_step=0.1, use_confidence=True):

@@ -3,10 +3,11 @@
 On nodes ``theta_i = theta(i h)``, ``h = T / N``, with ``theta_0`` and ``theta_N`` fixed,
 ``S_h = sum_i |theta_{i+1} - theta_i|^2 / (2h) + lam h sum_i w_i L(p_i)``: the points ``p_i``
 are the nodes with trapezoid weights (``w_0 = w_N = 1/2``) or the interval midpoints with
-weight 1. The unknowns are the ``N - 1`` interior nodes.
+weight 1. The unknowns are the ``N - 1`` interior nodes. Its stationary points solve the discrete
+Euler-Lagrange equations of ``S_h``: a variational integrator [1]_.
 
 The ``"numerov"`` rule replaces ``S_h`` by a function whose stationary points are the nodes of
-Numerov's fourth-order scheme for ``theta'' = lam grad L(theta)``,
+Numerov's fourth-order scheme [2]_ [3]_ for ``theta'' = lam grad L(theta)``,
 
     ``(theta_{i+1} - 2 theta_i + theta_{i-1}) / h^2
     = lam (g_{i-1} + 10 g_i + g_{i+1}) / 12``,  ``g_i = grad L(theta_i)``.
@@ -24,6 +25,15 @@ transform, so they commute and ``B^-1 K`` is symmetric positive definite: multip
 a kinetic term changed at order ``h^2`` plus the trapezoid potential. Its Hessian is
 ``B^-1 K + lam h diag(grad^2 L(theta_i))``: symmetric, so Newton-Krylov uses conjugate
 gradients, and the sine transform inverts its kinetic part exactly.
+
+References
+----------
+.. [1] J. E. Marsden and M. West, "Discrete mechanics and variational integrators", Acta
+   Numerica 10 (2001), 357-514.
+.. [2] B. V. Numerov, "A method of extrapolation of perturbations", Monthly Notices of the
+   Royal Astronomical Society 84 (1924), 592-601.
+.. [3] E. Hairer, S. P. Nørsett and G. Wanner, "Solving Ordinary Differential Equations I:
+   Nonstiff Problems", 2nd ed., Springer (1993), sec. III.10.
 """
 import numpy as np
 import scipy.fft

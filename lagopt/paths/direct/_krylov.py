@@ -8,10 +8,12 @@ nodes. In these coordinates the Hessian's eigenvalues lie in ``[1 + lam h_min T^
 the path), whatever ``N``, so CG needs few iterations where the path is not stiff. Memory is
 ``O(N n)``: a handful of arrays the size of the path.
 
-The inner solves are inexact (Eisenstat-Walker forcing terms [1]_: loose while far from the
-solution, tighter as the residual falls), negative curvature stops CG (Steihaug's rule [2]_),
-and an Armijo search on ``S_h`` globalises. CG's Lanczos coefficients give the largest
-eigenvalue of the preconditioned Hessian for free, hence the stiffness ``omega`` of the path.
+This is a matrix-free ("Jacobian-free") Newton-Krylov method [3]_: the Hessian is never
+formed, only applied to vectors. The inner solves are inexact [4]_ (Eisenstat-Walker forcing
+terms [1]_: loose while far from the solution, tighter as the residual falls), negative
+curvature stops CG (Steihaug's rule [2]_), and an Armijo search on ``S_h`` globalises. CG's
+Lanczos coefficients [5]_ give the largest eigenvalue of the preconditioned Hessian for free,
+hence the stiffness ``omega`` of the path.
 
 References
 ----------
@@ -19,6 +21,12 @@ References
    method", SIAM J. Sci. Comput. 17 (1996), 16-32.
 .. [2] T. Steihaug, "The conjugate gradient method and trust regions in large scale
    optimization", SIAM J. Numer. Anal. 20 (1983), 626-637.
+.. [3] D. A. Knoll and D. E. Keyes, "Jacobian-free Newton-Krylov methods: a survey of
+   approaches and applications", J. Comput. Phys. 193 (2004), 357-397.
+.. [4] R. S. Dembo, S. C. Eisenstat and T. Steihaug, "Inexact Newton methods", SIAM J. Numer.
+   Anal. 19 (1982), 400-408.
+.. [5] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of linear
+   differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950), 255-282.
 """
 import time
 

@@ -1,10 +1,17 @@
 """L-BFGS on ``S_h`` in the sine-transform coordinates where its kinetic term is ``|Z|^2 / 2``.
 
-A plain two-loop L-BFGS with a backtracking Armijo search. It is written out rather than taken
-from `scipy.optimize` for one reason: like Newton here, its sufficient-decrease test allows the
-rounding error of ``S_h``, so it keeps reducing the residual where ``S_h`` is flat to machine
+A plain two-loop L-BFGS [1]_ [2]_ with a backtracking Armijo search. It is written out rather than
+taken from `scipy.optimize` for one reason: like Newton here, its sufficient-decrease test allows
+the rounding error of ``S_h``, so it keeps reducing the residual where ``S_h`` is flat to machine
 precision. (scipy's L-BFGS-B, which needs ``S_h`` to decrease, stalled at a relative residual of
 2e-8 on a 5-D quadratic that this loop takes below 1e-9.) Memory ``O(N n)``.
+
+References
+----------
+.. [1] D. C. Liu and J. Nocedal, "On the limited memory BFGS method for large scale
+   optimization", Math. Programming 45 (1989), 503-528.
+.. [2] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
+   sec. 7.2.
 """
 import time
 

@@ -173,8 +173,8 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
         OMEGA_H_MAX))``. An explicit value fixes the grid unless ``refine=True``.
     rule : {"trapezoid", "midpoint", "numerov"} or None, optional
         Quadrature of the potential term: loss at the nodes (ends weighted 1/2) or at the
-        interval midpoints (second order), or Numerov's fourth-order scheme written as a
-        minimisation (smooth objectives only; no block Newton). None (default): Numerov for
+        interval midpoints (second order), or Numerov's fourth-order scheme [3]_ [4]_ written
+        as a minimisation (smooth objectives only; no block Newton). None (default): Numerov for
         smooth objectives when the solver is ``"krylov"``, or ``"auto"`` with more than 200
         parameters; the trapezoid rule otherwise.
     tol : float, optional
@@ -198,10 +198,10 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
         iterations).
     solver : {"auto", "newton", "lbfgs", "krylov"}, optional
         ``"newton"``: damped Newton with the block-tridiagonal Hessian (one ``hess_batch`` per
-        iteration). ``"lbfgs"``: preconditioned L-BFGS, memory ``O(N n)``. ``"krylov"``:
-        matrix-free Newton-Krylov (conjugate gradients on batched Hessian-vector products in
-        the sine coordinates, memory ``O(N n)``; the Numerov route's solver, and ``"auto"``'s
-        whenever the rule is Numerov). ``"auto"``: Newton
+        iteration). ``"lbfgs"``: preconditioned L-BFGS [8]_, memory ``O(N n)``. ``"krylov"``:
+        matrix-free (inexact) Newton-Krylov [5]_ [6]_ (conjugate gradients on batched
+        Hessian-vector products in the sine coordinates, memory ``O(N n)``; the Numerov
+        route's solver, and ``"auto"``'s whenever the rule is Numerov). ``"auto"``: Newton
         when ``n <= 200`` and its Hessian blocks fit (``n (N - 1) <= 20,000`` or
         ``n^2 (N - 1) <= 2^21``), else L-BFGS, decided per grid; Newton that stalls (the kinks
         of a ReLU loss) hands over to L-BFGS, and on non-smooth objectives an L-BFGS stall is
@@ -294,7 +294,7 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
       estimate below);
     * a posteriori, the problem is solved again on the grid of half the spacing, warm-started
       by cubic interpolation of the coarse nodes, and the errors of the fine solution are
-      estimated by Richardson's rule: ``|A_h - A_{h/2}| / (2^p - 1)`` with ``A`` the action
+      estimated by Richardson's rule [7]_: ``|A_h - A_{h/2}| / (2^p - 1)`` with ``A`` the action
       of each grid's path as the package measures it (Gauss quadrature of its cubic Hermite
       interpolant, what ``ActionPath.action`` reports), and the same with the positions at the
       shared nodes; ``p = 2`` for smooth objectives (second-order scheme). For non-smooth ones
@@ -326,6 +326,19 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
        Acta Numerica 10 (2001), 357-514.
     .. [2] J. V. Burke, A. S. Lewis and M. L. Overton, "A robust gradient sampling algorithm for
        nonsmooth, nonconvex optimization", SIAM J. Optim. 15 (2005), 751-779.
+    .. [3] B. V. Numerov, "A method of extrapolation of perturbations", Monthly Notices of the
+       Royal Astronomical Society 84 (1924), 592-601.
+    .. [4] E. Hairer, S. P. Nørsett and G. Wanner, "Solving Ordinary Differential Equations I:
+       Nonstiff Problems", 2nd ed., Springer (1993), sec. III.10.
+    .. [5] D. A. Knoll and D. E. Keyes, "Jacobian-free Newton-Krylov methods: a survey of
+       approaches and applications", J. Comput. Phys. 193 (2004), 357-397.
+    .. [6] R. S. Dembo, S. C. Eisenstat and T. Steihaug, "Inexact Newton methods", SIAM J.
+       Numer. Anal. 19 (1982), 400-408.
+    .. [7] L. F. Richardson, "The approximate arithmetical solution by finite differences of
+       physical problems involving differential equations, with an application to the
+       stresses in a masonry dam", Phil. Trans. R. Soc. Lond. A 210 (1911), 307-357.
+    .. [8] D. C. Liu and J. Nocedal, "On the limited memory BFGS method for large scale
+       optimization", Math. Programming 45 (1989), 503-528.
     """
     start = time.perf_counter()
     settings, n_nodes = _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver,
