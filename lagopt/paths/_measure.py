@@ -270,8 +270,8 @@ def el_residual(objective, lam, t, theta, theta_dot):
     """Euler-Lagrange residual of mesh values, as scipy.integrate.solve_bvp defines it.
 
     With ``y = (theta, v)`` and ``f(y) = (v, lam grad L(theta))``, build the C1 cubic Hermite
-    interpolant ``S`` of ``y_i`` with slopes ``f(y_i)`` on the mesh (solve_bvp's own solution
-    spline) and sample ``r = S'(t) - f(S(t))`` at the midpoint and the two interior 5-point
+    interpolant ``y_h`` of ``y_i`` with slopes ``f(y_i)`` on the mesh (solve_bvp's own solution
+    spline; not the action ``S``) and sample ``r = y_h'(t) - f(y_h(t))`` at the midpoint and the two interior 5-point
     Lobatto nodes of every interval (``r`` vanishes at the nodes by construction).
 
     Returns

@@ -3,7 +3,12 @@
 Modelled on scipy's ``OptimizeResult`` (a bunch with ``success``/``status``/``message`` and
 evaluation counts) and ``OdeSolution`` (a dense-output callable).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Tuple, Union
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._status import Status
 from ._measure import hermite_dense, measure, measurement_plan
@@ -36,6 +41,9 @@ ENERGY_GATE = 1e-5
 #: xor ReLU groups (not used to set it) by 4e-6 to 4.4e-4.
 ENERGY_GATE_NONSMOOTH = 1e-3
 
+#: A dense output: times, shape ``(k,)``, to ``(theta, theta_dot)``, each of shape ``(n, k)``.
+DenseOutput = Callable[[NDArray[np.float64]], Tuple[NDArray[np.float64], NDArray[np.float64]]]
+
 
 class ActionPath:
     r"""A path ``theta(t)`` on ``[0, T]`` with its measured action and certificates.
@@ -53,12 +61,20 @@ class ActionPath:
         measured by the same composite Gauss-Legendre quadrature for every method
         (`lagopt.paths.action`).
     residual : float
-        Maximum absolute Euler-Lagrange residual ``|S'(t) - f(S(t))|`` (max-norm), where
-        ``S`` is the cubic Hermite interpolant of ``y = (theta, theta')`` on the mesh with
-        slopes ``f(y) = (theta', lam grad L(theta))`` -- scipy's ``solve_bvp`` definition --
-        sampled at the midpoint and the two interior Lobatto nodes of each interval. Near zero
-        for a solution; of order ``lam |grad L|`` for a path that is not one. ``info`` has the
-        relative version (``residual_rel``, scaled by ``1 + |f|`` as in ``solve_bvp``).
+        The Euler-Lagrange residual that the success certificate checks (``success`` needs
+        ``residual <= RESIDUAL_GATE`` = 1e-3), measured by the package on the dense output the
+        user receives, the same way for every method. For a smooth loss it is the relative
+        residual ``max |y_h'(t) - f(y_h(t))| / (1 + |f(y_h(t))|)`` (componentwise, scipy's
+        ``solve_bvp`` scaling), where ``y_h`` is the cubic Hermite interpolant of
+        ``y = (theta, theta')`` on the mesh with slopes ``f(y) = (theta', lam grad L(theta))``,
+        sampled at the midpoint and the two interior Lobatto nodes of each interval
+        (``info["residual_rel"]``); for a non-smooth loss (ReLU), where no smooth curve
+        satisfies the equation pointwise across a kink, the integrated momentum balance
+        (``info["weak_residual_rel"]``). Near zero for a solution; of order one for a path that
+        is not one. It is not a method's own stopping measure, which `tol` bounds (collocation's
+        ``tol``, for instance, bounds the RMS of the relative residual over each mesh interval,
+        which is smaller than this maximum). ``info["residual_abs"]`` is the unscaled maximum
+        ``max |y_h' - f(y_h)|``.
     energy_drift : float
         ``max H - min H`` over the quadrature points, ``H = 1/2 |theta'|^2 - lam L(theta)``,
         which is constant along an exact solution.
@@ -109,13 +125,42 @@ class ActionPath:
     (True, 'line')
     """
 
+    t: NDArray[np.float64]
+    theta: NDArray[np.float64]
+    theta_dot: NDArray[np.float64]
+    action: float
+    kinetic: float
+    potential: float
+    residual: float
+    energy_drift: float
+    success: bool
+    status: Status
+    message: str
+    method: str
+    nfev: int
+    ngev: int
+    nhev: int
+    nit: int
+    wall_time: float
+    T: float
+    lam: float
+    is_minimum: Optional[bool]
+    starts: list[dict[str, Any]]
+    info: dict[str, Any]
+
     _FIELDS = ("message", "success", "status", "method", "action", "kinetic", "potential",
                "residual", "energy_drift", "is_minimum", "T", "lam", "nfev", "ngev", "nhev", "nit",
                "wall_time", "t", "theta", "theta_dot", "starts")
 
-    def __init__(self, *, t, theta, theta_dot, dense, action, kinetic, potential, residual,
-                 energy_drift, success, status, message, method, T, lam, nfev=0, ngev=0,
-                 nhev=0, nit=0, wall_time=0.0, starts=None, info=None, is_minimum=None):
+    def __init__(self, *, t: NDArray[np.float64], theta: NDArray[np.float64],
+                 theta_dot: NDArray[np.float64], dense: DenseOutput, action: float,
+                 kinetic: float, potential: float, residual: float, energy_drift: float,
+                 success: bool, status: Union[Status, int],
+                 message: str, method: str, T: float, lam: float, nfev: int = 0, ngev: int = 0,
+                 nhev: int = 0, nit: int = 0, wall_time: float = 0.0,
+                 starts: Optional[list[dict[str, Any]]] = None,
+                 info: Optional[dict[str, Any]] = None,
+                 is_minimum: Optional[bool] = None) -> None:
         self.t = t
         self.theta = theta
         self.theta_dot = theta_dot
@@ -150,7 +195,7 @@ class ActionPath:
         vals = np.asarray(vals, dtype=float)
         return vals[:, 0] if scalar else vals
 
-    def path(self, t):
+    def path(self, t: ArrayLike) -> NDArray[np.float64]:
         """``theta(t)``: shape ``(n,)`` for scalar ``t``, ``(n, len(t))`` for 1-D ``t``.
 
         Outside ``[0, T]`` the dense output extrapolates (as scipy's ``OdeSolution`` does) and
@@ -158,28 +203,28 @@ class ActionPath:
         """
         return self._eval(t, 0)
 
-    def velocity(self, t):
+    def velocity(self, t: ArrayLike) -> NDArray[np.float64]:
         """``theta'(t)``, shapes as for `path`."""
         return self._eval(t, 1)
 
     __call__ = path
 
-    def dense(self, t):
+    def dense(self, t: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``(theta(t), theta'(t))`` for a 1-D array of times, each of shape ``(n, len(t))``:
         the dense output in the form `lagopt.paths.second_variation` and the measurement
         take."""
         return self._dense(np.atleast_1d(np.asarray(t, dtype=float)))
 
     @property
-    def n_nodes(self):
+    def n_nodes(self) -> int:
         """Number of mesh nodes ``k``."""
         return self.t.size
 
     # ------------------------------------------------------------------ display
-    def keys(self):
+    def keys(self) -> list[str]:
         return list(self._FIELDS) + ["info"]
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         if key not in self.keys():
             raise KeyError(key)
         return getattr(self, key)
@@ -200,7 +245,7 @@ class ActionPath:
             return f"{len(value)} start(s)" if value else "[]"
         return repr(value) if isinstance(value, str) and "\n" not in value else str(value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fields = self._FIELDS
         width = max(len(k) for k in fields)
         lines = [f"{k.rjust(width)}: {self._fmt(getattr(self, k))}" for k in fields]
@@ -255,6 +300,7 @@ def finalize(problem, raw, method, solve_counts=None):
     info["second_variation"] = sv
     counts = solve_counts or {}
     info.update({
+        "residual_abs": m["residual"],
         "residual_rel": m["residual_rel"],
         "weak_residual_rel": m.get("weak_residual_rel"),
         "residual_per_interval": m["residual_per_interval"],
@@ -266,11 +312,20 @@ def finalize(problem, raw, method, solve_counts=None):
     return ActionPath(
         t=t, theta=theta, theta_dot=theta_dot, dense=dense,
         action=m["action"], kinetic=m["kinetic"], potential=m["potential"],
-        residual=m["residual"], energy_drift=m["energy_drift"],
+        residual=certified_residual(m, smooth), energy_drift=m["energy_drift"],
         success=status == Status.SUCCESS, status=status, message=message, method=method,
         T=problem.T, lam=problem.lam,
         nfev=counts.get("loss", 0), ngev=counts.get("grad", 0), nhev=counts.get("hess", 0),
         nit=raw.nit, info=info, is_minimum=is_minimum)
+
+
+def certified_residual(m, smooth):
+    """The residual the success gate checks (`ActionPath.residual`): the relative pointwise
+    one for a smooth loss, the integrated (weak) one for a non-smooth loss, where a pointwise
+    residual is large at every kink."""
+    if not smooth and m.get("weak_residual_rel") is not None:
+        return m["weak_residual_rel"]
+    return m["residual_rel"]
 
 
 def _gate(status, message, m, smooth):
@@ -283,8 +338,7 @@ def _gate(status, message, m, smooth):
     if status != Status.SUCCESS:
         return status, message
     failed = []
-    # Non-smooth losses: the integrated residual (a pointwise one is large at every kink).
-    residual = m.get("weak_residual_rel", m["residual_rel"])
+    residual = certified_residual(m, smooth)
     if not residual <= RESIDUAL_GATE:
         failed.append(f"its Euler-Lagrange residual is {residual:.1e} relative "
                       f"(gate {RESIDUAL_GATE:g})")
@@ -293,7 +347,9 @@ def _gate(status, message, m, smooth):
         failed.append(f"its energy drifts by {m['energy_drift_rel']:.1e} relative "
                       f"(gate {energy_gate:g})")
     if not failed:
-        return status, message
+        return status, (message + " | " if message else "") + (
+            f"Certified: residual {residual:.1e} <= {RESIDUAL_GATE:g}, energy drift "
+            f"{m['energy_drift_rel']:.1e} <= {energy_gate:g} (relative).")
     return Status.NOT_CONVERGED, (
         message + " | But the measured path is not a solution: " + " and ".join(failed) +
         ". The discretisation does not resolve the problem: try a finer mesh (`n_nodes`, "

@@ -120,6 +120,11 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
 
     Notes
     -----
+    ``solve_bvp`` implements fourth-order collocation (the three-stage Lobatto IIIA formula,
+    whose solution is a C1 cubic spline) with the mesh refined by control of the residual,
+    after Kierzenka and Shampine [1]_; see [2]_ for collocation methods for boundary value
+    problems and their conditioning.
+
     Status mapping: ``solve_bvp`` 0 -> ``SUCCESS``; 1 (nodes) -> ``MAX_ITER``; 2 (singular
     Jacobian) and 3 (boundary conditions not met) -> ``NOT_CONVERGED``; wall time ->
     ``MAX_TIME``; non-finite -> ``NON_FINITE``; ``n_params > MAX_PARAMS`` or an initial mesh
@@ -130,6 +135,13 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     ``tol`` is solve_bvp's: the RMS over each interval of ``|S' - f(S)| / (1 + |f|)``. The
     `ActionPath` reports the *maximum absolute* residual at the same sample points, which can
     be larger by the factor ``1 + |f|`` and by max-versus-RMS.
+
+    References
+    ----------
+    .. [1] J. Kierzenka and L. F. Shampine, "A BVP solver based on residual control and the
+       MATLAB PSE", ACM Trans. Math. Software 27 (2001), 299-316.
+    .. [2] U. M. Ascher, R. M. M. Mattheij and R. D. Russell, "Numerical Solution of Boundary
+       Value Problems for Ordinary Differential Equations", SIAM (1995).
 
     Examples
     --------
@@ -204,7 +216,8 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
         how = (f" after {continuation!r} continuation in {len(steps)} steps (the first "
                f"attempt failed: {_describe(first, max_nodes, tol)})" if retry else "")
         msg = (f"Collocation converged on {out.x.size} nodes in {out.niter} solve_bvp "
-               f"iterations (max RMS relative residual {out.rms:.1e} <= tol={tol:g}){how}.")
+               f"iterations (solve_bvp's stopping measure, the largest per-interval RMS of the "
+               f"relative residual, {out.rms:.1e} <= tol={tol:g}){how}.")
     else:
         if retry:  # report the failure at the full lam, and what continuation reached
             reached = max([s for s, ok in steps if ok] or [0.0])
@@ -378,7 +391,8 @@ def _describe(out, max_nodes, tol, max_time=None):
     m = out.x.size
     if out.status == Status.MAX_ITER:
         return (f"{Status.MAX_ITER.message()} solve_bvp needed more than max_nodes={max_nodes} "
-                f"mesh nodes (max RMS relative residual {out.rms:.1e} > tol={tol:g}).")
+                f"mesh nodes (solve_bvp's stopping measure, the largest per-interval RMS of the "
+                f"relative residual, {out.rms:.1e} > tol={tol:g}).")
     if out.status == Status.MAX_TIME:
         cap = f"max_time={max_time:g} s" if max_time is not None else "the time cap"
         return (f"{Status.MAX_TIME.message()} Collocation stopped at {cap} on a {m}-node mesh; the "
