@@ -13,12 +13,12 @@ Layers, each importing only from the ones below it:
 5. the public functions: `solve` (`solve_action_path`) and `_action` (`action`).
 """
 from .._status import Status
-from ._action import action
+from ._action import action, action_saving
 from ._dispatch import METHODS
 from ._result import ActionPath
 from ._second_variation import second_variation
 from .exact import quadratic_solution
 from .solve import solve_action_path
 
-__all__ = ["solve_action_path", "ActionPath", "action", "quadratic_solution",
+__all__ = ["solve_action_path", "ActionPath", "action", "action_saving", "quadratic_solution",
            "second_variation", "METHODS", "Status"]

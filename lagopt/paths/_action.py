@@ -18,7 +18,7 @@ from ._formulas import seed_rule_parts
 from ._measure import MIN_PANELS, call_path, callable_dense, linear_dense, quadrature
 from ._result import ActionPath
 
-__all__ = ["action"]
+__all__ = ["action", "action_saving"]
 
 #: Points of the original experiment's path (``s_i = i / 9``) used by ``rule="seed"``.
 SEED_RULE_POINTS = 10
@@ -213,3 +213,27 @@ def action(objective: _Loss, path: _Path, lam: Optional[float] = None, T: Option
     q = quadrature(objective, lam, dense, mesh, T, min_panels)
     parts = (q["action"], q["kinetic"], q["potential"])
     return parts if return_parts else parts[0]
+
+
+def action_saving(reference: float, action: float) -> Tuple[float, float]:
+    """How much action a path saves against a reference path (e.g. smoothstep's).
+
+    Returns ``(delta, relative)``: ``delta = reference - action`` (positive when the path's
+    action is lower), and ``relative = delta / reference`` only when both actions are
+    positive, NaN otherwise. With a loss that takes negative values (Mueller-Brown) actions
+    can be negative, and a percentage of a negative action reads backwards (a path of action
+    -21 against a reference of -10 would "save 114 %"); the difference does not.
+
+    Examples
+    --------
+    >>> from lagopt.paths import action_saving
+    >>> action_saving(2.0, 1.5)
+    (0.5, 0.25)
+    >>> delta, relative = action_saving(-10.0, -21.4)
+    >>> round(delta, 6), relative
+    (11.4, nan)
+    """
+    reference, action = float(reference), float(action)
+    delta = reference - action
+    relative = delta / reference if (reference > 0 and action > 0) else float("nan")
+    return delta, relative
