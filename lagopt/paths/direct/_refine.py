@@ -254,7 +254,7 @@ class _Grids:
         tic = time.perf_counter()
         da, out, used = solve_grid(self.problem, N, X0, self.settings)
         self.levels.append({"N": N, "solver": used, "status": out.status, "nit": out.nit,
-                            "discrete_action": out.S, "residual": out.resid,
+                            "discrete_action": out.S, "newton_residual": out.resid,
                             "n_eval": da.n_eval, "seconds": time.perf_counter() - tic})
         return da, out, used
 

@@ -227,15 +227,16 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
         Nodes ``t`` (``N + 1``), positions, second-order velocities of the finest grid whose
         discrete problem converged (Richardson-extrapolated on success for smooth objectives,
         see Notes). ``info`` holds ``N`` and ``n_nodes`` (used), ``rule``,
-        ``solver`` (the branch(es) used on that grid), ``residual`` (its final relative
-        discrete residual), ``grad_norm``, ``discrete_action``, ``n_eval``, ``kink_nodes``,
+        ``solver`` (the branch(es) used on that grid), ``newton_residual`` (its final relative
+        discrete residual, which `newton_tol` bounds; not `ActionPath.residual`),
+        ``grad_norm``, ``discrete_action``, ``n_eval``, ``kink_nodes``,
         ``omega`` (a-priori stiffness estimate, None if not computed) and ``omega_h``,
         ``refine``, ``tol``, ``max_nodes``, ``refinements`` (finer grids tried after the
         first),
         ``action_error``, ``position_error`` and ``error_estimate`` (their maximum, the
         number compared with `tol`; None when not estimated), ``extrapolated``, and
         ``levels`` (one dict per
-        grid: ``N, solver, status, nit, discrete_action, residual, n_eval, seconds`` and,
+        grid: ``N, solver, status, nit, discrete_action, newton_residual, n_eval, seconds`` and,
         where estimated, ``action``, the measured action of that grid's path). After a
         Newton-Krylov solve also ``newton_iterations``, ``krylov_iterations`` (each one batched
         Hessian-vector product), ``negative_curvature`` and ``omega_ritz`` (the stiffness
@@ -386,7 +387,7 @@ def _info(r, settings, omega, T):
     est, out, N = r.estimate, r.out, r.da.N
     return {
         "N": N, "n_nodes": N + 1, "rule": settings.rule, "solver": r.solver,
-        "residual": out.resid, "grad_norm": out.grad_norm, "discrete_action": out.S,
+        "newton_residual": out.resid, "grad_norm": out.grad_norm, "discrete_action": out.S,
         "n_eval": int(sum(lv["n_eval"] for lv in r.levels)), "kink_nodes": out.kinks,
         "omega": omega, "omega_h": None if omega is None else omega * T / N,
         "refine": settings.refine, "tol": settings.tol_path, "newton_tol": settings.tol,
