@@ -295,6 +295,8 @@ def finalize(problem, raw, method, solve_counts=None):
         if sv.get("singular"):
             status = Status.NOT_CONVERGED
             message += (f" | Not a solution to trust: {sv['reason']}. Change `T` or `lam`.")
+        else:
+            message = (message + " | " if message else "") + _certified(m, smooth)
     else:
         sv = {"is_minimum": None, "reason": "not decided: the path is not a certified solution"}
     info["second_variation"] = sv
@@ -328,6 +330,14 @@ def certified_residual(m, smooth):
     return m["residual_rel"]
 
 
+def _certified(m, smooth):
+    """The sentence a certified path's message ends with: its numbers against the gates."""
+    gate = ENERGY_GATE if smooth else ENERGY_GATE_NONSMOOTH
+    return (f"Certified: residual {certified_residual(m, smooth):.1e} <= {RESIDUAL_GATE:g}, "
+            f"energy drift {m['energy_drift_rel']:.1e} <= {gate:g} (relative), T not a "
+            "conjugate point.")
+
+
 def _gate(status, message, m, smooth):
     """The status after the measurement's checks, and the message saying which one failed."""
     if not m["finite"]:
@@ -347,9 +357,7 @@ def _gate(status, message, m, smooth):
         failed.append(f"its energy drifts by {m['energy_drift_rel']:.1e} relative "
                       f"(gate {energy_gate:g})")
     if not failed:
-        return status, (message + " | " if message else "") + (
-            f"Certified: residual {residual:.1e} <= {RESIDUAL_GATE:g}, energy drift "
-            f"{m['energy_drift_rel']:.1e} <= {energy_gate:g} (relative).")
+        return status, message
     return Status.NOT_CONVERGED, (
         message + " | But the measured path is not a solution: " + " and ".join(failed) +
         ". The discretisation does not resolve the problem: try a finer mesh (`n_nodes`, "

@@ -132,9 +132,10 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     When continuation rescues a failed first attempt, ``info["continuation"]`` lists the
     ``(mu, converged)`` steps and ``nit`` counts the Newton iterations of all attempts.
 
-    ``tol`` is solve_bvp's: the RMS over each interval of ``|S' - f(S)| / (1 + |f|)``. The
-    `ActionPath` reports the *maximum absolute* residual at the same sample points, which can
-    be larger by the factor ``1 + |f|`` and by max-versus-RMS.
+    ``tol`` is solve_bvp's: the RMS over each interval of ``|y_h' - f(y_h)| / (1 + |f|)``
+    (``y_h`` the collocation spline). `ActionPath.residual` is the *maximum* of the same
+    relative residual over sample points of each interval, so it can exceed ``tol`` (max
+    versus RMS) while the certificate (``residual <= 1e-3``) holds with room.
 
     References
     ----------

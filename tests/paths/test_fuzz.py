@@ -96,3 +96,4 @@ def test_a_conjugate_point_at_T_is_not_a_success(method):
     f = Quadratic(np.diag([-1.0, 1.0]))
     path = solve_action_path(f, [1.0, 0.0], [1.0, 1.0], T=np.pi, method=method)
     assert not path.success and path.is_minimum is None
+    assert "Certified" not in path.message   # a failure's message never claims a certificate
