@@ -18,7 +18,7 @@ script writes
 
 Usage::
 
-    python benchmarks/optimizer_race.py --quick          # one seed, no ablation, < 1 minute
+    python benchmarks/optimizer_race.py --quick          # one seed, small budgets, no ablation
     python benchmarks/optimizer_race.py --out results/ --jobs 2
     python benchmarks/optimizer_race.py --scheduler tcp://host:8786   # a Dask cluster
     python benchmarks/optimizer_race.py --from-json results/optimizer_race.json  # re-report
@@ -41,6 +41,8 @@ ACTIVATIONS = ("relu", "tanh")
 BUDGETS = (100, 1000, 3000)
 SEEDS = (42, 0, 1)
 QUICK_SEEDS = (42,)
+#: A quick run checks that the race runs end to end: the small budgets only.
+QUICK_BUDGETS = (100, 300)
 
 #: label -> (method, options): the race's entries of the one registry
 #: (:data:`lagopt.optim.race.OPTIMIZERS`, where each is documented). Baselines run with their
@@ -283,90 +285,98 @@ def _thin(result, max_rows=400):
 
 
 # ----------------------------------------------------------------------------- figures
-def _curve(r, grid):
-    h = r["history"]
-    n, L = np.asarray(h["n_grad"]), np.asarray(h["loss"])
-    j = np.searchsorted(n, grid, side="right") - 1
-    out = np.where(j >= 0, L[np.clip(j, 0, None)], np.nan)
-    return out
-
-
 def _figures(results, out, labels, budget):
-    import matplotlib
+    """``race_<dataset>_<activation>.png`` (:func:`lagopt.plotting.plot_race`: each run's
+    lowest loss so far, the mean over the seeds; LAML red and on top) and
+    ``laml_diagnostics_<dataset>.png`` (the loss at each iterate, restarts included)."""
+    from lagopt import plotting
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plotting.use_agg()
     curves = [r for r in results if "history" in r and r["budget"] == budget]
-    grid = np.linspace(0, budget, 601)
     paths = []
-    colors = dict(zip(labels, plt.cm.tab10(np.linspace(0, 1, 10))))
     for ds in DATASETS:
         for act in ACTIVATIONS:
-            fig, ax = plt.subplots(figsize=(7, 4.5))
-            for lab in labels:
-                rs = [r for r in curves if (r["dataset"], r["activation"], r["label"]) ==
-                      (ds, act, lab)]
-                if not rs:
-                    continue
-                Y = np.array([_curve(r, grid) for r in rs])
-                with warnings.catch_warnings():  # no loss known yet at the left of the grid
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean = np.nanmean(Y, axis=0)
-                ax.plot(grid, mean, label=lab, color=colors[lab],
-                        lw=2.2 if lab.startswith("laml") else 1.3,
-                        ls="-" if lab != "laml-reference" else "--")
-            ax.set_yscale("log")
-            ax.set_xlabel("gradient evaluations")
-            ax.set_ylabel("training loss (mean over seeds)")
-            ax.set_title(f"{ds}, {act}: loss at equal gradient evaluations")
-            ax.grid(alpha=0.3, which="both")
-            ax.legend(fontsize=8, ncol=2)
-            fig.tight_layout()
-            p = os.path.join(out, f"race_{ds}_{act}.png")
-            fig.savefig(p, dpi=110)
-            plt.close(fig)
-            paths.append(p)
-
+            runs = {lab: [r for r in curves if (r["dataset"], r["activation"], r["label"]) ==
+                          (ds, act, lab)] for lab in labels}
+            runs = {lab: rs for lab, rs in runs.items() if rs}
+            if not runs:
+                continue
+            n_seeds = max(len(rs) for rs in runs.values())
+            fig = plotting.plot_race(
+                runs, center="mean", best_so_far=True,
+                ylabel="lowest training loss so far" + (f"\n(mean of {n_seeds} seeds)"
+                                                        if n_seeds > 1 else ""),
+                title=f"4-6-1 network on {ds} ({act}): loss at equal gradient evaluations")
+            fig.axes[0].set_xlim(0, budget * 1.01)
+            paths.append(plotting.save(fig, os.path.join(out, f"race_{ds}_{act}.png")))
     for ds in DATASETS:
-        fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
-        for lab, ls in (("laml", "-"), ("laml-reference", "--")):
-            for act, col in (("relu", "C0"), ("tanh", "C3")):
-                rs = [r for r in curves if (r["dataset"], r["activation"], r["label"]) ==
-                      (ds, act, lab)]
-                if not rs:
-                    continue
-                r = min(rs, key=lambda r: r["seed"] != 42)
-                h = {k: np.asarray(v) for k, v in r["history"].items()}
-                n = h["n_grad"]
-                name = f"{lab} ({act})"
-                axes[0, 0].plot(n, h["loss"], ls=ls, color=col, label=name)
-                if "action" in h:
-                    lam = 1.0 if lab == "laml-reference" else 1e4
-                    axes[0, 1].plot(n[1:], h["action"][1:] / lam, ls=ls, color=col, label=name)
-                    axes[1, 0].plot(n, h["confidence"], ls=ls, color=col, label=name)
-                    acc = h["accepted"][1:].astype(float)
-                    w = min(20, max(1, acc.size))
-                    run = np.convolve(acc, np.ones(w) / w, mode="same") if acc.size else acc
-                    axes[1, 1].plot(n[1:], 100 * run, ls=ls, color=col, label=name)
-        axes[0, 0].set(yscale="log", ylabel="loss", title="loss")
-        axes[0, 1].set(yscale="log", ylabel=r"action / $\lambda$ (T = 1)",
-                       title="action of the followed path")
-        axes[1, 0].set(ylabel="confidence", title="confidence")
-        axes[1, 1].set(ylabel="% accepted (running mean of 20)", title="acceptance",
-                       ylim=(-5, 105))
-        for ax in axes.ravel():
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
-        for ax in axes[1]:
-            ax.set_xlabel("gradient evaluations")
-        fig.suptitle(f"LAML diagnostics on {ds} (seed 42): default vs reference preset")
-        fig.tight_layout()
-        p = os.path.join(out, f"laml_diagnostics_{ds}.png")
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        paths.append(p)
+        p = _diagnostics_figure(curves, ds, os.path.join(out, f"laml_diagnostics_{ds}.png"))
+        if p:
+            paths.append(p)
     return paths
+
+
+def _diagnostics_figure(curves, ds, path):
+    """LAML default against the reference preset on one data set (seed 42, both activations):
+    loss, action over lam (the presets' lam differ), confidence, acceptance. Colours are the
+    presets' race colours; line styles the activations."""
+    import matplotlib.pyplot as plt
+
+    from lagopt import plotting
+    from lagopt.optim.laml import make_stages
+
+    lams = {lab: make_stages(OPTIMIZERS[lab][1]["preset"])[1]["lam"]
+            for lab in ("laml", "laml-reference")}
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    flat, drawn = [], False
+    for lab, lam in lams.items():
+        for act, ls in (("relu", "-"), ("tanh", "--")):
+            rs = [r for r in curves if (r["dataset"], r["activation"], r["label"]) ==
+                  (ds, act, lab)]
+            if not rs:
+                continue
+            drawn = True
+            r = min(rs, key=lambda r: r["seed"] != 42)
+            h = {k: np.asarray(v, dtype=float) for k, v in r["history"].items()}
+            n, name = h["n_grad"], f"{lab} ({act})"
+            kw = dict(ls=ls, color=plotting.RACE_STYLE[lab]["color"], lw=1.6, label=name)
+            axes[0, 0].plot(n, h["loss"], **kw)
+            if "action" not in h:
+                continue
+            axes[0, 1].plot(n[1:], h["action"][1:] / lam, **kw)
+            conf = h["confidence"][np.isfinite(h["confidence"])]
+            if conf.size and np.ptp(conf) == 0:
+                flat.append((lab, conf[0]))
+            else:
+                axes[1, 0].plot(n, h["confidence"], **kw)
+            acc = h["accepted"][1:]
+            w = min(20, max(1, acc.size))
+            with warnings.catch_warnings():   # an empty run has no mean
+                warnings.simplefilter("ignore", RuntimeWarning)
+                run = np.convolve(acc, np.ones(w) / w, mode="same") if acc.size else acc
+            axes[1, 1].plot(n[1:], 100 * run, **kw)
+    if not drawn:
+        plt.close(fig)
+        return None
+    axes[0, 0].set(yscale="log", ylabel=r"training loss $L(\theta_k)$", title="loss")
+    axes[0, 1].set(yscale="log", ylabel=r"action of the followed path / $\lambda$",
+                   title=r"action / $\lambda$ (" + ", ".join(
+                       f"{lab}: $\\lambda$ = {lam:g}" for lab, lam in lams.items()) + ")")
+    constant = sorted({f"{lab}: constant at {c:g}, not drawn" for lab, c in flat})
+    axes[1, 0].set(ylabel="confidence (after the iteration)",
+                   title="confidence" + (f" ({'; '.join(constant)})" if constant else ""))
+    axes[1, 1].set(ylabel="predictions accepted (%)\n(running mean of 20 iterations)",
+                   title="acceptance", ylim=(-5, 105))
+    for ax in axes.ravel():
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel():
+        ax.set_xlabel("gradient evaluations")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(f"LAML diagnostics on {ds} (seed 42): default against the reference preset")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return plotting.save(fig, path)
 
 
 # ----------------------------------------------------------------------------- report
@@ -456,7 +466,8 @@ def _report(results, args, seeds, budgets, labels, ablation, seconds, figures):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one seed and no ablation (well under a minute)")
+                        help="one seed, budgets 100 and 300, no ablation (about half a "
+                             "minute on 2 cores)")
     parser.add_argument("--out", default="results", help="output directory (default results/)")
     parser.add_argument("--jobs", type=int, default=None,
                         help="worker processes (default: all cores)")
@@ -472,7 +483,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.jobs = default_jobs() if args.jobs is None else max(1, args.jobs)
     seeds = tuple(args.seeds) if args.seeds else (QUICK_SEEDS if args.quick else SEEDS)
-    budgets = BUDGETS
+    budgets = QUICK_BUDGETS if args.quick else BUDGETS
     labels = tuple(OPTIMIZERS)
     ablation = () if (args.quick or args.no_ablation) else ABLATION
     os.makedirs(args.out, exist_ok=True)

@@ -507,31 +507,36 @@ def _parts_section(records):
     return lines + [""]
 
 
-def _goal_lines(counts):
+def _goal_lines(counts, quick=False):
     lines = []
     for flag, statement, fraction in GOALS:
         c = counts[flag]
         got = "not measured" if c is None else f"{c[0]}/{c[1]}"
-        lines.append(f"- {statement}: {got} -- **{_verdict(c, fraction)}**")
+        verdict = "not judged (--quick)" if quick else _verdict(c, fraction)
+        lines.append(f"- {statement}: {got} -- **{verdict}**")
     lines.append(f"- median ratios: candidate/gd {_fmt_ratio(counts['ratio_gd'])}, "
                  f"candidate/lbfgs {_fmt_ratio(counts['ratio_lbfgs'])}, candidate/best other "
                  f"{_fmt_ratio(counts['ratio_best'])}")
     return lines
 
 
-def _verdict_section(summary, candidate):
+def _verdict_section(summary, candidate, quick=False):
     lines = ["## Verdict", ""]
+    if quick:
+        lines += ["A quick run (one target, shape, seed and budget per part) checks that the "
+                  "race runs; its counts are measured but too few to judge the goals, which "
+                  "only the full run does.", ""]
     if "report" in summary:
         lines += [f"On the **report** part (`{candidate}` is the candidate; the best baseline "
                   f"is the best of {', '.join(BASELINES)} among those that ran):", ""]
-        lines += _goal_lines(summary["report"]["all"]) + [""]
+        lines += _goal_lines(summary["report"]["all"], quick) + [""]
     else:
         lines += ["The report part was not run: no verdict.", ""]
     for part in _PART_ORDER:
         if part in summary and _role(part) != "judges":
             lines += [f"On the **{part}** part (for information only; it does not judge):",
                       ""]
-            lines += _goal_lines(summary[part]["all"]) + [""]
+            lines += _goal_lines(summary[part]["all"], quick) + [""]
     return lines
 
 
@@ -611,7 +616,7 @@ def _fmt_count(v):
 
 def _markdown(records, cells, summary, labels, candidate, meta, figure):
     lines = _header(meta, labels, candidate, records) + _parts_section(records)
-    lines += _verdict_section(summary, candidate)
+    lines += _verdict_section(summary, candidate, bool(meta.get("quick")))
     lines += _cells_section(cells, summary, labels, candidate)
     lines += _cost_section(records, labels)
     errors = [r for r in records if r.get("error")]
@@ -660,10 +665,12 @@ def _figure(cells, path, candidate):
                     color="white" if dark else "black")
         ax.set_xticks(range(len(budgets)), [f"{b:,}" for b in budgets])
         ax.set_yticks(range(len(rows[p])), [" ".join(r) for r in rows[p]], fontsize=7)
+        ax.set_ylabel("target, network, activation", fontsize=8)
+        ax.set_xlabel("budget (gradient evaluations)", fontsize=8)
         ax.set_title(f"{p} part ({_role(p)})", fontsize=10)
-    axes[-1, 0].set_xlabel("budget (gradient evaluations)")
-    bar = fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.8,
-                       label=f"{candidate} / best other (log scale)")
+    bar = fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.8, extend="both",
+                       label=f"final loss, {candidate} / best other\n(log scale; below 1: "
+                             f"{candidate} better; clipped at {_CLIP:g}x)")
     ticks = (1 / 3, 1 / 2, 2 / 3, 1, 1.5, 2, 3)
     bar.set_ticks(np.log10(ticks), labels=["1/3", "1/2", "2/3", "1", "1.5", "2", "3"])
     fig.suptitle(f"{candidate} against the best other optimizer, per cell", fontsize=11)
