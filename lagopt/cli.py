@@ -24,7 +24,8 @@ ACTIVATIONS = ("tanh", "relu", "softplus")
 #: One default network for `lagopt paths` and `lagopt train`.
 DEFAULT_ACTIVATION = "tanh"
 #: What `lagopt bench --quick` takes, measured (cold numba cache excluded: it compiles once).
-BENCH_QUICK_TIME = "about 3 minutes on 2 idle cores"
+BENCH_QUICK_TIME = ("about a minute on 2 idle cores, plus about a minute the first time "
+                    "(compiling)")
 
 
 def _int_at_least(minimum):

@@ -300,7 +300,7 @@ def _figures(records, out_dir):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one pair and one (lam, T) per group (about a minute on 2 cores)")
+                        help="one pair and one (lam, T) per group (about 15 s on 2 cores)")
     parser.add_argument("--out", default="results", help="output directory (default results/)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--jobs", type=int, default=None,

@@ -466,8 +466,8 @@ def _report(results, args, seeds, budgets, labels, ablation, seconds, figures):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one seed, budgets 100 and 300, no ablation (about half a "
-                             "minute on 2 cores)")
+                        help="one seed, budgets 100 and 300, no ablation (about 10 s on 2 "
+                             "cores)")
     parser.add_argument("--out", default="results", help="output directory (default results/)")
     parser.add_argument("--jobs", type=int, default=None,
                         help="worker processes (default: all cores)")
