@@ -1,9 +1,10 @@
-"""Which optimizer trains the seed network best at an equal gradient-evaluation budget?
+"""Which optimizer trains the original experiment's network best at an equal budget?
 
-Every optimizer of ``lagopt.minimize`` -- gradient descent (lr 0.1, the seed report's SGD),
-momentum, Adam (its default lr 1e-3, and lr 1e-2), L-BFGS, the equal-step steepest descent of
-seed 001, LAML with its default and its reference preset, and the hybrid mode -- trains the
-seed's 4-6-1 network (ReLU and tanh) on the three data sets (linear, nonlinear, xor) from
+Every optimizer of ``lagopt.minimize`` -- gradient descent (lr 0.1, the LAML report's SGD),
+momentum, Adam (its default lr 1e-3, and lr 1e-2), L-BFGS, the equal-step steepest descent
+(``method="steepest"``), LAML with its default and its reference preset, and the hybrid
+mode -- trains the original experiment's 4-6-1 network (ReLU and tanh) on the three data sets
+(linear, nonlinear, xor) from
 several initialisations, at budgets of 100, 1,000 and 3,000 gradient evaluations charged by
 the one budget rule of ``lagopt.optim._budget`` (a path solver's evaluations included). The
 script writes
@@ -13,7 +14,7 @@ script writes
   ablation of LAML's stages that chose the default preset;
 * ``race_<dataset>_<activation>.png``: loss against gradient evaluations;
 * ``laml_diagnostics_<dataset>.png``: LAML's loss, action, confidence and acceptance against
-  gradient evaluations, as in the seed report's figures;
+  gradient evaluations, as in the LAML report's figures;
 * ``optimizer_race.json``: every number above.
 
 Usage::
@@ -46,7 +47,7 @@ QUICK_BUDGETS = (100, 300)
 
 #: label -> (method, options): the race's entries of the one registry
 #: (:data:`lagopt.optim.race.OPTIMIZERS`, where each is documented). Baselines run with their
-#: documented defaults (gd with the seed report's lr 0.1); Adam also with lr 1e-2, its better
+#: documented defaults (gd with the LAML report's lr 0.1); Adam also with lr 1e-2, its better
 #: setting at these budgets.
 OPTIMIZERS = select(RACE_LABELS)
 

@@ -1,4 +1,4 @@
-"""Reproduce the table of the LAML report (seed 000) and its figures.
+"""Reproduce the table of the LAML experiment report (January 2026) and its figures.
 
 Runs :func:`lagopt.optim.reference_experiment` on the three data sets and prints the published
 table next to the reproduced one (final losses, acceptance rate, wall times), writes it to
@@ -131,7 +131,8 @@ def main(argv=None):
     md = ["# The LAML report's table, reproduced", "",
           "Protocol: the published experiment as its code ran it "
           "(`lagopt.reference_experiment(dataset)`, seed 42, 100 iterations). Published: "
-          "seed report 000, section 2 (which reports LAML 40-50x slower than SGD). Wall times "
+          "the LAML experiment report, section 2 (which reports LAML 40-50x slower than SGD). "
+          "Wall times "
           "are this machine's, numba kernels (LAML evaluates its candidate paths in one batch); "
           "the cost column counts evaluations in gradient equivalents (gradient 1, loss 1/2), "
           "independent of the machine.", "",

@@ -325,7 +325,11 @@ def _point_on_polyline(run, s_star):
 
 def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
              maxiter=None):
-    r"""Steepest descent with equal arc-length steps and a parabolic landing (seed 001).
+    r"""Steepest descent with equal arc-length steps and a parabolic landing.
+
+    The equal-step steepest-descent scheme that LAML's design started from: every step has the
+    same Euclidean length ``h`` along ``-grad``; when the loss rises, a parabola places the
+    minimum of the bracketed run, and ``h`` shrinks.
 
     Parameters
     ----------
@@ -338,7 +342,7 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
         Factor in (0, 1) applied to ``h`` after every rise of the loss. Default 0.5.
     grow : float, optional
         Factor >= 1 applied to ``h`` after every step that lowered the loss. Default 1 (equal
-        steps, as in the seed).
+        steps, as in the original scheme).
     gtol : float, optional
         Stop when ``max |grad_i| <= gtol`` (at the current point, or at the midpoint of the
         last step). Default 1e-6.
@@ -366,11 +370,11 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
     on a run's first step, through ``L(0)``, the slope ``-g(x)·d`` and ``L(h)``, places it at
     ``s*``; the point at arc length ``s*`` on the polyline is evaluated (1 gradient) and
     taken if it is lower than the best point so far. Then ``h <- shrink h`` and a new run of
-    equal steps starts. On a quadratic in one dimension the parabola is exact, so the seed's
-    example ``E = (x - 2)^2`` from ``x = -3`` lands on ``x = 2`` at the first rise.
+    equal steps starts. On a quadratic in one dimension the parabola is exact, so the
+    scheme's worked example ``E = (x - 2)^2`` from ``x = -3`` lands on ``x = 2`` at the first rise.
 
-    With the default ``grow=1`` the step only ever shrinks, as in the seed; in curved valleys
-    it then crawls. Letting it grow after descending steps helps: on Rosenbrock from
+    With the default ``grow=1`` the step only ever shrinks, as in the original scheme; in
+    curved valleys it then crawls. Letting it grow after descending steps helps: on Rosenbrock from
     ``(-1.2, 1)`` with 1000 gradient evaluations the final loss was 0.20 with ``grow=1`` and
     0.067 with ``grow=1.25`` (L-BFGS converges in under 50).
     """

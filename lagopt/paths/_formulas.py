@@ -13,7 +13,8 @@ import numpy as np
 import scipy.sparse.linalg
 
 __all__ = ["DENSE_HESSIAN_MAX", "AbortSolve", "smoothstep", "straight_line",
-           "largest_hessian_eigenvalue", "polyline_kinetic", "trapezoid_potential", "polyline_action", "seed_rule_parts"]
+           "largest_hessian_eigenvalue", "polyline_kinetic", "trapezoid_potential",
+           "polyline_action", "seed_rule_parts"]
 
 #: Up to this many parameters methods form dense Hessians (exact eigenvalues for the stiffness,
 #: collocation's Jacobian blocks, warm-up of the Hessian kernel); beyond it they work with

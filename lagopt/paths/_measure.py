@@ -14,7 +14,8 @@ import numpy as np
 from scipy.interpolate import BPoly, CubicHermiteSpline
 
 __all__ = ["measure", "measurement_plan", "FULL_MEASURE_MAX_PARAMS", "quadrature",
-           "gauss_panels", "hermite_dense", "quintic_dense", "velocities_from_accelerations", "velocities_from_accelerations_high_order",
+           "gauss_panels", "hermite_dense", "quintic_dense", "velocities_from_accelerations",
+           "velocities_from_accelerations_high_order",
            "linear_dense",
            "el_residual", "callable_dense", "call_path"]
 
@@ -271,8 +272,9 @@ def el_residual(objective, lam, t, theta, theta_dot):
 
     With ``y = (theta, v)`` and ``f(y) = (v, lam grad L(theta))``, build the C1 cubic Hermite
     interpolant ``y_h`` of ``y_i`` with slopes ``f(y_i)`` on the mesh (solve_bvp's own solution
-    spline; not the action ``S``) and sample ``r = y_h'(t) - f(y_h(t))`` at the midpoint and the two interior 5-point
-    Lobatto nodes of every interval (``r`` vanishes at the nodes by construction).
+    spline; not the action ``S``) and sample ``r = y_h'(t) - f(y_h(t))`` at the midpoint and
+    the two interior 5-point Lobatto nodes of every interval (``r`` vanishes at the nodes by
+    construction).
 
     Returns
     -------

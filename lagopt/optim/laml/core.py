@@ -249,8 +249,8 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     Euler-Lagrange problem is solved by the direct method, warm-started from the model path,
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
     relative decrease over ten iterations) :class:`StallRestart` restarts near the best point
-    found and the run returns the best point over all starts. ``n_path_solves`` in the result counts the Euler-Lagrange
-    problems solved (``path_solves`` by kind, with the gradient evaluations of the direct
+    found and the run returns the best point over all starts. ``n_path_solves`` in the result
+    counts the Euler-Lagrange problems solved (``path_solves`` by kind, with the gradient evaluations of the direct
     solves). The first default of this loop, the same with an L-BFGS model of ten pairs, is
     the preset ``"lbfgs_model"``; a straight path with straight backtracking and no restart is
     ``"straight"``.
