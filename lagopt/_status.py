@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-__all__ = ["Status", "NonFiniteError"]
+__all__ = ["Status", "NonFiniteError", "checked_status"]
 
 
 class NonFiniteError(FloatingPointError, ValueError):
@@ -76,3 +76,22 @@ _MESSAGES = {
                              "`max_grad_evals` to continue.",
     Status.CALLBACK_STOP: "Stopped by the callback.",
 }
+
+
+def checked_status(success: Any, status: Any, owner: str = "result") -> tuple[bool, Status]:
+    """``(bool(success), Status(status))``, or ValueError when they break the rule
+    ``success == (status == Status.SUCCESS)`` that every result class of the package obeys.
+
+    Examples
+    --------
+    >>> checked_status(True, 0)
+    (True, <Status.SUCCESS: 0>)
+    >>> checked_status(True, Status.MAX_ITER, "RawSolution")
+    Traceback (most recent call last):
+    ...
+    ValueError: RawSolution: success=True contradicts status 1 (MAX_ITER).
+    """
+    status = Status(status)
+    if bool(success) != (status == Status.SUCCESS):
+        raise ValueError(f"{owner}: success={success!r} contradicts status {status}.")
+    return bool(success), status

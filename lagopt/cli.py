@@ -136,6 +136,12 @@ def markdown_table(header, rows):
     return "\n".join(lines)
 
 
+def _capped(method, max_time):
+    """The method named `method`; collocation with the wall-time cap `max_time` (seconds)."""
+    from lagopt.paths import Collocation
+    return Collocation(max_time=max_time) if method == "collocation" else method
+
+
 def _warm_up_methods(f, a, b, methods, args, warm_up):
     """Compile every kernel the table's solves use before any of them is timed: the batched
     kernels, then each method on a short hop from `a` towards `b` (a cheap problem that runs
@@ -145,8 +151,8 @@ def _warm_up_methods(f, a, b, methods, args, warm_up):
     warm_up(f, a)
     near = a + 1e-3 * (np.asarray(b, dtype=float) - a)
     for m in methods:
-        lagopt.solve_action_path(f, a, near, T=args.T, lam=args.lam, method=m,
-                                 **({"max_time": 5.0} if m == "collocation" else {}))
+        lagopt.solve_action_path(f, a, near, T=args.T, lam=args.lam,
+                                 method=_capped(m, max_time=5.0))
 
 
 def cmd_paths(args):
@@ -167,8 +173,8 @@ def cmd_paths(args):
     jobs = [(label, a, b, m) for label, a, b in pairs for m in methods]
     solved = {}
     for label, a, b, m in tqdm(jobs, desc="paths", leave=False, disable=not args.progress):
-        p = lagopt.solve_action_path(f, a, b, T=args.T, lam=args.lam, method=m,
-                                     **({"max_time": 20.0} if m == "collocation" else {}))
+        p = lagopt.solve_action_path(f, a, b, T=args.T, lam=args.lam,
+                                     method=_capped(m, max_time=20.0))
         solved[(label, m)] = p
     for label, a, b in pairs:
         ref = solved[(label, "smoothstep")].action if (label, "smoothstep") in solved else None

@@ -11,7 +11,9 @@ def test_stiff_muller_brown_is_not_a_false_success():
     # lam = 1e6 makes omega T about 6e6: no grid within the node cap resolves the path.
     f = lagopt.MullerBrown()
     m = np.asarray(f.minima, dtype=float)
-    path = lagopt.solve_action_path(f, m[0], m[1], T=100.0, lam=1e6, max_nodes=4097)
+    auto = lagopt.Auto(chain=(lagopt.Collocation(max_nodes=4097, max_time=10.0),
+                              lagopt.Direct(max_nodes=4097)))
+    path = lagopt.solve_action_path(f, m[0], m[1], T=100.0, lam=1e6, method=auto)
     assert not path.success and path.status != Status.SUCCESS
 
 
@@ -25,12 +27,12 @@ def test_a_vanishing_horizon_is_not_a_false_success():
                                   lambda th: -float(np.abs(th).sum()) ** 4])
 def test_loss_unbounded_below_gives_a_non_finite_status(loss):
     # (maxiter keeps the test short: Newton with finite-difference Hessians walks downhill.)
-    path = lagopt.solve_action_path(loss, [0.0, 1.0], [1.0, 0.0], T=3.0, method="direct",
-                                    maxiter=50)
+    path = lagopt.solve_action_path(loss, [0.0, 1.0], [1.0, 0.0], T=3.0,
+                                    method=lagopt.Direct(maxiter=50))
     assert path.status == Status.NON_FINITE
     assert "Try method='direct'" not in path.message   # no advice to use what just failed
-    hedged = lagopt.solve_action_path(loss, [0.0, 1.0], [1.0, 0.0], T=3.0, method="direct",
-                                      maxiter=50, n_starts=3, seed=0)
+    hedged = lagopt.solve_action_path(loss, [0.0, 1.0], [1.0, 0.0], T=3.0,
+                                      method=lagopt.Direct(maxiter=50), n_starts=3, seed=0)
     assert not hedged.success and len(hedged.starts) == 3
 
 
@@ -63,6 +65,6 @@ def test_minimize_names_a_bad_seed():
 def test_multiple_shooting_keeps_its_time_cap_with_many_segments():
     f = lagopt.MullerBrown()
     m = np.asarray(f.minima, dtype=float)
-    path = lagopt.solve_action_path(f, m[0], m[1], method="multiple_shooting",
-                                    n_segments=30_000, max_time=0.5)
+    path = lagopt.solve_action_path(
+        f, m[0], m[1], method=lagopt.MultipleShooting(n_segments=30_000, max_time=0.5))
     assert path.status == Status.MAX_TIME

@@ -18,7 +18,7 @@ PATHS_LAYERS = [
     {"_formulas", "_measure", "_second_variation", "exact"},
     {"_problem", "_result"},
     {"_variational", "collocation", "shooting", "multiple_shooting", "direct", "interpolants"},
-    {"_dispatch"},
+    {"methods", "_dispatch"},
     {"solve", "_action", "__init__"},
 ]
 

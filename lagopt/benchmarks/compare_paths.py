@@ -35,7 +35,8 @@ import numpy as np
 from lagopt._parallel import map_tasks
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective, MullerBrown, Rastrigin, Rosenbrock
-from lagopt.paths import METHODS, action_saving, solve_action_path
+from lagopt.paths import METHODS, Auto, Collocation, Direct, action_saving, solve_action_path
+from lagopt.paths.methods import METHOD_CLASSES
 
 SOLVER_METHODS = ("collocation", "shooting", "multiple_shooting", "direct")
 
@@ -117,9 +118,11 @@ def _run_case(f, a, b, lam, T, quick, methods):
     for m in methods:
         if m != "direct" and not smooth:
             continue  # collocation/shooting refine without end or diverge at ReLU kinks
-        out[m] = solve_action_path(f, a, b, T=T, lam=lam, method=m, max_time=max_time)
-    out["true"] = solve_action_path(f, a, b, T=T, lam=lam, method="auto",
-                                    n_starts=2 if quick else 4, seed=0, max_time=max_time)
+        out[m] = solve_action_path(f, a, b, T=T, lam=lam,
+                                   method=METHOD_CLASSES[m](max_time=max_time))
+    auto = Auto(chain=(Collocation(max_time=max_time), Direct(max_time=max_time)))
+    out["true"] = solve_action_path(f, a, b, T=T, lam=lam, method=auto,
+                                    n_starts=2 if quick else 4, seed=0)
     return out
 
 

@@ -34,7 +34,8 @@ import scipy.integrate
 
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective
-from lagopt.paths import solve_action_path
+from lagopt.paths import Direct, solve_action_path
+from lagopt.paths.methods import METHOD_CLASSES
 
 METHODS = ("collocation", "direct", "shooting", "multiple_shooting")
 COLLOCATION_SPEEDUP_TARGET = 10.0
@@ -135,7 +136,7 @@ def _warm_up(f, theta):
     f.loss_batch(P), f.grad_batch(P), f.hess_batch(P), f.hess(theta), f.hessp(theta, theta)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        solve_action_path(f, theta, theta + 1e-3, method="direct", n_nodes=5)
+        solve_action_path(f, theta, theta + 1e-3, method=Direct(n_nodes=5))
 
 
 def methods_vs_alternative(quick, repeat):
@@ -169,8 +170,8 @@ def methods_vs_alternative(quick, repeat):
             def run(method=method, opts=opts):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    return solve_action_path(f, th0, thT, T=1.0, lam=1.0, method=method,
-                                             **opts)
+                    return solve_action_path(f, th0, thT, T=1.0, lam=1.0,
+                                             method=METHOD_CLASSES[method](**opts))
             capped = act == "relu" and method == "collocation"
             secs, path = _timed(run, 1 if capped else repeat)
             label = method + (f" (tol={opts['tol']:g})" if "tol" in opts else "")
@@ -205,7 +206,7 @@ def direct_vs_n(quick, repeat):
         f, th0, thT, sizes = _wide_case(n_target, n_samples)
 
         def run():
-            return solve_action_path(f, th0, thT, method="direct", n_nodes=33)
+            return solve_action_path(f, th0, thT, method=Direct(n_nodes=33))
         secs, path = _timed(run, 1 if n_target >= 10000 else repeat)
         rows.append({"n": f.n_params, "sizes": sizes, "samples": n_samples, "time": secs,
                      "success": bool(path.success), "solver": path.info.get("solver", "?"),
@@ -222,7 +223,7 @@ def direct_vs_N(quick, repeat):
     Ns = (16, 64, 256) if quick else (16, 32, 64, 128, 256, 512, 1024)
     for N in Ns:
         def run(N=N):
-            return solve_action_path(f, th0, thT, method="direct", n_nodes=N + 1)
+            return solve_action_path(f, th0, thT, method=Direct(n_nodes=N + 1))
         secs, path = _timed(run, repeat)
         rows.append({"N": N, "time": secs, "success": bool(path.success),
                      "solver": path.info.get("solver", "?"), "nit": path.nit,

@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .._status import Status
+from .._status import Status, checked_status
 from ._formulas import straight_line
 
 
@@ -48,10 +48,6 @@ class Guess:
     theta_dot: Optional[np.ndarray] = None
 
 
-# Transitional: the text of each status code, for method modules not yet using Status.message().
-STATUS_MESSAGES = {int(s): s.message() for s in Status}
-
-
 @dataclass
 class RawSolution:
     """What a method module returns; the finaliser adds the measurements."""
@@ -60,7 +56,7 @@ class RawSolution:
     theta: np.ndarray  # (n, N)
     theta_dot: np.ndarray  # (n, N)
     success: bool
-    status: int
+    status: Status
     message: str
     # Dense output: callable t -> (theta (n, len(t)), theta_dot (n, len(t))). When None, the
     # finaliser builds a piecewise cubic Hermite interpolant from the mesh values.
@@ -69,7 +65,4 @@ class RawSolution:
     info: dict = field(default_factory=dict)  # method-specific extras (e.g. K segments, N nodes)
 
     def __post_init__(self):
-        self.status = Status(self.status)
-        if bool(self.success) != (self.status == Status.SUCCESS):
-            raise ValueError(f"RawSolution: success={self.success!r} contradicts status "
-                             f"{self.status}.")
+        self.success, self.status = checked_status(self.success, self.status, "RawSolution")

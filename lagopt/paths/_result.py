@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional, Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._status import Status
+from .._status import Status, checked_status
 from ._measure import hermite_dense, measure, measurement_plan
 from ._second_variation import second_variation
 
@@ -171,10 +171,7 @@ class ActionPath:
         self.residual = residual
         self.energy_drift = energy_drift
         self.is_minimum = is_minimum
-        self.status = Status(status)
-        if bool(success) != (self.status == Status.SUCCESS):
-            raise ValueError(f"success={success!r} contradicts status {self.status}.")
-        self.success = bool(success)
+        self.success, self.status = checked_status(success, status, "ActionPath")
         self.message = message
         self.method = method
         self.T = T

@@ -23,7 +23,10 @@ import scipy.sparse.linalg
 from .._status import Status
 from ._formulas import DENSE_HESSIAN_MAX, AbortSolve, largest_hessian_eigenvalue
 
-__all__ = ["Trajectory", "integrate", "guess_on_mesh", "estimate_omega"]
+__all__ = ["Trajectory", "integrate", "guess_on_mesh", "estimate_omega", "INTEGRATORS"]
+
+#: The integrators of `scipy.integrate.solve_ivp` the shooting methods accept.
+INTEGRATORS = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Trajectory:
     theta: Optional[np.ndarray]  # (n,) at t1
     v: Optional[np.ndarray]  # (n,) at t1
     Phi: Optional[np.ndarray]  # (2n, k) at t1, or None without tangents
-    status: int
+    status: Status
     message: str
     t: Optional[np.ndarray] = None  # integrator steps
     y: Optional[np.ndarray] = None  # (2n, len(t)) states at the steps
@@ -47,7 +50,7 @@ class Trajectory:
 
 
 def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rtol=1e-10,
-              atol=1e-12, method="DOP853", bound=np.inf, deadline=np.inf):
+              atol=1e-12, integrator="DOP853", bound=np.inf, deadline=np.inf):
     """Integrate ``(theta, v)`` (and tangents) from ``t0`` to ``t1``.
 
     Parameters
@@ -64,13 +67,14 @@ def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rt
         Keep `solve_ivp`'s dense output (of the full augmented state) in ``sol``.
     rtol, atol : float
         Tolerances of `scipy.integrate.solve_ivp`, applied to every component.
-    method : str, optional
-        Explicit `solve_ivp` method (``"DOP853"`` or ``"RK45"``).
+    integrator : str, optional
+        `solve_ivp` method, one of `INTEGRATORS` (default ``"DOP853"``).
     bound : float, optional
-        Stop (status 3) as soon as ``max |y|`` exceeds it: a trajectory of this unstable system
-        that leaves the region of interest only grows, and may reach infinity in finite time.
+        Stop (``Status.NON_FINITE``) as soon as ``max |y|`` exceeds it: a trajectory of this
+        unstable system that leaves the region of interest only grows, and may reach infinity
+        in finite time.
     deadline : float, optional
-        ``time.perf_counter()`` value after which to stop (status 2).
+        ``time.perf_counter()`` value after which to stop (``Status.MAX_TIME``).
 
     Returns
     -------
@@ -115,17 +119,17 @@ def integrate(problem, theta, v, t0, t1, *, tangent=None, dense_output=False, rt
 
     y0 = np.concatenate([theta, v] + ([] if tangent is None else [tangent.ravel()]))
     try:
-        sol = scipy.integrate.solve_ivp(rhs, (t0, t1), y0, method=method, rtol=rtol, atol=atol,
-                                        dense_output=dense_output)
+        sol = scipy.integrate.solve_ivp(rhs, (t0, t1), y0, method=integrator, rtol=rtol,
+                                        atol=atol, dense_output=dense_output)
     except AbortSolve as exc:
         return Trajectory(None, None, None, exc.status, exc.message, nfev=counter[0])
     if not sol.success:
-        return Trajectory(None, None, None, 5, f"integrator failed: {sol.message}",
-                          nfev=counter[0])
+        return Trajectory(None, None, None, Status.NOT_CONVERGED,
+                          f"integrator failed: {sol.message}", nfev=counter[0])
     yT = sol.y[:, -1]
     if not np.all(np.isfinite(yT)) or np.max(np.abs(yT[: 2 * n])) > bound:
-        return Trajectory(None, None, None, 3, "non-finite or unbounded end state",
-                          nfev=counter[0])
+        return Trajectory(None, None, None, Status.NON_FINITE,
+                          "non-finite or unbounded end state", nfev=counter[0])
     Phi = yT[2 * n:].reshape(2 * n, k) if k else None
     return Trajectory(theta=yT[:n].copy(), v=yT[n: 2 * n].copy(), Phi=Phi, status=Status.SUCCESS,
                       message="ok", t=sol.t, y=sol.y[: 2 * n], sol=sol.sol, nfev=counter[0])

@@ -17,7 +17,7 @@ from .._status import Status
 from .._validation import choice, positive_float, positive_int
 from ._formulas import straight_line
 from ._problem import RawSolution
-from ._variational import Trajectory, estimate_omega, guess_on_mesh, integrate
+from ._variational import INTEGRATORS, Trajectory, estimate_omega, guess_on_mesh, integrate
 from .shooting import NONSMOOTH_MESSAGE, _declined, _scales, refine_mesh
 
 __all__ = ["solve", "SEGMENT_OMEGA_T", "MAX_SEGMENT_STATE", "MAX_STATE"]
@@ -31,7 +31,7 @@ MAX_STATE = 2e7
 
 
 def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter=50,
-          max_time=60.0, max_segments=1000, method="DOP853", allow_nonsmooth=False,
+          max_time=60.0, max_segments=1000, integrator="DOP853", allow_nonsmooth=False,
           n_mesh=129):
     """Least-action path by multiple shooting.
 
@@ -57,8 +57,9 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
         Wall-time cap in seconds, enforced inside the integrations too.
     max_segments : int, optional
         Cap on the automatic ``K``.
-    method : {"DOP853", "RK45"}, optional
-        `solve_ivp` integrator.
+    integrator : str, optional
+        `scipy.integrate.solve_ivp` method, one of ``INTEGRATORS`` (``"RK23"``, ``"RK45"``,
+        ``"DOP853"``, ``"Radau"``, ``"BDF"``, ``"LSODA"``; default ``"DOP853"``).
     allow_nonsmooth : bool, optional
         Try even when ``objective.smooth`` is False; default False declines
         (``Status.DECLINED``) for the
@@ -109,7 +110,7 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     maxiter = positive_int(maxiter, "maxiter")
     max_time = positive_float(max_time, "max_time")
     max_segments = positive_int(max_segments, "max_segments")
-    choice(method, "method", ("DOP853", "RK45"))
+    choice(integrator, "integrator", INTEGRATORS)
     n_mesh = positive_int(n_mesh, "n_mesh", minimum=2)
     if n_segments is not None:
         n_segments = positive_int(n_segments, "n_segments")
@@ -121,7 +122,7 @@ def solve(problem, guess=None, *, n_segments=None, tol=1e-8, rtol=1e-10, maxiter
     K, refusal = _n_segments(problem, guess, n_segments, max_segments, info)
     if refusal is not None:
         return _declined(problem, guess, Status.DECLINED, refusal, info)
-    segs = _Segments(problem, guess, K, rtol, method, deadline, info)
+    segs = _Segments(problem, guess, K, rtol, integrator, deadline, info)
     Th, V = segs.start_values(guess)
     trajs = segs.integrate(Th, V, False)
     if not isinstance(trajs, list):
@@ -165,10 +166,10 @@ class _Segments:
     #: the unstable system is then on its way to overflow.
     BLOW_UP = 1e8
 
-    def __init__(self, problem, guess, K, rtol, method, deadline, info):
+    def __init__(self, problem, guess, K, rtol, integrator, deadline, info):
         n, T = problem.n, problem.T
         self.problem, self.K, self.n = problem, K, n
-        self.method, self.rtol, self.deadline, self.info = method, rtol, deadline, info
+        self.integrator, self.rtol, self.deadline, self.info = integrator, rtol, deadline, info
         self.tk = np.linspace(0.0, T, K + 1)
         self.sc_th, self.sc_v = _scales(problem)
         self.guess = guess
@@ -200,7 +201,7 @@ class _Segments:
             tang = None if not with_tangent else (self.eye2[:, self.n:] if k == 0 else self.eye2)
             tr = integrate(self.problem, Th[:, k], V[:, k], self.tk[k], self.tk[k + 1],
                            tangent=tang, dense_output=not with_tangent, rtol=self.rtol,
-                           atol=self.atol, method=self.method, bound=self.bound,
+                           atol=self.atol, integrator=self.integrator, bound=self.bound,
                            deadline=self.deadline)
             self.info["nfev"] += tr.nfev
             if tr.status != Status.SUCCESS:

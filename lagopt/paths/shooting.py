@@ -12,7 +12,7 @@ import scipy.linalg
 from .._validation import choice, positive_float, positive_int
 from .._status import Status
 from ._problem import RawSolution
-from ._variational import estimate_omega, guess_on_mesh, integrate
+from ._variational import INTEGRATORS, estimate_omega, guess_on_mesh, integrate
 
 __all__ = ["solve", "dense_from_sol", "refine_mesh", "MAX_OMEGA_T", "MAX_DIM"]
 
@@ -77,7 +77,7 @@ def _declined(problem, guess, status, message, info):
 
 
 def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.0,
-          max_omega_T=MAX_OMEGA_T, method="DOP853", allow_nonsmooth=False, n_mesh=129):
+          max_omega_T=MAX_OMEGA_T, integrator="DOP853", allow_nonsmooth=False, n_mesh=129):
     """Least-action path by single shooting on the initial velocity.
 
     Parameters
@@ -98,8 +98,9 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
         Wall-time cap in seconds, enforced inside the integrations too.
     max_omega_T : float, optional
         Decline (``Status.DECLINED``) when the estimated ``omega T`` exceeds this (see Notes).
-    method : {"DOP853", "RK45"}, optional
-        `solve_ivp` integrator.
+    integrator : str, optional
+        `scipy.integrate.solve_ivp` method, one of ``INTEGRATORS`` (``"RK23"``, ``"RK45"``,
+        ``"DOP853"``, ``"Radau"``, ``"BDF"``, ``"LSODA"``; default ``"DOP853"``).
     allow_nonsmooth : bool, optional
         Try even when ``objective.smooth`` is False (see Notes). Default False: decline.
     n_mesh : int, optional
@@ -154,7 +155,7 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
     maxiter = positive_int(maxiter, "maxiter")
     max_time = positive_float(max_time, "max_time")
     max_omega_T = positive_float(max_omega_T, "max_omega_T")
-    choice(method, "method", ("DOP853", "RK45"))
+    choice(integrator, "integrator", INTEGRATORS)
     n_mesh = positive_int(n_mesh, "n_mesh", minimum=2)
     deadline = time.perf_counter() + max_time
     n, T = problem.n, problem.T
@@ -179,7 +180,7 @@ def solve(problem, guess=None, *, tol=1e-8, rtol=1e-10, maxiter=50, max_time=60.
         info["n_integrations"] += 1
         tr = integrate(problem, problem.theta0, v, 0.0, T, rtol=rtol, atol=atol,
                        tangent=tangent if with_tangent else None,
-                       dense_output=not with_tangent, method=method, bound=bound,
+                       dense_output=not with_tangent, integrator=integrator, bound=bound,
                        deadline=deadline)
         info["nfev"] += tr.nfev
         return tr

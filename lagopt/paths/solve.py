@@ -12,15 +12,15 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import as_points, as_rng, as_vector, choice, positive_float, positive_int
+from .._validation import as_points, as_rng, as_vector, positive_float, positive_int
 from ..objectives import Objective, as_objective
 from ..objectives.callable import DerivativeFunction, LossFunction
-from ._dispatch import (AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, INTERPOLANTS, METHODS,
-                        dispatch, method_chain, split_options)
+from ._dispatch import AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, METHODS, dispatch
 from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
 from ._measure import callable_dense
 from ._problem import BVPProblem, Guess
 from ._result import ActionPath, finalize
+from .methods import PathMethod, as_method, misplaced_options
 
 __all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS", "AUTO_COLLOCATION_MAX_TIME"]
 
@@ -97,9 +97,9 @@ def warm_up(objective, theta0):
             objective.hess_batch(P)
 
 
-def _solve_start(problem, method, guess, options):
+def _solve_start(problem, method, guess):
     """Dispatch one start and measure its path: ``(ActionPath, counts, solve_seconds)``."""
-    d = dispatch(problem, method, guess, **options)
+    d = dispatch(problem, method, guess)
     path = finalize(problem, d.raw, d.method, solve_counts=d.counts)
     if d.fallback is not None:
         first_method, first = d.fallback
@@ -135,7 +135,8 @@ def _pick(results):
 
 
 def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLike,
-                      thetaT: ArrayLike, T: float = 1.0, lam: float = 1.0, method: str = "auto",
+                      thetaT: ArrayLike, T: float = 1.0, lam: float = 1.0,
+                      method: Union[str, PathMethod] = "auto",
                       *, grad: Optional[DerivativeFunction] = None,
                       hess: Optional[DerivativeFunction] = None, n_starts: int = 1,
                       seed: Union[None, int, np.random.Generator] = None,
@@ -163,23 +164,29 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
         Horizon, ``> 0`` (default 1).
     lam : float, optional
         Weight of the loss, ``>= 0`` (default 1).
-    method : str, optional
-        One of `METHODS`:
+    method : PathMethod or str, optional
+        The method, an object holding its own options (documented on its class), or the name
+        of a method (one of `METHODS`) for its default options: ``"direct"`` is ``Direct()``.
 
-        * ``"auto"`` (default): ``"collocation"`` when the objective is smooth and
-          ``n <= AUTO_MAX_PARAMS`` (100), falling back to ``"direct"`` on the same start if
-          collocation fails (the message records both; collocation's `max_time` defaults to
-          ``AUTO_COLLOCATION_MAX_TIME`` = 10 s there); ``"direct"`` for non-smooth objectives
-          (ReLU) or larger ``n``. ``path.method`` says which method produced the path.
-        * ``"collocation"``: ``scipy.integrate.solve_bvp`` [1]_ with analytic Jacobians and
-          caps.
-        * ``"shooting"``, ``"multiple_shooting"``: Newton on initial velocities (single or
-          per segment) [2]_ [3]_.
-        * ``"direct"``: minimisation of the discretised action, a variational integrator
-          [4]_ (robust, scalable).
-        * ``"linear"``, ``"smoothstep"``: interpolants (nothing solved: ``success=False``,
-          ``status=Status.NOT_SOLVED``), returned so
-          that their action is measured like the others'.
+        * `Auto` (``"auto"``, default): `Collocation` when the objective is smooth and
+          ``n <= 100`` (``Auto.max_params``), falling back to `Direct` on the same start if
+          collocation fails (the message records both; collocation's ``max_time`` is 10 s
+          there, ``Auto.collocation_max_time``); `Direct` for non-smooth objectives (ReLU)
+          or larger ``n``. The chain is an option: ``Auto(chain=(Collocation(tol=1e-8,
+          max_time=10.0), Direct(tol=1e-8)))``. ``path.method`` names the method that
+          produced the path.
+        * `Collocation` (``"collocation"``): ``scipy.integrate.solve_bvp`` [1]_ with analytic
+          Jacobians and caps.
+        * `Shooting`, `MultipleShooting` (``"shooting"``, ``"multiple_shooting"``): Newton on
+          initial velocities (single or per segment) [2]_ [3]_.
+        * `Direct` (``"direct"``): minimisation of the discretised action, a variational
+          integrator [4]_ (robust, scalable); e.g. ``Direct(rule="numerov")``.
+        * `Linear`, `Smoothstep` (``"linear"``, ``"smoothstep"``): interpolants (nothing
+          solved: ``success=False``, ``status=Status.NOT_SOLVED``), returned so that their
+          action is measured like the others'.
+
+        A new method derives from `PathMethod`. ``tol`` means the relative accuracy of the
+        path for every method.
     grad, hess : callable, optional
         Derivatives of a plain-callable `objective`.
     n_starts : int, optional
@@ -195,9 +202,9 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     detour_scale : float, optional
         Size of the random detours relative to ``|thetaT - theta0|`` (default 0.5).
     **options
-        Passed to the method's ``solve`` (e.g. ``tol``, ``max_nodes``, ``max_time`` for
-        collocation). With ``"auto"`` each method receives the options it accepts. Unknown
-        options raise TypeError. Caps apply per start.
+        Not accepted: a method's options belong to its object. An option given here raises
+        TypeError showing the spelling, e.g. "`tol` is an option of the method: write
+        method=Collocation(tol=1e-08)". Caps (``max_time``, ``max_nodes``) apply per start.
 
     Returns
     -------
@@ -210,7 +217,15 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     Raises
     ------
     ValueError, TypeError
-        Invalid arguments (the message names the argument).
+        Invalid arguments (the message names the argument); options of the method given as
+        keyword arguments here (TypeError).
+
+    See Also
+    --------
+    lagopt.paths.Auto, lagopt.paths.Collocation, lagopt.paths.Shooting,
+    lagopt.paths.MultipleShooting, lagopt.paths.Direct, lagopt.paths.Linear,
+    lagopt.paths.Smoothstep : the methods and their options.
+    lagopt.paths.PathMethod : the contract of a new method.
 
     Notes
     -----
@@ -268,14 +283,15 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     """
     clock = time.perf_counter()
     problem = _problem(objective, theta0, thetaT, T, lam, grad, hess)
-    method = choice(method, "method", METHODS)
+    method = as_method(method)
+    if options:
+        raise misplaced_options(method, options)
     n_starts = positive_int(n_starts, "n_starts")
     detour_scale = positive_float(detour_scale, "detour_scale", allow_zero=True)
     rng = as_rng(seed)
     user_guess = None if guess is None else _user_guess(guess, problem)
-    split_options(method_chain(problem, method), options)   # unknown options fail here, early
 
-    interpolant = method in INTERPOLANTS
+    interpolant = method.interpolant
     if interpolant:
         guesses = [None]
     else:
@@ -286,11 +302,11 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     solve_seconds = 0.0
     results = []
     for g in guesses:
-        path, counts, seconds = _solve_start(problem, method, g, options)
+        path, counts, seconds = _solve_start(problem, method, g)
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
         solve_seconds += seconds
-        results.append((g.label if g is not None else method, path))
+        results.append((g.label if g is not None else method.name, path))
 
     label, best = _pick(results)
     best.starts = [{"label": lab, "method": p.method, "success": p.success, "status": p.status,
@@ -298,7 +314,7 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     best.nfev, best.ngev, best.nhev = totals["loss"], totals["grad"], totals["hess"]
     best.wall_time = time.perf_counter() - clock
     best.info.update({"start": label, "solve_time": solve_seconds,
-                      "requested_method": method})
+                      "requested_method": method.name})
     if interpolant and n_starts > 1:
         best.info["n_starts_ignored"] = True
     return best

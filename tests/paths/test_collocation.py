@@ -5,7 +5,7 @@ import pytest
 
 from lagopt import Status
 from lagopt.datasets import make_dataset
-from lagopt.paths import collocation, quadratic_solution, solve_action_path
+from lagopt.paths import Collocation, collocation, quadratic_solution, solve_action_path
 from lagopt.paths._problem import BVPProblem
 
 from ._solve_helpers import Kink, NaNBeyond, Quadratic, spread_matrix
@@ -56,7 +56,7 @@ def test_module_solve_with_no_guess_and_initial_nodes():
 
 def test_max_nodes_cap_on_nonsmooth_loss_fails_fast_with_advice():
     f = Kink(4)
-    path = solve_action_path(f, -np.ones(4), np.ones(4), method="collocation", max_nodes=60)
+    path = solve_action_path(f, -np.ones(4), np.ones(4), method=Collocation(max_nodes=60))
     assert not path.success and path.status == Status.MAX_ITER
     # the advice for a non-smooth loss is the feature here
     assert "method='direct'" in path.message and "softplus" in path.message
@@ -66,16 +66,16 @@ def test_max_nodes_cap_on_nonsmooth_loss_fails_fast_with_advice():
 
 def test_max_time_cap_stops_solve_bvp():
     f = Kink(4)
-    path = solve_action_path(f, -np.ones(4), np.ones(4), method="collocation",
-                             max_time=0.2, max_nodes=10**6)
+    path = solve_action_path(f, -np.ones(4), np.ones(4),
+                             method=Collocation(max_time=0.2, max_nodes=10**6))
     assert not path.success and path.status == Status.MAX_TIME
 
 
 def test_smooth_failure_message_does_not_blame_smoothness():
     A = spread_matrix(3, 0, 2, seed=2)
     c, x0, xT = _ends(3, 2)
-    path = solve_action_path(Quadratic(A, c), x0, xT, T=5.0, lam=10.0, method="collocation",
-                             max_nodes=25)
+    path = solve_action_path(Quadratic(A, c), x0, xT, T=5.0, lam=10.0,
+                             method=Collocation(max_nodes=25))
     assert not path.success and path.status == Status.MAX_ITER
     assert "softplus" not in path.message  # no blame on smoothness for a smooth loss
 
@@ -116,7 +116,7 @@ def test_rosenbrock_like_nonquadratic_energy_conservation():
             return H
 
     path = solve_action_path(Quartic(2), [-1.0, 0.5], [1.5, -1.0], T=2.0, lam=3.0,
-                             method="collocation", tol=1e-8)
+                             method=Collocation(tol=1e-8))
     assert path.success
     assert path.info["energy_drift_rel"] < 1e-7
     assert path.residual < 1e-3
@@ -129,7 +129,7 @@ def test_seed_network_tanh_converges_and_relu_is_sent_to_direct():
     tanh = MLPObjective(X, y, sizes=(4, 6, 1), activation="tanh")
     theta = tanh.init_params(42)
     end = theta - 2 * (1 + y.std()) * tanh.grad(theta) + 0.3 * np.random.RandomState(0).randn(37)
-    path = solve_action_path(tanh, theta, end, method="collocation", tol=1e-3)
+    path = solve_action_path(tanh, theta, end, method=Collocation(tol=1e-3))
     assert path.success and path.n_nodes <= 41  # measured: ~21 nodes
     assert path.info["energy_drift_rel"] < 1e-5
     line = solve_action_path(tanh, theta, end, method="linear")

@@ -8,7 +8,7 @@ import pytest
 from lagopt._status import Status
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective, MullerBrown, Objective, Quadratic
-from lagopt.paths import direct, solve_action_path
+from lagopt.paths import Direct, direct, solve_action_path
 from lagopt.paths._problem import BVPProblem, Guess
 from lagopt.paths.direct import _refine
 from lagopt.paths.direct._action import DiscreteAction
@@ -238,16 +238,16 @@ def test_stiff_quadratic_refines_to_the_closed_form():
 def test_stiff_quadratic_at_the_node_cap_is_a_failure(eigs):
     A, c, th0, thT = _quadratic(eigs, seed=0)
     exact = quadratic_solution(A, th0, thT, 10.0, 100.0, c)
-    path = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0, method="direct",
-                             max_nodes=2049)
+    path = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0,
+                             method=Direct(max_nodes=2049))
     assert not path.success and path.status == Status.MAX_ITER
     assert path.info["N"] <= 2048 and path.info["error_estimate"] > direct.TOL_PATH
     for hint in ("max_nodes=2049", "`tol`", "multiple_shooting", "collocation"):
         assert hint in path.message
     # Never success with a large error: whatever the options, success means resolved.
     for opts in ({}, {"max_nodes": 513}, {"tol": 1e-3}, {"rule": "midpoint"}):
-        p = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0, method="direct",
-                              **opts)
+        p = solve_action_path(Quadratic(A, c), th0, thT, T=10.0, lam=100.0,
+                              method=Direct(**opts))
         if p.success:
             size = exact.kinetic + abs(exact.potential)
             assert abs(p.action - exact.action) <= p.info["tol"] * size
@@ -278,8 +278,8 @@ def test_muller_brown_success_means_resolved(pair, T):
     # The measured residual of the (extrapolated) path is small, not the 0.2-1 of 65 nodes.
     assert info["residual_rel"] < 0.05
     # A reference ten times more accurate agrees with the measured action.
-    ref = solve_action_path(f, a, b, T=T, lam=1.0, method="direct", tol=direct.TOL_PATH / 10,
-                            guess=path.theta, max_nodes=2**16 + 1)
+    ref = solve_action_path(f, a, b, T=T, lam=1.0, guess=path.theta,
+                            method=Direct(tol=direct.TOL_PATH / 10, max_nodes=2**16 + 1))
     assert ref.success and ref.info["N"] > info["N"]
     assert path.action == pytest.approx(ref.action, rel=1e-7)
 

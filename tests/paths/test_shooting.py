@@ -182,8 +182,8 @@ def test_lam_zero_straight_line():
 def test_validation():
     A, c, th0, thT = _quadratic([1.0], seed=6)
     prob = BVPProblem(Quadratic(A, c), th0, thT, 1.0, 1.0)
-    with pytest.raises(ValueError, match="method"):
-        shooting.solve(prob, None, method="Euler")
+    with pytest.raises(ValueError, match="integrator"):
+        shooting.solve(prob, None, integrator="Euler")
     with pytest.raises(ValueError, match="n_segments"):
         multiple_shooting.solve(prob, None, n_segments=0)
     with pytest.raises(ValueError, match="tol"):

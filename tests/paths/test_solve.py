@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from lagopt import Status
-from lagopt.paths import METHODS, quadratic_solution, solve_action_path
+from lagopt.paths import (METHODS, Auto, Collocation, Direct, quadratic_solution,
+                          solve_action_path)
+from lagopt.paths.methods import METHOD_CLASSES
 from lagopt.paths.solve import AUTO_MAX_PARAMS
 
 from ._solve_helpers import Kink, MullerBrown, Quadratic, Rosenbrock, spread_matrix
@@ -68,10 +70,11 @@ def test_auto_takes_collocation_for_small_smooth_problems():
 
 
 def test_auto_takes_direct_for_nonsmooth_and_large_problems():
-    path = solve_action_path(Kink(3), -np.ones(3), np.ones(3), max_time=20)
+    capped = Auto(chain=(Collocation(max_time=20), Direct(max_time=20)))
+    path = solve_action_path(Kink(3), -np.ones(3), np.ones(3), method=capped)
     assert path.method == "direct"
     n = AUTO_MAX_PARAMS + 1
-    big = solve_action_path(Quadratic(np.eye(n)), np.zeros(n), np.ones(n), max_time=20)
+    big = solve_action_path(Quadratic(np.eye(n)), np.zeros(n), np.ones(n), method=capped)
     assert big.method == "direct"
     exact = quadratic_solution(np.eye(n), np.zeros(n), np.ones(n))
     assert big.action == pytest.approx(exact.action, rel=1e-3)
@@ -81,8 +84,9 @@ def test_auto_falls_back_to_direct_and_records_both():
     A = spread_matrix(3, 0, 2, seed=2)
     f = Quadratic(A)
     x0, xT = np.ones(3), -np.ones(3)
-    # max_nodes only reaches collocation (direct does not take it): collocation must fail
-    path = solve_action_path(f, x0, xT, T=3.0, lam=3.0, max_nodes=12)
+    # a node cap on collocation alone: collocation must fail
+    auto = Auto(chain=(Collocation(max_nodes=12, max_time=10.0), Direct()))
+    path = solve_action_path(f, x0, xT, T=3.0, lam=3.0, method=auto)
     assert path.method == "direct"
     assert path.info["fallback_from"]["method"] == "collocation"
     assert path.info["fallback_from"]["status"] == Status.MAX_ITER
@@ -119,9 +123,10 @@ def test_hedging_on_2d_landscapes_never_worse_than_one_start(make, pair, lam, T,
         a, b = np.array([-1.0, 1.0]), np.array([1.0, 1.0])
     else:
         a, b = f.minima[pair[0]], f.minima[pair[1]]
-    single = solve_action_path(f, a, b, T=T, lam=lam, method=method, max_time=10)
-    hedged = solve_action_path(f, a, b, T=T, lam=lam, method=method, n_starts=5, seed=0,
-                               max_time=10)
+    method = (Auto(chain=(Collocation(max_time=10), Direct(max_time=10))) if method == "auto"
+              else METHOD_CLASSES[method](max_time=10))
+    single = solve_action_path(f, a, b, T=T, lam=lam, method=method)
+    hedged = solve_action_path(f, a, b, T=T, lam=lam, method=method, n_starts=5, seed=0)
     assert hedged.success and len(hedged.starts) == 5
     assert hedged.action <= single.action + 1e-12 * abs(single.action)
     smooth = solve_action_path(f, a, b, T=T, lam=lam, method="smoothstep")
@@ -131,8 +136,7 @@ def test_hedging_on_2d_landscapes_never_worse_than_one_start(make, pair, lam, T,
 def test_collocation_continuation_rescues_a_failed_first_attempt():
     f = MullerBrown()
     a, b = f.minima[0], f.minima[1]
-    plain = solve_action_path(f, a, b, T=2.0, lam=0.03, method="collocation",
-                              continuation=None)
+    plain = solve_action_path(f, a, b, T=2.0, lam=0.03, method=Collocation(continuation=None))
     assert not plain.success
     path = solve_action_path(f, a, b, T=2.0, lam=0.03, method="collocation")
     assert path.success and path.status == Status.SUCCESS
@@ -152,8 +156,8 @@ def test_user_guess_is_the_first_start():
 
 
 def test_all_starts_fail_returns_least_action_failure():
-    path = solve_action_path(Kink(2), -np.ones(2), np.ones(2), method="collocation",
-                             max_nodes=30, n_starts=3, seed=0)
+    path = solve_action_path(Kink(2), -np.ones(2), np.ones(2), method=Collocation(max_nodes=30),
+                             n_starts=3, seed=0)
     assert not path.success and len(path.starts) == 3
     assert all(not s["success"] for s in path.starts)
     assert path.action == min(s["action"] for s in path.starts)

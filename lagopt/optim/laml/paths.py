@@ -23,6 +23,7 @@ import numpy as np
 from ..._status import Status
 from ..._validation import choice, positive_int
 from ...paths._dispatch import INTERPOLANTS, METHODS, dispatch
+from ...paths.methods import METHOD_CLASSES, Auto, Collocation, Direct
 from ..._validation import positive_float
 from ...paths._problem import BVPProblem, Guess
 from ._base import PathResult, Stage
@@ -63,9 +64,11 @@ class PathSolver(Stage):
         Which interpolant nodes to evaluate: all of them (needed for the action of a path with
         interior nodes), or only the end. Default ``"all"``.
     **options
-        Passed to the solver (for instance ``tol``, ``maxiter``, ``solver``, ``rule`` for
-        ``"direct"``; ``max_nodes``, ``tol`` for ``"collocation"``). For ``"direct"`` the
-        defaults are ``n_nodes=4, solver="lbfgs", newton_tol=1e-3, maxiter=5, max_time=5``.
+        Options of the method's class (`lagopt.paths.Direct`, `lagopt.paths.Collocation`,
+        ...; for instance ``newton_tol``, ``maxiter``, ``solver``, ``rule`` for ``"direct"``;
+        ``max_nodes``, ``tol`` for ``"collocation"``; ``chain`` for ``"auto"``). For
+        ``"direct"`` (alone or in ``"auto"``'s default chain) the defaults are ``n_nodes=4,
+        solver="lbfgs", newton_tol=1e-3, maxiter=5, max_time=5``.
 
     Notes
     -----
@@ -115,16 +118,27 @@ class PathSolver(Stage):
         t = np.asarray(raw.t, dtype=np.float64)
         return self._finish(state, t, theta, method, raw)
 
-    def _run(self, problem):
-        """``(method used, RawSolution)`` from the package's one dispatch."""
+    def _path_method(self):
+        """The method object: the stage's method with its options, on the loop's cheap
+        defaults for the direct method."""
         opts = dict(self.options)
         if self.method in INTERPOLANTS:
             opts["n_nodes"] = self.n_nodes or _INTERPOLANT_NODES[self.method]
         direct = dict(_DIRECT_DEFAULTS)
         if self.n_nodes is not None:
             direct["n_nodes"] = self.n_nodes
+        if self.method == "direct":
+            return Direct(**{**direct, **opts})
+        if self.method == "auto" and "chain" not in opts:
+            budget = opts.get("collocation_max_time", Auto.collocation_max_time)
+            opts["chain"] = (Collocation(max_time=budget), Direct(**direct))
+        return METHOD_CLASSES[self.method](**opts)
+
+    def _run(self, problem):
+        """``(method used, RawSolution)`` from the package's one dispatch."""
+        method = self._path_method()
         with np.errstate(all="ignore"):
-            d = dispatch(problem, self.method, None, defaults={"direct": direct}, **opts)
+            d = dispatch(problem, method, None)
         return d.method, d.raw
 
     def _finish(self, state, t, theta, method, raw):
@@ -254,9 +268,9 @@ class ModelPathSolver(PathSolver):
             guess = Guess(t=t, theta=curve(t), label="model path")
         spent = state.view.budget.spent
         problem = BVPProblem(state.view, state.x.copy(), path.end.copy(), state.T, state.lam)
-        direct = dict(_DIRECT_DEFAULTS, n_nodes=self.refine_nodes)
+        direct = Direct(**dict(_DIRECT_DEFAULTS, n_nodes=self.refine_nodes))
         with np.errstate(all="ignore"):
-            d = dispatch(problem, "direct", guess, defaults={"direct": direct})
+            d = dispatch(problem, direct, guess)
         theta = np.asarray(d.raw.theta, dtype=np.float64).copy()
         theta[:, 0], theta[:, -1] = state.x, path.end
         out = self._finish(state, np.asarray(d.raw.t, dtype=np.float64), theta, d.method,

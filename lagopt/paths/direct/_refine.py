@@ -2,7 +2,7 @@
 
 `solve_grid` picks the branch (Newton, L-BFGS, Newton on the kink manifold) for one grid.
 `refine_path` solves a first grid and, asked to, halves the spacing until a Richardson estimate
-of the error of the finer grid's solution is below ``tol_path``; it returns a
+of the error of the finer grid's solution is below ``tol``; it returns a
 `RefinementOutcome`, which says where and why it stopped.
 """
 import time
@@ -45,19 +45,21 @@ OMEGA_H_NUMEROV = 0.5
 
 @dataclass(frozen=True)
 class Settings:
-    """The validated options of `lagopt.paths.direct.solve` (see its parameters)."""
+    """The validated options of `lagopt.paths.direct.solve`, under their public names (see its
+    parameters): ``tol`` the path's relative accuracy, ``newton_tol`` each discrete problem's
+    residual test, ``max_nodes`` the node cap. The counts of the Newton-Krylov branch are not
+    settings: they accumulate in a `KrylovStats` passed alongside."""
 
     rule: str
     tol: float
+    newton_tol: float
     solver: str
     maxiter: Optional[int]
     max_time: float
     deadline: float  # a time.perf_counter value: start + max_time
     refine: bool
-    tol_path: float
-    cap: int  # max_nodes
+    max_nodes: int
     smooth: bool  # objective.smooth
-    krylov: Optional[KrylovStats] = None  # counts of the Newton-Krylov branch, when used
 
 
 @dataclass
@@ -102,14 +104,16 @@ def _running(out, deadline):
             and time.perf_counter() < deadline)
 
 
-def solve_grid(problem, N, X0, settings):
+def solve_grid(problem, N, X0, settings, stats=None):
     """Minimise ``S_h`` on the grid of ``N`` intervals from ``X0``:
-    ``(DiscreteAction, Outcome, branches used joined by "+")``."""
+    ``(DiscreteAction, Outcome, branches used joined by "+")``. `stats`, a `KrylovStats`,
+    accumulates the counts of the Newton-Krylov branch."""
     s = settings
+    tol = s.newton_tol
     da = DiscreteAction(problem, N, s.rule)
     if s.solver == "krylov" or (s.solver == "auto" and s.rule == "numerov"):
         it = s.maxiter or DEFAULT_MAXITER["krylov"]
-        return da, newton_krylov(da, X0, s.tol, it, s.deadline, s.krylov), "krylov"
+        return da, newton_krylov(da, X0, tol, it, s.deadline, stats), "krylov"
     fits = newton_fits(problem.n, N)
     branch = s.solver if s.solver != "auto" else ("newton" if fits else "lbfgs")
     used = [branch]
@@ -120,18 +124,18 @@ def solve_grid(problem, N, X0, settings):
     it_newton = s.maxiter or DEFAULT_MAXITER["newton"]
     it_lbfgs = s.maxiter or DEFAULT_MAXITER["lbfgs"]
     if branch == "newton":
-        out = newton(da, X0, s.tol, it_newton, s.deadline)
+        out = newton(da, X0, tol, it_newton, s.deadline)
         if s.solver == "auto" and _running(out, s.deadline):
             used.append("lbfgs")
             nit = out.nit
-            out = lbfgs(da, out.X, s.tol, it_lbfgs, s.deadline, window=window)
+            out = lbfgs(da, out.X, tol, it_lbfgs, s.deadline, window=window)
             out.nit += nit
     else:
-        out = lbfgs(da, X0, s.tol, it_lbfgs, s.deadline, window=window)
+        out = lbfgs(da, X0, tol, it_lbfgs, s.deadline, window=window)
     if polish and _running(out, s.deadline):
         # L-BFGS crawls along kinks of a ReLU loss: finish with Newton on the kink manifold.
         used.append("kink-newton")
-        polished = kink_newton(da, out.X, s.tol, it_newton, s.deadline)
+        polished = kink_newton(da, out.X, tol, it_newton, s.deadline)
         polished.nit += out.nit
         if polished.status == Status.SUCCESS or polished.resid <= out.resid:
             out = polished
@@ -244,35 +248,37 @@ def _extrapolate(coarse, Theta, V, order):
 
 class _Grids:
     """Solves the discrete problem on successive grids and keeps a record (``levels``) of each:
-    ``N, solver, status, nit, discrete_action, residual, n_eval, seconds``."""
+    ``N, solver, status, nit, discrete_action, residual, n_eval, seconds``; ``stats`` (a
+    `KrylovStats`) accumulates the Newton-Krylov counts over the grids."""
 
-    def __init__(self, problem, settings):
-        self.problem, self.settings = problem, settings
+    def __init__(self, problem, settings, stats):
+        self.problem, self.settings, self.stats = problem, settings, stats
         self.levels = []
 
     def run(self, N, X0):
         tic = time.perf_counter()
-        da, out, used = solve_grid(self.problem, N, X0, self.settings)
+        da, out, used = solve_grid(self.problem, N, X0, self.settings, self.stats)
         self.levels.append({"N": N, "solver": used, "status": out.status, "nit": out.nit,
                             "discrete_action": out.S, "newton_residual": out.resid,
                             "n_eval": da.n_eval, "seconds": time.perf_counter() - tic})
         return da, out, used
 
 
-def refine_path(problem, N, X0, settings):
+def refine_path(problem, N, X0, settings, stats=None):
     """Solve on ``N`` intervals from ``X0``, then (if ``settings.refine``) on grids of half the
-    spacing until the Richardson estimate is below ``settings.tol_path`` or a limit is met (the
+    spacing until the Richardson estimate is below ``settings.tol`` or a limit is met (the
     node cap, the deadline, a failed or non-finite grid). Returns the `RefinementOutcome`, with
-    the path to return."""
+    the path to return. `stats` (a `KrylovStats`, None for a fresh one) accumulates the counts
+    of the Newton-Krylov branch."""
     s = settings
-    grids = _Grids(problem, s)
+    grids = _Grids(problem, s, KrylovStats() if stats is None else stats)
     da, out, used = grids.run(N, X0)
     result = RefinementOutcome(da, out, used, out.status, grids.levels)
     if result.status == Status.SUCCESS and problem.lam == 0.0:
         result.estimate = (0.0, 0.0)  # the straight line: exact on any grid
     elif result.status == Status.SUCCESS and s.refine:
         order = _order(s)
-        _refine_loop(grids, result, order, s.cap - 1, s.tol_path)
+        _refine_loop(grids, result, order, s.max_nodes - 1, s.tol)
     _finish(result, s)
     return result
 
@@ -284,8 +290,8 @@ def _order(settings):
     return _ORDER_NUMEROV if settings.rule == "numerov" else _ORDER_SMOOTH
 
 
-def _refine_loop(grids, result, order, N_cap, tol_path):
-    """Halve the spacing of ``result``'s grid until the estimate meets `tol_path`, updating
+def _refine_loop(grids, result, order, N_cap, tol):
+    """Halve the spacing of ``result``'s grid until the estimate meets `tol`, updating
     ``result`` in place."""
     r, levels = result, grids.levels
     A = None  # measured action of the current grid's path
@@ -313,16 +319,17 @@ def _refine_loop(grids, result, order, N_cap, tol_path):
         if not np.all(np.isfinite(r.estimate)):
             r.status = Status.NON_FINITE
             return
-        if max(r.estimate) <= tol_path and _resolved(grids.settings, r.da):
+        if max(r.estimate) <= tol and _resolved(grids.settings, grids.stats, r.da):
             return
 
 
-def _resolved(settings, da):
-    """Numerov: whether the grid resolves the stiffness CG found (`OMEGA_H_NUMEROV`); the
-    second-order rules were resolved a priori (`OMEGA_H_MAX`) and rely on the estimate."""
-    if settings.rule != "numerov" or settings.krylov is None:
+def _resolved(settings, stats, da):
+    """Numerov: whether the grid resolves the stiffness CG found (`OMEGA_H_NUMEROV`, from the
+    `KrylovStats` `stats`); the second-order rules were resolved a priori (`OMEGA_H_MAX`) and
+    rely on the estimate."""
+    if settings.rule != "numerov" or stats is None:
         return True
-    omega = settings.krylov.omega(da.T)
+    omega = stats.omega(da.T)
     return omega is None or omega * da.h <= OMEGA_H_NUMEROV
 
 

@@ -40,12 +40,12 @@ def _facts(r, settings, omega, T):
         a, p = r.estimate
         kind = "" if settings.smooth else ", first order: non-smooth loss"
         est = (f"estimated discretisation error (Richardson, N={N // 2} vs {N}{kind}): action "
-               f"{a:.1e}, positions {p:.1e} relative (tol {settings.tol_path:.0e})")
+               f"{a:.1e}, positions {p:.1e} relative (tol {settings.tol:.0e})")
     kinks = ""
     if r.out.kinks:
         kinks = (f" {r.out.kinks} node(s) sit on kinks of the non-smooth loss; their residual "
                  "is certified by gradient sampling (a Clarke-stationary point).")
-    return _Facts(_residual(r.out, settings.tol), grid, wh, est, kinks)
+    return _Facts(_residual(r.out, settings.newton_tol), grid, wh, est, kinks)
 
 
 def message(r, settings, omega, T):
@@ -83,7 +83,7 @@ def _solved(r, settings, f):
 
 def _at_cap(r, settings, f):
     """The discrete problem converged, but the node cap leaves the error above tol."""
-    cap = settings.cap
+    cap = settings.max_nodes
     why = (f"the {f.estimate}, is above tol" if f.estimate else
            f"max_nodes={cap} leaves no finer grid to estimate the error on")
     w = f" ({f.omega_h})" if f.omega_h else ""
@@ -105,7 +105,7 @@ def _failed(r, settings, f):
                   f"to N={N2} that estimates the discretisation error failed"
                   + (f" (the last estimate: {f.estimate})" if f.estimate else "")
                   + f"; the returned path is the N={r.da.N} solution.")
-        res, grid = _residual(out, settings.tol), f"N={N2}"
+        res, grid = _residual(out, settings.newton_tol), f"N={N2}"
     if r.status == Status.MAX_ITER:
         return (f"{prefix} Direct method ({solver}, {grid}) stopped at {res} (maxiter). "
                 "Increase `maxiter`, or try solver='newton' if n is small.")

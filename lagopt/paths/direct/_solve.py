@@ -79,10 +79,8 @@ def _stiffness(problem, guess):
 
 def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, refine, tol,
               max_nodes, start):
-    """Validate the options of `solve`: ``(Settings, n_nodes)`` (``n_nodes`` None or checked).
-
-    ``Settings.tol_path`` is the public `tol` (the path's error), ``Settings.tol`` the public
-    `newton_tol` (each discrete problem's residual)."""
+    """Validate the options of `solve`: ``(Settings, n_nodes)`` (``n_nodes`` None or checked),
+    the defaults that depend on the problem (tolerances, node cap) resolved."""
     smooth = bool(getattr(problem.objective, "smooth", True))
     choice(solver, "solver", ("auto", "newton", "lbfgs", "krylov"))
     rule = _rule(rule, solver, smooth, problem.n)
@@ -92,20 +90,20 @@ def _settings(problem, n_nodes, rule, newton_tol, maxiter, max_time, solver, ref
     max_time = positive_float(max_time, "max_time")
     if maxiter is not None:
         maxiter = positive_int(maxiter, "maxiter")
-    tol_path = ((TOL_PATH if smooth else _TOL_PATH_NONSMOOTH) if tol is None
-                else positive_float(tol, "tol"))
-    cap = (default_max_nodes(problem.n) if max_nodes is None
-           else positive_int(max_nodes, "max_nodes", minimum=3))
+    tol = ((TOL_PATH if smooth else _TOL_PATH_NONSMOOTH) if tol is None
+           else positive_float(tol, "tol"))
+    max_nodes = (default_max_nodes(problem.n) if max_nodes is None
+                 else positive_int(max_nodes, "max_nodes", minimum=3))
     if n_nodes is not None:
         n_nodes = positive_int(n_nodes, "n_nodes", minimum=3)
-        if n_nodes > cap:
-            raise ValueError(f"`n_nodes` ({n_nodes}) exceeds `max_nodes` ({cap}).")
+        if n_nodes > max_nodes:
+            raise ValueError(f"`n_nodes` ({n_nodes}) exceeds `max_nodes` ({max_nodes}).")
     if refine is not None and not isinstance(refine, (bool, np.bool_)):
         raise TypeError(f"`refine` must be True, False or None, got {type(refine).__name__}.")
     refine = (n_nodes is None) if refine is None else bool(refine)
-    settings = Settings(rule=rule, tol=newton_tol, solver=solver, maxiter=maxiter,
-                        max_time=max_time, deadline=start + max_time, refine=refine,
-                        tol_path=tol_path, cap=cap, smooth=smooth, krylov=KrylovStats())
+    settings = Settings(rule=rule, tol=tol, newton_tol=newton_tol, solver=solver,
+                        maxiter=maxiter, max_time=max_time, deadline=start + max_time,
+                        refine=refine, max_nodes=max_nodes, smooth=smooth)
     return settings, n_nodes
 
 
@@ -143,7 +141,7 @@ def _first_grid(problem, guess, settings, n_nodes):
                 omega = _stiffness(problem, guess)
             except (ArithmeticError, ValueError, np.linalg.LinAlgError, RuntimeError):
                 omega = np.nan  # no a-priori raise; the a-posteriori estimate still applies
-    N_cap = settings.cap - 1
+    N_cap = settings.max_nodes - 1
     # A refined first grid leaves room for one doubling below the cap (2 intervals at least).
     top = max(2, N_cap // 2) if (settings.refine and not lam0) else N_cap
     N = n_nodes - 1 if fixed else min(_NUMEROV_N if numerov else _DEFAULT_N, top)
@@ -347,8 +345,9 @@ def solve(problem, guess=None, *, n_nodes=None, rule=None, tol=None, newton_tol=
     N, omega = _first_grid(problem, guess, settings, n_nodes)
     t0 = np.linspace(0.0, problem.T, N + 1)[1:-1]
     X0 = problem.straight_line(t0) if guess is None else guess_on_mesh(guess, t0)[0]
-    r = refine_path(problem, N, X0, settings)
-    info = _info(r, settings, omega, problem.T)
+    stats = KrylovStats()
+    r = refine_path(problem, N, X0, settings, stats)
+    info = _info(r, settings, stats, omega, problem.T)
     info["wall_time"] = time.perf_counter() - start
     t = np.linspace(0.0, problem.T, r.da.N + 1)
     theta_dot, dense = _dense_output(problem, t, r.theta, r.theta_dot,
@@ -382,7 +381,7 @@ def _dense_output(problem, t, theta, theta_dot, high_order=False):
     return V, quintic_dense(t, theta, V, acc)
 
 
-def _info(r, settings, omega, T):
+def _info(r, settings, stats, omega, T):
     """The ``info`` dict of the returned `RawSolution` (see `solve`), without ``wall_time``."""
     est, out, N = r.estimate, r.out, r.da.N
     return {
@@ -390,23 +389,23 @@ def _info(r, settings, omega, T):
         "newton_residual": out.resid, "grad_norm": out.grad_norm, "discrete_action": out.S,
         "n_eval": int(sum(lv["n_eval"] for lv in r.levels)), "kink_nodes": out.kinks,
         "omega": omega, "omega_h": None if omega is None else omega * T / N,
-        "refine": settings.refine, "tol": settings.tol_path, "newton_tol": settings.tol,
-        "max_nodes": settings.cap,
+        "refine": settings.refine, "tol": settings.tol, "newton_tol": settings.newton_tol,
+        "max_nodes": settings.max_nodes,
         "refinements": len(r.levels) - 1,
         "action_error": None if est is None else est[0],
         "position_error": None if est is None else est[1],
         "error_estimate": None if est is None else float(max(est)),
         "extrapolated": r.extrapolated, "levels": r.levels,
-        **_krylov_info(settings, T),
+        **_krylov_info(stats, T),
     }
 
 
-def _krylov_info(settings, T):
+def _krylov_info(stats, T):
     """Counts of the Newton-Krylov branch (all grids): ``newton_iterations``,
     ``krylov_iterations`` (each one batched Hessian-vector product over the nodes) and
     ``omega_ritz``, the stiffness ``sqrt(lam h_max)`` that CG's largest Ritz value ``1 + lam
     h_max T^2 / pi^2`` implies (None when Newton-Krylov did not run)."""
-    k = settings.krylov
+    k = stats
     if k is None or k.newton == 0:
         return {}
     return {"newton_iterations": k.newton, "krylov_iterations": k.cg, "omega_ritz": k.omega(T),
