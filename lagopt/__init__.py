@@ -20,8 +20,12 @@ from ._status import NonFiniteError, Status
 from .datasets import make_dataset
 from .objectives import (Ackley, CallableObjective, MLPObjective, MullerBrown, Objective,
                          Quadratic, Rastrigin, Rosenbrock, as_objective)
-from .optim import minimize, reference_experiment, trajectory_efficiency
-from .paths import ActionPath, action, quadratic_solution, solve_action_path
+from .optim import (GD, LAML, LBFGS, LM, Adam, AdamStep, GDStep, Hybrid, Momentum,
+                    MomentumStep, Optimizer, Steepest, minimize, reference_experiment,
+                    trajectory_efficiency)
+from .paths import (ActionPath, Auto, Collocation, Direct, Linear, MultipleShooting,
+                    PathMethod, Shooting, Smoothstep, action, quadratic_solution,
+                    solve_action_path)
 
 __version__ = "0.1.0"
 
@@ -30,5 +34,9 @@ __all__ = [
     "Objective", "MLPObjective", "Quadratic", "Rosenbrock", "Rastrigin", "Ackley",
     "MullerBrown", "CallableObjective", "as_objective",
     "solve_action_path", "ActionPath", "action", "quadratic_solution",
+    "PathMethod", "Auto", "Collocation", "Shooting", "MultipleShooting", "Direct", "Linear",
+    "Smoothstep",
     "minimize", "reference_experiment", "trajectory_efficiency",
+    "Optimizer", "LAML", "Hybrid", "GD", "Momentum", "Adam", "LBFGS", "Steepest", "LM",
+    "GDStep", "MomentumStep", "AdamStep",
 ]

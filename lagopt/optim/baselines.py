@@ -1,6 +1,11 @@
 """Baseline optimizers for :func:`lagopt.minimize`: gd, momentum, adam, lbfgs, steepest.
 
-Every method has the signature of the :data:`lagopt.optim.METHODS` registry::
+Each is an optimizer object (:class:`GD`, :class:`Momentum`, :class:`Adam`, :class:`LBFGS`,
+:class:`Steepest`, re-exported by :mod:`lagopt.optim.methods`) whose fields are its options,
+checked when it is made; ``method="gd"`` is the shorthand for ``GD()``. Its ``run`` has the
+signature of the :data:`lagopt.optim.METHODS` registry's functions, and the functions
+:func:`gd`, :func:`momentum`, :func:`adam`, :func:`lbfgs`, :func:`steepest` are the objects as
+such functions::
 
     method(f, x0, rng, **options) -> dict(x=..., status=..., message=...)
 
@@ -14,22 +19,26 @@ The updates of gd, momentum and Adam are also available one step at a time (:fun
 :class:`GDStep`, :class:`MomentumStep`, :class:`AdamStep`), for methods that interleave them
 with other work (the hybrid mode).
 """
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional
+
 import numpy as np
 import scipy.optimize
+from numpy.typing import NDArray
 
 from .._status import Status
 from .._validation import positive_float, positive_int
+from ._budget import BudgetedObjective
+from ._method import Optimizer, in_interval, nonnegative, optional_maxiter
 
-__all__ = ["gd", "momentum", "adam", "lbfgs", "steepest", "gd_step", "GDStep", "MomentumStep",
-           "AdamStep"]
+__all__ = ["GD", "Momentum", "Adam", "LBFGS", "Steepest", "gd", "momentum", "adam", "lbfgs",
+           "steepest", "gd_step", "GDStep", "MomentumStep", "AdamStep"]
 
 
 def _inf_norm(g):
     return float(np.max(np.abs(g))) if g.size else 0.0
-
-
-def _check_maxiter(maxiter):
-    return None if maxiter is None else positive_int(maxiter, "maxiter", minimum=0)
 
 
 def _converged():
@@ -42,39 +51,69 @@ def _maxiter_reached():
 
 
 # ------------------------------------------------------------------------- single steps
-def gd_step(x, g, lr):
+def gd_step(x: NDArray[np.float64], g: NDArray[np.float64], lr: float) -> NDArray[np.float64]:
     """One gradient-descent step: ``x - lr * g`` (a new array)."""
     return x - lr * g
 
 
 class GDStep:
-    """Gradient descent as a step object (no state): ``step(x, g, lr) = gd_step(x, g, lr)``."""
+    """Gradient descent as a step object (no state): ``step(x, g, lr) = gd_step(x, g, lr)``.
 
-    def step(self, x, g, lr):
-        return gd_step(x, g, lr)
+    Parameters
+    ----------
+    lr : float, optional, keyword-only
+        Learning rate of a :meth:`step` called without one, and the hybrid mode's initial
+        learning rate (:class:`~lagopt.optim.Hybrid`). Default 0.1, that of :class:`GD`.
+    """
 
-    def reset(self):
+    def __init__(self, *, lr: float = 0.1) -> None:
+        self.lr = positive_float(lr, "lr")
+
+    def step(self, x: NDArray[np.float64], g: NDArray[np.float64],
+             lr: Optional[float] = None) -> NDArray[np.float64]:
+        """``x - lr * g``, with the object's `lr` when `lr` is None."""
+        return gd_step(x, g, self.lr if lr is None else lr)
+
+    def reset(self) -> None:
         """Nothing to forget."""
+
+    def __repr__(self) -> str:
+        return f"GDStep(lr={self.lr!r})"
 
 
 class MomentumStep:
     """Polyak's heavy ball, one step at a time: ``v <- beta v - lr g``, ``x <- x + v``.
 
     The velocity ``v`` starts at zero (at the first step) and :meth:`reset` zeroes it again.
+
+    Parameters
+    ----------
+    beta : float, optional
+        Momentum coefficient in ``[0, 1)``. Default 0.9.
+    lr : float, optional, keyword-only
+        Learning rate of a :meth:`step` called without one, and the hybrid mode's initial
+        learning rate. Default 0.01, that of :class:`Momentum`.
     """
 
-    def __init__(self, beta=0.9):
-        self.beta = beta
+    def __init__(self, beta: float = 0.9, *, lr: float = 0.01) -> None:
+        self.beta = in_interval(beta, "beta", 0.0, 1.0)
+        self.lr = positive_float(lr, "lr")
         self.v = None
 
-    def step(self, x, g, lr):
+    def step(self, x: NDArray[np.float64], g: NDArray[np.float64],
+             lr: Optional[float] = None) -> NDArray[np.float64]:
+        """One step from `x` with gradient `g` (the object's `lr` when `lr` is None)."""
         if self.v is None:
             self.v = np.zeros_like(x)
-        self.v = self.beta * self.v - lr * g
+        self.v = self.beta * self.v - (self.lr if lr is None else lr) * g
         return x + self.v
 
-    def reset(self):
+    def reset(self) -> None:
+        """Zero the velocity."""
         self.v = None
+
+    def __repr__(self) -> str:
+        return f"MomentumStep(beta={self.beta!r}, lr={self.lr!r})"
 
 
 class AdamStep:
@@ -83,15 +122,32 @@ class AdamStep:
     ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g**2``, ``t <- t + 1``,
     ``x <- x - lr (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)``. The moments and the step
     counter ``t`` start at zero and :meth:`reset` zeroes them again.
+
+    Parameters
+    ----------
+    beta1, beta2 : float, optional
+        Decay rates of the moment estimates, in ``[0, 1)``. Defaults 0.9 and 0.999.
+    eps : float, optional
+        Added to ``sqrt(v_hat)``, ``>= 0``. Default 1e-8.
+    lr : float, optional, keyword-only
+        Learning rate of a :meth:`step` called without one, and the hybrid mode's initial
+        learning rate. Default 1e-3, that of :class:`Adam`.
     """
 
-    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, *,
+                 lr: float = 1e-3) -> None:
+        self.beta1 = in_interval(beta1, "beta1", 0.0, 1.0)
+        self.beta2 = in_interval(beta2, "beta2", 0.0, 1.0)
+        self.eps = nonnegative(eps, "eps")
+        self.lr = positive_float(lr, "lr")
         self.reset()
 
-    def step(self, x, g, lr):
+    def step(self, x: NDArray[np.float64], g: NDArray[np.float64],
+             lr: Optional[float] = None) -> NDArray[np.float64]:
+        """One step from `x` with gradient `g` (the object's `lr` when `lr` is None)."""
         if self.m is None:
             self.m, self.v = np.zeros_like(x), np.zeros_like(x)
+        lr = self.lr if lr is None else lr
         b1, b2 = self.beta1, self.beta2
         self.t += 1
         self.m = b1 * self.m + (1.0 - b1) * g
@@ -100,9 +156,14 @@ class AdamStep:
         v_hat = self.v / (1.0 - b2**self.t)
         return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def reset(self):
+    def reset(self) -> None:
+        """Zero the moments and the step counter."""
         self.m = self.v = None
         self.t = 0
+
+    def __repr__(self) -> str:
+        return (f"AdamStep(beta1={self.beta1!r}, beta2={self.beta2!r}, eps={self.eps!r}, "
+                f"lr={self.lr!r})")
 
 
 def _run_steps(f, x0, stepper, lr, gtol, maxiter):
@@ -123,21 +184,47 @@ def _run_steps(f, x0, stepper, lr, gtol, maxiter):
         f.record(loss)
 
 
-def gd(f, x0, rng, lr=0.1, gtol=1e-6, maxiter=None):
+def gd(f, x0, rng, **options):
+    """:class:`GD` with the signature of :data:`lagopt.optim.METHODS`:
+    ``GD(**options).run(f, x0, rng)``."""
+    return GD.from_options(options).run(f, x0, rng)
+
+
+def momentum(f, x0, rng, **options):
+    """:class:`Momentum` as a function: ``Momentum(**options).run(f, x0, rng)``."""
+    return Momentum.from_options(options).run(f, x0, rng)
+
+
+def adam(f, x0, rng, **options):
+    """:class:`Adam` as a function: ``Adam(**options).run(f, x0, rng)``."""
+    return Adam.from_options(options).run(f, x0, rng)
+
+
+def lbfgs(f, x0, rng, **options):
+    """:class:`LBFGS` as a function: ``LBFGS(**options).run(f, x0, rng)``."""
+    return LBFGS.from_options(options).run(f, x0, rng)
+
+
+def steepest(f, x0, rng, **options):
+    """:class:`Steepest` as a function: ``Steepest(**options).run(f, x0, rng)``."""
+    return Steepest.from_options(options).run(f, x0, rng)
+
+
+@dataclass(frozen=True)
+class GD(Optimizer):
     r"""Gradient descent with a fixed learning rate: ``x <- x - lr * grad L(x)``.
+
+    ``minimize(f, x0, method=GD(lr=0.1))``; ``method="gd"`` is ``GD()``, and
+    ``method="gd", lr=0.1`` is ``GD(lr=0.1)``.
 
     Parameters
     ----------
-    f : BudgetedObjective
-    x0 : ndarray
-    rng : numpy.random.Generator
-        Unused (deterministic method).
     lr : float, optional
-        Learning rate. Default 0.1 (the reference experiment's SGD).
+        Learning rate, ``> 0``. Default 0.1 (the reference experiment's SGD).
     gtol : float, optional
-        Stop when ``max |grad_i| <= gtol``. Default 1e-6.
+        Stop when ``max |grad_i| <= gtol`` (``>= 0``). Default 1e-6.
     maxiter : int, optional
-        Iteration limit; by default only the budget limits the run.
+        Iteration limit (``>= 0``); by default (None) only the budget limits the run.
 
     Notes
     -----
@@ -145,102 +232,136 @@ def gd(f, x0, rng, lr=0.1, gtol=1e-6, maxiter=None):
     per step by ``max_i |1 - lr a_i|`` over the eigenvalues ``a_i`` of ``A``, which requires
     ``lr < 2 / a_max``.
     """
-    lr = positive_float(lr, "lr")
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    maxiter = _check_maxiter(maxiter)
-    return _run_steps(f, x0, GDStep(), lr, gtol, maxiter)
+
+    name: ClassVar[str] = "gd"
+    lr: float = 0.1
+    gtol: float = 1e-6
+    maxiter: Optional[int] = None
+
+    def _validate(self) -> None:
+        self._set(lr=positive_float(self.lr, "lr"), gtol=nonnegative(self.gtol, "gtol"),
+                  maxiter=optional_maxiter(self.maxiter))
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        return _run_steps(f, x0, GDStep(lr=self.lr), self.lr, self.gtol, self.maxiter)
 
 
-def momentum(f, x0, rng, lr=0.01, beta=0.9, gtol=1e-6, maxiter=None):
+@dataclass(frozen=True)
+class Momentum(Optimizer):
     r"""Polyak's heavy-ball method [1]_: ``v <- beta v - lr grad L(x)``, ``x <- x + v``.
+
+    ``minimize(f, x0, method=Momentum(lr=0.01, beta=0.9))``; ``method="momentum"`` is
+    ``Momentum()``.
 
     Parameters
     ----------
-    f, x0, rng
-        As for :func:`gd`.
     lr : float, optional
-        Learning rate. Default 0.01; in steady state the step is ``lr / (1 - beta)`` times
-        the gradient, i.e. 0.1 with the defaults, the reference experiment's SGD rate.
+        Learning rate, ``> 0``. Default 0.01; in steady state the step is ``lr / (1 - beta)``
+        times the gradient, i.e. 0.1 with the defaults, the reference experiment's SGD rate.
     beta : float, optional
         Momentum coefficient in ``[0, 1)``. Default 0.9.
     gtol, maxiter
-        As for :func:`gd`.
+        As for :class:`GD`.
 
     Notes
     -----
-    One gradient evaluation per iteration; ``v`` starts at zero.
+    One gradient evaluation per iteration; ``v`` starts at zero (:class:`MomentumStep`).
 
     References
     ----------
     .. [1] B. T. Polyak, "Some methods of speeding up the convergence of iteration methods",
        USSR Comput. Math. Math. Phys. 4(5) (1964), 1-17.
     """
-    lr = positive_float(lr, "lr")
-    beta = positive_float(beta, "beta", allow_zero=True)
-    if beta >= 1:
-        raise ValueError(f"`beta` must be in [0, 1), got {beta}.")
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    maxiter = _check_maxiter(maxiter)
-    return _run_steps(f, x0, MomentumStep(beta), lr, gtol, maxiter)
+
+    name: ClassVar[str] = "momentum"
+    lr: float = 0.01
+    beta: float = 0.9
+    gtol: float = 1e-6
+    maxiter: Optional[int] = None
+
+    def _validate(self) -> None:
+        self._set(lr=positive_float(self.lr, "lr"), beta=in_interval(self.beta, "beta", 0, 1),
+                  gtol=nonnegative(self.gtol, "gtol"), maxiter=optional_maxiter(self.maxiter))
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        stepper = MomentumStep(self.beta, lr=self.lr)
+        return _run_steps(f, x0, stepper, self.lr, self.gtol, self.maxiter)
 
 
-def adam(f, x0, rng, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, gtol=1e-6, maxiter=None):
+@dataclass(frozen=True)
+class Adam(Optimizer):
     r"""Adam [1]_ with bias correction, full batch.
+
+    ``minimize(f, x0, method=Adam(lr=1e-2))``; ``method="adam"`` is ``Adam()``.
 
     Parameters
     ----------
-    f, x0, rng
-        As for :func:`gd`.
     lr : float, optional
-        Step size ``alpha``. Default 1e-3, the paper's default (as in PyTorch and optax); the
-        step per coordinate is at most about ``lr``, so small budgets want larger values.
+        Step size ``alpha``, ``> 0``. Default 1e-3, the paper's default (as in PyTorch and
+        optax); the step per coordinate is at most about ``lr``, so small budgets want larger
+        values.
     beta1, beta2 : float, optional
         Decay rates of the first and second moment estimates, in ``[0, 1)``. Defaults 0.9
         and 0.999.
     eps : float, optional
-        Added to ``sqrt(v_hat)``. Default 1e-8.
+        Added to ``sqrt(v_hat)``, ``>= 0``. Default 1e-8.
     gtol, maxiter
-        As for :func:`gd`.
+        As for :class:`GD`.
 
     Notes
     -----
     ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g**2``,
-    ``x <- x - lr (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)``; one gradient evaluation
-    per iteration.
+    ``x <- x - lr (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)`` (:class:`AdamStep`); one
+    gradient evaluation per iteration.
 
     References
     ----------
     .. [1] D. P. Kingma and J. Ba, "Adam: A method for stochastic optimization",
        International Conference on Learning Representations (ICLR) (2015), arXiv:1412.6980.
     """
-    lr = positive_float(lr, "lr")
-    for name, b in (("beta1", beta1), ("beta2", beta2)):
-        if positive_float(b, name, allow_zero=True) >= 1:
-            raise ValueError(f"`{name}` must be in [0, 1), got {b}.")
-    eps = positive_float(eps, "eps", allow_zero=True)
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    maxiter = _check_maxiter(maxiter)
-    return _run_steps(f, x0, AdamStep(beta1, beta2, eps), lr, gtol, maxiter)
+
+    name: ClassVar[str] = "adam"
+    lr: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    gtol: float = 1e-6
+    maxiter: Optional[int] = None
+
+    def _validate(self) -> None:
+        self._set(lr=positive_float(self.lr, "lr"),
+                  beta1=in_interval(self.beta1, "beta1", 0, 1),
+                  beta2=in_interval(self.beta2, "beta2", 0, 1), eps=nonnegative(self.eps, "eps"),
+                  gtol=nonnegative(self.gtol, "gtol"), maxiter=optional_maxiter(self.maxiter))
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        stepper = AdamStep(self.beta1, self.beta2, self.eps, lr=self.lr)
+        return _run_steps(f, x0, stepper, self.lr, self.gtol, self.maxiter)
 
 
-def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, bounds=None):
+@dataclass(frozen=True)
+class LBFGS(Optimizer):
     r"""L-BFGS-B [1]_ [2]_ of ``scipy.optimize.minimize`` on the budget.
+
+    ``minimize(f, x0, method=LBFGS(maxcor=10))``; ``method="lbfgs"`` is ``LBFGS()``.
 
     Parameters
     ----------
-    f, x0, rng
-        As for :func:`gd`.
     maxcor : int, optional
-        Number of correction pairs kept. Default 10 (scipy's).
+        Number of correction pairs kept, ``>= 1``. Default 10 (scipy's).
     gtol : float, optional
-        Stop when the largest projected gradient component is at most `gtol`. Default 1e-6.
+        Stop when the largest projected gradient component is at most `gtol` (``>= 0``).
+        Default 1e-6.
     ftol : float, optional
-        Relative reduction of the loss below which scipy stops; scipy's default
+        Relative reduction of the loss below which scipy stops (``>= 0``); scipy's default
         (``2.2e-9``) when None.
     maxls : int, optional
-        Line-search steps per iteration. Default 20.
+        Line-search steps per iteration, ``>= 1``. Default 20.
     maxiter : int, optional
-        Iteration limit; by default only the budget limits the run.
+        Iteration limit (``>= 0``); by default only the budget limits the run.
     bounds : sequence or scipy.optimize.Bounds, optional
         Box constraints, passed to scipy.
 
@@ -264,42 +385,57 @@ def lbfgs(f, x0, rng, maxcor=10, gtol=1e-6, ftol=None, maxls=20, maxiter=None, b
     .. [3] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer (2006),
        ch. 6-7.
     """
-    maxcor = positive_int(maxcor, "maxcor")
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    maxls = positive_int(maxls, "maxls")
-    maxiter = _check_maxiter(maxiter)
-    options = {"maxcor": maxcor, "gtol": gtol, "maxls": maxls,
-               "maxfun": max(1, int(np.floor(f.remaining + 1e-9))),
-               "maxiter": np.iinfo(np.int32).max if maxiter is None else maxiter}
-    if ftol is not None:
-        options["ftol"] = positive_float(ftol, "ftol", allow_zero=True)
-    # L-BFGS-B backtracks from a non-finite trial loss by itself; only iterates are recorded.
-    f.raise_on_nonfinite = False
-    started = []
 
-    def fun(x):
-        loss, g = f.loss_and_grad(x)
-        if not started:
-            started.append(True)
-            f.set_iterate(x, loss)
-        return loss, g
+    name: ClassVar[str] = "lbfgs"
+    maxcor: int = 10
+    gtol: float = 1e-6
+    ftol: Optional[float] = None
+    maxls: int = 20
+    maxiter: Optional[int] = None
+    bounds: Any = None
 
-    def callback(intermediate_result):
-        f.set_iterate(intermediate_result.x, intermediate_result.fun)
+    def _validate(self) -> None:
+        self._set(maxcor=positive_int(self.maxcor, "maxcor"),
+                  gtol=nonnegative(self.gtol, "gtol"),
+                  ftol=None if self.ftol is None else nonnegative(self.ftol, "ftol"),
+                  maxls=positive_int(self.maxls, "maxls"),
+                  maxiter=optional_maxiter(self.maxiter))
 
-    res = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                                  callback=callback, options=options)
-    message = str(res.message)
-    if res.success:
-        status = Status.SUCCESS
-    elif res.status == 1 and maxiter is not None and res.nit >= maxiter:
-        status = Status.MAX_ITER
-    elif res.status == 1:
-        status = Status.BUDGET_EXHAUSTED
-    else:
-        status = Status.NOT_CONVERGED
-        message = f"L-BFGS-B stopped: {message}"
-    return {"x": res.x, "status": status, "message": message, "scipy_result": res}
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        maxiter = self.maxiter
+        options = {"maxcor": self.maxcor, "gtol": self.gtol, "maxls": self.maxls,
+                   "maxfun": max(1, int(np.floor(f.remaining + 1e-9))),
+                   "maxiter": np.iinfo(np.int32).max if maxiter is None else maxiter}
+        if self.ftol is not None:
+            options["ftol"] = self.ftol
+        # L-BFGS-B backtracks from a non-finite trial loss by itself; only iterates are recorded.
+        f.raise_on_nonfinite = False
+        started = []
+
+        def fun(x):
+            loss, g = f.loss_and_grad(x)
+            if not started:
+                started.append(True)
+                f.set_iterate(x, loss)
+            return loss, g
+
+        def callback(intermediate_result):
+            f.set_iterate(intermediate_result.x, intermediate_result.fun)
+
+        res = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=self.bounds,
+                                      callback=callback, options=options)
+        message = str(res.message)
+        if res.success:
+            status = Status.SUCCESS
+        elif res.status == 1 and maxiter is not None and res.nit >= maxiter:
+            status = Status.MAX_ITER
+        elif res.status == 1:
+            status = Status.BUDGET_EXHAUSTED
+        else:
+            status = Status.NOT_CONVERGED
+            message = f"L-BFGS-B stopped: {message}"
+        return {"x": res.x, "status": status, "message": message, "scipy_result": res}
 
 
 def _parabola_vertex(s, L):
@@ -323,20 +459,20 @@ def _point_on_polyline(run, s_star):
     return run[-1][2]
 
 
-def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
-             maxiter=None):
+@dataclass(frozen=True)
+class Steepest(Optimizer):
     r"""Steepest descent with equal arc-length steps and a parabolic landing.
 
     The equal-step steepest-descent scheme that LAML's design started from: every step has the
     same Euclidean length ``h`` along ``-grad``; when the loss rises, a parabola places the
     minimum of the bracketed run, and ``h`` shrinks.
 
+    ``minimize(f, x0, method=Steepest(grow=1.25))``; ``method="steepest"`` is ``Steepest()``.
+
     Parameters
     ----------
-    f, x0, rng
-        As for :func:`gd`.
     step : float, optional
-        Initial step length ``h`` (Euclidean length of every step). Default
+        Initial step length ``h`` (Euclidean length of every step), ``> 0``. Default (None)
         ``0.1 * max(1, ||x0||)``.
     shrink : float, optional
         Factor in (0, 1) applied to ``h`` after every rise of the loss. Default 0.5.
@@ -345,11 +481,11 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
         steps, as in the original scheme).
     gtol : float, optional
         Stop when ``max |grad_i| <= gtol`` (at the current point, or at the midpoint of the
-        last step). Default 1e-6.
+        last step); ``>= 0``. Default 1e-6.
     xtol : float, optional
-        Stop when ``h <= xtol * (1 + ||x||)``. Default 1e-10.
+        Stop when ``h <= xtol * (1 + ||x||)``; ``>= 0``. Default 1e-10.
     maxiter : int, optional
-        Limit on attempted steps; by default only the budget limits the run.
+        Limit on attempted steps (``>= 0``); by default only the budget limits the run.
 
     Notes
     -----
@@ -378,18 +514,30 @@ def steepest(f, x0, rng, step=None, shrink=0.5, grow=1.0, gtol=1e-6, xtol=1e-10,
     ``(-1.2, 1)`` with 1000 gradient evaluations the final loss was 0.20 with ``grow=1`` and
     0.067 with ``grow=1.25`` (L-BFGS converges in under 50).
     """
-    if step is not None:
-        step = positive_float(step, "step")
-    shrink = positive_float(shrink, "shrink")
-    if shrink >= 1:
-        raise ValueError(f"`shrink` must be in (0, 1), got {shrink}.")
-    grow = positive_float(grow, "grow")
-    if grow < 1:
-        raise ValueError(f"`grow` must be >= 1, got {grow}.")
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    xtol = positive_float(xtol, "xtol", allow_zero=True)
-    maxiter = _check_maxiter(maxiter)
 
+    name: ClassVar[str] = "steepest"
+    step: Optional[float] = None
+    shrink: float = 0.5
+    grow: float = 1.0
+    gtol: float = 1e-6
+    xtol: float = 1e-10
+    maxiter: Optional[int] = None
+
+    def _validate(self) -> None:
+        self._set(step=None if self.step is None else positive_float(self.step, "step"),
+                  shrink=in_interval(self.shrink, "shrink", 0, 1, low_open=True),
+                  grow=in_interval(self.grow, "grow", 1, np.inf),
+                  gtol=nonnegative(self.gtol, "gtol"), xtol=nonnegative(self.xtol, "xtol"),
+                  maxiter=optional_maxiter(self.maxiter))
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        return _steepest(f, x0, self)
+
+
+def _steepest(f, x0, o):
+    """The iteration of :class:`Steepest` with its options `o`."""
+    step, shrink, grow, gtol, xtol, maxiter = o.step, o.shrink, o.grow, o.gtol, o.xtol, o.maxiter
     x = x0
     loss, g = f.loss_and_grad(x)
     f.set_iterate(x, loss)

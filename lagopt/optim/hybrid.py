@@ -2,85 +2,105 @@ r"""Hybrid mode: gradient steps, with periodic action checks.
 
 Ordinary gradient steps do the work; every `check_every` steps the action of the recent stretch
 of trajectory is compared with the least action between its ends in the same time, and the
-step size is adjusted (or the run restarted from the best recent point) accordingly. Registered
-as ``lagopt.minimize(..., method="hybrid")``.
+step size is adjusted (or the run restarted from the best recent point) accordingly. The method
+is the optimizer object :class:`Hybrid`, ``lagopt.minimize(..., method=Hybrid(...))``, with the
+shorthand ``method="hybrid"``.
 """
-from types import SimpleNamespace
+from __future__ import annotations
+
+import copy
+from dataclasses import InitVar, dataclass
+from typing import Any, ClassVar, Optional, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._status import Status
 from .._validation import choice, positive_float, positive_int
 from ..paths._formulas import polyline_action
-from ._budget import BudgetExhausted, NonFiniteLoss, StopRequested
+from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
+from ._method import Optimizer, check_bool, in_interval, nonnegative, optional_maxiter
 from .baselines import AdamStep, GDStep, MomentumStep
 from .laml._base import BudgetView, LAMLState
-from .laml.paths import PathSolver
+from .laml.paths import PATH_METHODS, PathSolver
 
-__all__ = ["hybrid"]
+__all__ = ["Hybrid", "hybrid"]
 
 _INNER = ("gd", "momentum", "adam")
 # A step whose loss exceeds this multiple of the window's first loss (or is not finite)
 # restarts at once instead of at the next check.
 _BLOW_UP = 10.0
-_DEFAULT_LR = {"gd": 0.1, "momentum": 0.01, "adam": 1e-3}
+_STUCK = ("Every step from the best point, even of length `lr_min` with a fresh inner state, "
+          f"raises the loss more than {_BLOW_UP:g}-fold; lower `lr_min`.")
 
 
-def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, path="linear",
-           n_nodes=3, low=0.7, high=0.99, grow=1.5, shrink=0.5, restart_tol=0.5, lr_min=1e-4,
-           lr_max=10.0, beta=0.9, beta2=0.999, eps=1e-8, take_path=True, gtol=1e-6, maxiter=None):
-    r"""Gradient steps with an action check of the recent trajectory every `check_every` steps.
+def hybrid(f, x0, rng, **options):
+    """:class:`Hybrid` as a function of the :data:`lagopt.optim.METHODS` signature:
+    ``Hybrid(**options).run(f, x0, rng)``."""
+    return Hybrid.from_options(options).run(f, x0, rng)
+
+
+@dataclass(frozen=True)
+class Hybrid(Optimizer):
+    r"""Gradient steps with an action check of the recent trajectory every `check_every`
+    steps.
+
+    ``minimize(f, x0, method=Hybrid(step=AdamStep(lr=1e-2)))``; ``method="hybrid"`` is
+    ``Hybrid()``, and flat options make the object (``method="hybrid", step="adam"``).
 
     Parameters
     ----------
-    f, x0, rng
-        As for every method of :func:`lagopt.minimize` (`rng` is unused).
-    inner : {"gd", "momentum", "adam"}, optional
-        The inner step. Default ``"gd"``.
+    step : {"gd", "momentum", "adam"} or GDStep, MomentumStep, AdamStep, optional
+        The inner step: a step object of :mod:`lagopt.optim.baselines` (each run starts from
+        a fresh copy of it), or its name. Default ``"gd"``. ``inner`` is accepted as the
+        option's former name.
     lr : float, optional
-        Initial learning rate; default that of the baseline (0.1, 0.01, 1e-3).
+        Initial learning rate (``> 0``, clipped to ``[lr_min, lr_max]``); default the step's
+        ``lr``: 0.1, 0.01, 1e-3 for ``"gd"``, ``"momentum"``, ``"adam"``, the baselines'.
     check_every : int, optional
-        Steps between checks (``k``). Default 10.
+        Steps between checks (``k``, ``>= 2``). Default 10.
     lam : float, optional
-        Weight of the loss in the action. Default 1.
+        Weight of the loss in the action (``>= 0``). Default 1.
     dt : float, optional
-        Time per step: the window of ``k`` steps lasts ``T = k dt``. Default: the learning
-        rate at the start of the window (gradient-flow time, in which gradient descent is the
-        explicit Euler method).
+        Time per step (``> 0``): the window of ``k`` steps lasts ``T = k dt``. Default: the
+        learning rate at the start of the window (gradient-flow time, in which gradient
+        descent is the explicit Euler method).
     path : str or PathSolver, optional
         Path stage for the least action between the window's ends (any method of
         :func:`lagopt.solve_action_path`, charged to the budget). Default ``"linear"`` with
         `n_nodes` nodes: the straight line, whose action bounds the least action from above and
         costs ``n_nodes - 2`` loss evaluations.
     n_nodes : int, optional
-        Nodes of the straight path (default 3: the midpoint is evaluated).
+        Nodes of a ``"linear"`` or ``"smoothstep"`` path (default 3: the midpoint is
+        evaluated).
     low, high : float, optional
-        Efficiency thresholds: below `low` the step shrinks, above `high` it grows. Defaults
-        0.7 and 0.99.
+        Efficiency thresholds, ``0 <= low <= high``, ``high > 0``: below `low` the step
+        shrinks, above `high` it grows. Defaults 0.7 and 0.99.
     grow, shrink : float, optional
-        Factors applied to the learning rate. Defaults 1.5 and 0.5.
+        Factors applied to the learning rate, ``grow >= 1``, `shrink` in ``(0, 1)``. Defaults
+        1.5 and 0.5.
     restart_tol : float, optional
         Relative rise of the loss over a window above which the run restarts from the
-        window's best point. Default 0.5.
+        window's best point (``>= 0``). Default 0.5.
     lr_min, lr_max : float, optional
-        Bounds of the learning rate. Defaults 1e-4 and 10.
+        Bounds of the learning rate, ``0 < lr_min <= lr_max``. Defaults 1e-4 and 10.
     beta, beta2, eps : float, optional
-        Momentum coefficient (``momentum``; ``beta1`` of Adam) and Adam's ``beta2``, ``eps``.
+        For a step given by name: the momentum coefficient (``"momentum"``; ``beta1`` of
+        ``"adam"``) and Adam's ``beta2``, each in ``[0, 1)``, and ``eps >= 0``. Default (None)
+        the step's: 0.9, 0.999, 1e-8. A step object carries its own (giving them too is an
+        error).
     take_path : bool, optional
         When a node of the check's path has a lower loss than the current point, jump there
         (its loss is already paid for). Default True.
     gtol : float, optional
-        Stop when ``max |grad_i| <= gtol``. Default 1e-6.
+        Stop when ``max |grad_i| <= gtol`` (``>= 0``). Default 1e-6.
     maxiter : int, optional
-        Limit on inner steps.
+        Limit on inner steps (``>= 0``).
 
-    Returns
-    -------
-    dict
-        ``x``, ``status``, ``message``, and ``history`` entries per iterate: ``lr`` (the
-        learning rate of the step that produced it), ``efficiency`` (at checks, else NaN),
-        ``event`` (``""``, ``"grow"``, ``"shrink"``, ``"restart"``, ``"path"``); plus
-        ``n_checks``, ``n_restarts``.
+    The result of :func:`lagopt.minimize` holds, besides the usual, ``history`` entries per
+    iterate: ``lr`` (the learning rate of the step that produced it), ``efficiency`` (at
+    checks, else NaN), ``event`` (``""``, ``"grow"``, ``"shrink"``, ``"restart"``,
+    ``"path"``); and ``n_checks``, ``n_restarts``.
 
     Notes
     -----
@@ -106,7 +126,10 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
     4. with `take_path`, move to the path's least-loss node if it beats the current point.
 
     Between checks, a step whose loss is not finite or more than 10 times the window's first
-    loss triggers rule 1 at once (divergence does not wait for the check).
+    loss triggers rule 1 at once (divergence does not wait for the check). When that happens
+    twice in a row at `lr_min` the run would only repeat itself (the same step from the same
+    point, its loss already known): it ends with ``Status.NOT_CONVERGED`` (unless `maxiter`
+    bounds it).
 
     When the budget runs out in the middle of a window, the run ends at the window's
     lowest-loss point (all its losses are paid for).
@@ -117,67 +140,122 @@ def hybrid(f, x0, rng, inner="gd", lr=None, check_every=10, lam=1.0, dt=None, pa
     steps are those of :mod:`lagopt.optim.baselines` (:class:`~.baselines.GDStep`,
     :class:`~.baselines.MomentumStep`, :class:`~.baselines.AdamStep`).
     """
-    opts = _options(inner=inner, lr=lr, check_every=check_every, lam=lam, dt=dt, path=path,
-                    n_nodes=n_nodes, low=low, high=high, grow=grow, shrink=shrink,
-                    restart_tol=restart_tol, lr_min=lr_min, lr_max=lr_max, beta=beta,
-                    beta2=beta2, eps=eps, take_path=take_path, gtol=gtol, maxiter=maxiter)
-    run = _HybridRun(f, rng, opts)
-    status, message = None, None
-    try:
-        status, message = run.loop(x0)
-    except BudgetExhausted:
-        status = Status.BUDGET_EXHAUSTED
-        run.end_at_best_of_window()
-    except StopRequested:
-        status = Status.CALLBACK_STOP
-    except NonFiniteLoss:
-        status = Status.NON_FINITE
-    return run.result(status, message)
+
+    name: ClassVar[str] = "hybrid"
+    step: Union[str, GDStep, MomentumStep, AdamStep] = "gd"
+    lr: Optional[float] = None
+    check_every: int = 10
+    lam: float = 1.0
+    dt: Optional[float] = None
+    path: Union[str, PathSolver] = "linear"
+    n_nodes: int = 3
+    low: float = 0.7
+    high: float = 0.99
+    grow: float = 1.5
+    shrink: float = 0.5
+    restart_tol: float = 0.5
+    lr_min: float = 1e-4
+    lr_max: float = 10.0
+    beta: Optional[float] = None
+    beta2: Optional[float] = None
+    eps: Optional[float] = None
+    take_path: bool = True
+    gtol: float = 1e-6
+    maxiter: Optional[int] = None
+    inner: InitVar[Optional[str]] = None
+
+    def __post_init__(self, inner: Optional[str] = None) -> None:
+        if inner is not None:
+            if self.step != "gd":
+                raise TypeError("Give the inner step as `step` or as `inner`, not both.")
+            self._set(step=choice(inner, "inner", _INNER))
+        self._validate()
+
+    def _validate(self) -> None:
+        self._check_step()
+        self._set(lr=None if self.lr is None else positive_float(self.lr, "lr"),
+                  check_every=positive_int(self.check_every, "check_every", minimum=2),
+                  lam=nonnegative(self.lam, "lam"),
+                  dt=None if self.dt is None else positive_float(self.dt, "dt"),
+                  restart_tol=nonnegative(self.restart_tol, "restart_tol"),
+                  take_path=check_bool(self.take_path, "take_path"),
+                  gtol=nonnegative(self.gtol, "gtol"), maxiter=optional_maxiter(self.maxiter))
+        self._check_bounds()
+        if isinstance(self.path, str):
+            choice(self.path, "path", PATH_METHODS)
+            self._path_solver()                     # checks `n_nodes`
+        elif not isinstance(self.path, PathSolver):
+            raise TypeError(f"`path` must be a method name or a PathSolver, got "
+                            f"{type(self.path).__name__}.")
+
+    def _check_step(self):
+        """`step`, and `beta`, `beta2`, `eps` (only for a step given by name)."""
+        tuned = {k: getattr(self, k) for k in ("beta", "beta2", "eps")
+                 if getattr(self, k) is not None}
+        if isinstance(self.step, str):
+            choice(self.step, "step", _INNER)
+            self._set(**{k: (nonnegative(v, k) if k == "eps" else in_interval(v, k, 0, 1))
+                         for k, v in tuned.items()})
+        elif not isinstance(self.step, (GDStep, MomentumStep, AdamStep)):
+            raise TypeError(f"`step` must be one of {', '.join(map(repr, _INNER))} or a "
+                            f"GDStep, MomentumStep or AdamStep, got {type(self.step).__name__}.")
+        elif tuned:
+            raise TypeError(f"{', '.join(f'`{k}`' for k in tuned)}: only for a step given by "
+                            f"name; give it to the step object {self.step!r} instead.")
+
+    def _check_bounds(self):
+        """`low` <= `high`, `grow` >= 1, `shrink` in (0, 1), `lr_min` <= `lr_max`."""
+        low, high = nonnegative(self.low, "low"), positive_float(self.high, "high")
+        if low > high:
+            raise ValueError(f"`low` must not exceed `high`, got low={low}, high={high}.")
+        lr_min, lr_max = positive_float(self.lr_min, "lr_min"), positive_float(self.lr_max,
+                                                                              "lr_max")
+        if lr_min > lr_max:
+            raise ValueError(f"`lr_min` must not exceed `lr_max`, got lr_min={lr_min}, "
+                             f"lr_max={lr_max}.")
+        self._set(low=low, high=high, lr_min=lr_min, lr_max=lr_max,
+                  grow=in_interval(self.grow, "grow", 1, np.inf),
+                  shrink=in_interval(self.shrink, "shrink", 0, 1, low_open=True))
+
+    def _make_step(self):
+        """A fresh inner step: a reset copy of the step object, or the one `step` names."""
+        if not isinstance(self.step, str):
+            stepper = copy.copy(self.step)
+            stepper.reset()
+            return stepper
+        if self.step == "gd":
+            return GDStep()
+        if self.step == "momentum":
+            return MomentumStep(*_given(self.beta))
+        return AdamStep(**{k: v for k, v in (("beta1", self.beta), ("beta2", self.beta2),
+                                             ("eps", self.eps)) if v is not None})
+
+    def _path_solver(self):
+        """The path stage of the checks (a new one per run when `path` is a name)."""
+        if not isinstance(self.path, str):
+            return self.path
+        return PathSolver(self.path,
+                          n_nodes=self.n_nodes if self.path in ("linear", "smoothstep") else None)
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        run = _HybridRun(f, rng, self)
+        status, message = None, None
+        try:
+            status, message = run.loop(x0)
+        except BudgetExhausted:
+            status = Status.BUDGET_EXHAUSTED
+            run.end_at_best_of_window()
+        except StopRequested:
+            status = Status.CALLBACK_STOP
+        except NonFiniteLoss:
+            status = Status.NON_FINITE
+        return run.result(status, message)
 
 
-def _options(*, inner, lr, check_every, lam, dt, path, n_nodes, low, high, grow, shrink,
-             restart_tol, lr_min, lr_max, beta, beta2, eps, take_path, gtol, maxiter):
-    """The options of :func:`hybrid`, validated, as a namespace."""
-    choice(inner, "inner", _INNER)
-    lr = _DEFAULT_LR[inner] if lr is None else positive_float(lr, "lr")
-    check_every = positive_int(check_every, "check_every", minimum=2)
-    lam = positive_float(lam, "lam", allow_zero=True)
-    if dt is not None:
-        dt = positive_float(dt, "dt")
-    if isinstance(path, str):
-        path = PathSolver(path, n_nodes=n_nodes if path in ("linear", "smoothstep") else None)
-    elif not isinstance(path, PathSolver):
-        raise TypeError("`path` must be a method name or a PathSolver.")
-    low = positive_float(low, "low", allow_zero=True)
-    high = positive_float(high, "high")
-    if low > high:
-        raise ValueError("`low` must not exceed `high`.")
-    grow = positive_float(grow, "grow")
-    shrink = positive_float(shrink, "shrink")
-    if grow < 1 or shrink >= 1:
-        raise ValueError("`grow` must be >= 1 and `shrink` in (0, 1).")
-    lr_min = positive_float(lr_min, "lr_min")
-    lr_max = positive_float(lr_max, "lr_max")
-    if lr_min > lr_max:
-        raise ValueError("`lr_min` must not exceed `lr_max`.")
-    lr = min(max(lr, lr_min), lr_max)
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    if maxiter is not None:
-        maxiter = positive_int(maxiter, "maxiter", minimum=0)
-    return SimpleNamespace(
-        inner=inner, lr=lr, check_every=check_every, lam=lam, dt=dt, path=path, low=low,
-        high=high, grow=grow, shrink=shrink, restart_tol=restart_tol, lr_min=lr_min,
-        lr_max=lr_max, beta=beta, beta2=beta2, eps=eps, take_path=take_path, gtol=gtol,
-        maxiter=maxiter)
-
-
-def _make_step(o):
-    """The inner step object of :mod:`lagopt.optim.baselines` named by ``o.inner``."""
-    if o.inner == "gd":
-        return GDStep()
-    if o.inner == "momentum":
-        return MomentumStep(o.beta)
-    return AdamStep(o.beta, o.beta2, o.eps)
+def _given(value):
+    """``(value,)``, or ``()`` for None (the step's default)."""
+    return () if value is None else (value,)
 
 
 def _trajectory_action(P, losses, lam, T):
@@ -188,14 +266,17 @@ def _trajectory_action(P, losses, lam, T):
 
 
 class _HybridRun:
-    """One run of :func:`hybrid`: the inner step, the learning rate, the window of recent
-    iterates ``(x, loss, grad)`` and the per-iterate records (rows of ``f.history()``)."""
+    """One run of :class:`Hybrid` (its options `opts`): the inner step, the learning rate, the
+    window of recent iterates ``(x, loss, grad)`` and the per-iterate records (rows of
+    ``f.history()``)."""
 
     def __init__(self, f, rng, opts):
         self.f, self.rng, self.o = f, rng, opts
         self.view = BudgetView(f)
-        self.lr = opts.lr
-        self.stepper = _make_step(opts)
+        self.stepper = opts._make_step()
+        self.path = opts._path_solver()
+        lr = self.stepper.lr if opts.lr is None else opts.lr
+        self.lr = min(max(lr, opts.lr_min), opts.lr_max)
         self.hist = {"lr": [self.lr], "efficiency": [np.nan], "event": ["start"]}
         self.counters = {"n_checks": 0, "n_restarts": 0}
         self.window = []
@@ -214,7 +295,7 @@ class _HybridRun:
         loss, g = view.loss_and_grad(x)
         f.set_iterate(x, loss)
         self.window = [(x, loss, g)]
-        k = 0
+        k, stuck = 0, False
         while True:
             if float(np.max(np.abs(g))) <= o.gtol:
                 return Status.SUCCESS, "The gradient norm (max |g_i|) is at most `gtol`."
@@ -229,12 +310,18 @@ class _HybridRun:
             if not np.isfinite(loss) or loss > _BLOW_UP * max(abs(start), 1e-300):
                 # Diverging: do not wait for the check. Back to the window's best point,
                 # half the step, inner state reset.
+                if stuck and self.lr <= o.lr_min and o.maxiter is None:
+                    # The step just taken (fresh inner state, `lr_min`) would be repeated
+                    # exactly, its loss known without charge: the run would never end.
+                    return Status.NOT_CONVERGED, _STUCK
                 j = int(np.argmin([w[1] for w in self.window]))
                 x, loss, g = self.window[j]
                 self._shrink_and_reset()
                 self.record(x, loss, event="restart")
                 self.window = [(x, loss, g)]
+                stuck = True
                 continue
+            stuck = False
             f.record(loss)
             self.hist["lr"].append(self.lr)
             self.hist["efficiency"].append(np.nan)
@@ -260,7 +347,7 @@ class _HybridRun:
         state = LAMLState(P[:, 0].copy(), losses[0], None, view, self.rng, o.lam, T, 1.0)
         view.clear_tape()
         view.note(x, loss=loss, grad=g)
-        least = o.path.solve(state, x)
+        least = self.path.solve(state, x)
         eff = least.action / S_traj if S_traj > 0 else np.nan
         self.counters["n_checks"] += 1
         self.hist["efficiency"][-1] = eff

@@ -8,14 +8,21 @@ Jacobian (``has_residuals``; :class:`~lagopt.objectives.MLPObjective` and
 this module feeds it the budgeted residuals and Jacobians, keeps an honest history and maps its
 outcome to a :class:`~lagopt._status.Status`.
 """
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional
+
 import numpy as np
 import scipy.optimize
+from numpy.typing import NDArray
 
 from .._status import Status
 from .._validation import choice, positive_float, positive_int
-from ._budget import BudgetExhausted
+from ._budget import BudgetedObjective, BudgetExhausted
+from ._method import Optimizer
 
-__all__ = ["lm"]
+__all__ = ["LM", "lm"]
 
 _EPS = np.finfo(np.float64).eps
 SOLVERS = ("lm", "trf")
@@ -55,6 +62,7 @@ class _LeastSquares:
 
 
 def _check_x_scale(x_scale, n):
+    """`x_scale` checked (its length only when the number of parameters `n` is given)."""
     if isinstance(x_scale, str):
         if x_scale != "jac":
             raise ValueError(f"`x_scale` must be 'jac' or positive numbers, got {x_scale!r}.")
@@ -64,10 +72,11 @@ def _check_x_scale(x_scale, n):
     except (TypeError, ValueError):
         raise TypeError(f"`x_scale` must be 'jac' or positive numbers, got "
                         f"{type(x_scale).__name__}.") from None
-    if arr.ndim > 1 or arr.size not in (1, n) or not np.all(np.isfinite(arr)) \
-            or not np.all(arr > 0):
-        raise ValueError(f"`x_scale` must be 'jac', a positive number or {n} positive "
-                         "numbers.")
+    if arr.ndim > 1 or arr.size not in (1, arr.size if n is None else n) \
+            or not np.all(np.isfinite(arr)) or not np.all(arr > 0):
+        count = "one per parameter" if n is None else f"{n}"
+        raise ValueError(f"`x_scale` must be 'jac', a positive number or {count} positive "
+                         f"numbers, got {x_scale!r}.")
     return arr if arr.ndim else float(arr)
 
 
@@ -97,47 +106,44 @@ def _outcome(res, f, max_nfev_given, fallback_note):
     return status, message + fallback_note
 
 
-def lm(f, x0, rng, *, solver="lm", ftol=1e-12, xtol=1e-12, gtol=1e-12, x_scale="jac",
-       max_nfev=None):
+def lm(f, x0, rng, **options):
+    """:class:`LM` as a function of the :data:`lagopt.optim.METHODS` signature:
+    ``LM(**options).run(f, x0, rng)``."""
+    return LM.from_options(options).run(f, x0, rng)
+
+
+@dataclass(frozen=True)
+class LM(Optimizer):
     r"""Levenberg-Marquardt (``scipy.optimize.least_squares``) on the gradient budget.
+
+    ``minimize(f, x0, method=LM(solver="trf"))``; ``method="lm"`` is ``LM()``. The objective
+    must expose residuals (``has_residuals``), e.g. :class:`~lagopt.objectives.MLPObjective`;
+    :meth:`run` raises TypeError otherwise.
 
     Parameters
     ----------
-    f : BudgetedObjective
-        Its objective must expose residuals (``has_residuals``), e.g.
-        :class:`~lagopt.objectives.MLPObjective`.
-    x0 : ndarray
-    rng : numpy.random.Generator
-        Unused (deterministic method).
-    solver : {"lm", "trf"}, optional, keyword-only
+    solver : {"lm", "trf"}, optional
         ``"lm"`` (default): MINPACK's Levenberg-Marquardt, ``least_squares(method="lm")``.
         It needs at least as many residuals as parameters (``m >= n``); when ``m < n`` the
         trust-region reflective method ``"trf"`` (exact trust-region subproblems by SVD) is
         used instead, and the result's ``solver`` and message say so. ``"trf"`` always uses
         it.
-    ftol, xtol, gtol : float, optional, keyword-only
+    ftol, xtol, gtol : float, optional
         scipy's stopping tolerances (relative reduction of the loss, relative step, scaled
         gradient); each at least the machine epsilon. Default 1e-12, tight enough that the
         budget usually ends the run unless the problem is solved to rounding (a
         zero-residual or linear least-squares problem).
-    x_scale : "jac", float or array_like, optional, keyword-only
-        Characteristic scale of each parameter. Default ``"jac"``: the inverse norms of the
-        Jacobian's columns, updated as MINPACK does.
-    max_nfev : int, optional, keyword-only
-        Limit on residual evaluations counted by scipy; reaching it gives
+    x_scale : "jac", float or array_like, optional
+        Characteristic scale of each parameter (positive numbers: one, or one per
+        parameter). Default ``"jac"``: the inverse norms of the Jacobian's columns, updated
+        as MINPACK does.
+    max_nfev : int, optional
+        Limit on residual evaluations counted by scipy (``>= 1``); reaching it gives
         ``Status.MAX_ITER``. By default only the budget limits the run.
 
-    Returns
-    -------
-    dict
-        ``x`` (the point with the lowest loss evaluated), ``status``, ``message``,
-        ``solver`` (the scipy method used) and ``scipy_result`` (scipy's
-        ``OptimizeResult``; None when the budget ran out first).
-
-    Raises
-    ------
-    TypeError
-        If the objective exposes no residuals.
+    The run's dict (and so the result of :func:`lagopt.minimize`) holds ``x`` (the point with
+    the lowest loss evaluated), ``status``, ``message``, ``solver`` (the scipy method used)
+    and ``scipy_result`` (scipy's ``OptimizeResult``; None when the budget ran out first).
 
     Notes
     -----
@@ -196,37 +202,52 @@ def lm(f, x0, rng, *, solver="lm", ftol=1e-12, xtol=1e-12, gtol=1e-12, x_scale="
     ...
     TypeError: method 'lm' needs an objective that exposes residuals ...
     """
-    if not f.has_residuals:
-        raise TypeError(
-            f"method 'lm' needs an objective that exposes residuals (a sum-of-squares loss "
-            f"with has_residuals = True, e.g. MLPObjective or Rosenbrock); "
-            f"{type(f.objective).__name__} does not. Use a gradient method such as 'lbfgs'.")
-    choice(solver, "solver", SOLVERS)
-    ftol, xtol, gtol = (_tolerance(v, k) for k, v in
-                        (("ftol", ftol), ("xtol", xtol), ("gtol", gtol)))
-    x_scale = _check_x_scale(x_scale, x0.shape[0])
-    if max_nfev is not None:
-        max_nfev = positive_int(max_nfev, "max_nfev")
 
-    ls = _LeastSquares(f)
-    m, n = ls.fun(x0).shape[0], x0.shape[0]         # the start, recorded; scipy reuses it
-    used, note = solver, ""
-    if solver == "lm" and m < n:
-        used = "trf"
-        note = (f" (solver 'trf' was used: 'lm' needs at least as many residuals as "
-                f"parameters, and m = {m} < n = {n})")
-    # Without `max_nfev` the budget ends the run: scipy's count (which includes requests
-    # answered from the memo) is capped above what the budget can pay for.
-    cap = max_nfev if max_nfev is not None else 2 * int(np.ceil(f.remaining)) + 10
-    try:
-        res = scipy.optimize.least_squares(ls.fun, x0, jac=ls.jac, method=used, ftol=ftol,
-                                           xtol=xtol, gtol=gtol, x_scale=x_scale,
-                                           max_nfev=cap)
-    except BudgetExhausted:
-        # Caught here rather than by minimize, so that the result still names the solver.
-        status = Status.BUDGET_EXHAUSTED
-        return {"x": f.x, "status": status, "solver": used, "scipy_result": None,
-                "message": status.message(budget=f.max_grad_evals) + note}
-    status, message = _outcome(res, f, max_nfev is not None, note)
-    return {"x": f.x, "status": status, "message": message, "solver": used,
-            "scipy_result": res}
+    name: ClassVar[str] = "lm"
+    solver: str = "lm"
+    ftol: float = 1e-12
+    xtol: float = 1e-12
+    gtol: float = 1e-12
+    x_scale: Any = "jac"
+    max_nfev: Optional[int] = None
+
+    def _validate(self) -> None:
+        choice(self.solver, "solver", SOLVERS)
+        self._set(**{k: _tolerance(getattr(self, k), k) for k in ("ftol", "xtol", "gtol")})
+        self._set(x_scale=_check_x_scale(self.x_scale, None),
+                  max_nfev=None if self.max_nfev is None else
+                  positive_int(self.max_nfev, "max_nfev"))
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        if not f.has_residuals:
+            raise TypeError(
+                f"method 'lm' needs an objective that exposes residuals (a sum-of-squares "
+                f"loss with has_residuals = True, e.g. MLPObjective or Rosenbrock); "
+                f"{type(f.objective).__name__} does not. Use a gradient method such as "
+                "'lbfgs'.")
+        solver, ftol, xtol, gtol = self.solver, self.ftol, self.xtol, self.gtol
+        max_nfev = self.max_nfev
+        x_scale = _check_x_scale(self.x_scale, x0.shape[0])
+        ls = _LeastSquares(f)
+        m, n = ls.fun(x0).shape[0], x0.shape[0]         # the start, recorded; scipy reuses it
+        used, note = solver, ""
+        if solver == "lm" and m < n:
+            used = "trf"
+            note = (f" (solver 'trf' was used: 'lm' needs at least as many residuals as "
+                    f"parameters, and m = {m} < n = {n})")
+        # Without `max_nfev` the budget ends the run: scipy's count (which includes requests
+        # answered from the memo) is capped above what the budget can pay for.
+        cap = max_nfev if max_nfev is not None else 2 * int(np.ceil(f.remaining)) + 10
+        try:
+            res = scipy.optimize.least_squares(ls.fun, x0, jac=ls.jac, method=used, ftol=ftol,
+                                               xtol=xtol, gtol=gtol, x_scale=x_scale,
+                                               max_nfev=cap)
+        except BudgetExhausted:
+            # Caught here rather than by minimize, so that the result still names the solver.
+            status = Status.BUDGET_EXHAUSTED
+            return {"x": f.x, "status": status, "solver": used, "scipy_result": None,
+                    "message": status.message(budget=f.max_grad_evals) + note}
+        status, message = _outcome(res, f, max_nfev is not None, note)
+        return {"x": f.x, "status": status, "message": message, "solver": used,
+                "scipy_result": res}

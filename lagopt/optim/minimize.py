@@ -15,28 +15,27 @@ from .._status import NonFiniteError, Status
 from .._validation import as_rng, as_vector
 from ..objectives import Objective, as_objective
 from ..objectives.callable import DerivativeFunction, LossFunction
-from . import baselines
-from .lm import lm
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
+from ._method import Optimizer
+from .baselines import GD, LBFGS, Adam, Momentum, Steepest
+from .lm import LM
 
 __all__ = ["minimize", "MinimizeResult", "METHODS", "register_method", "Status"]
 
-#: Registry of optimizers: name -> ``method(f, x0, rng, **options) -> dict``. ``f`` is a
-#: :class:`~lagopt.optim._budget.BudgetedObjective`, ``x0`` a float64 copy of the start,
-#: ``rng`` a ``numpy.random.Generator``; the dict holds ``x`` and optionally ``status`` (a
-#: :class:`~lagopt._status.Status`, default ``Status.SUCCESS``), ``message`` and further
-#: entries, which are copied into the result. Add methods with :func:`register_method`.
-METHODS = {
-    "gd": baselines.gd,
-    "momentum": baselines.momentum,
-    "adam": baselines.adam,
-    "lbfgs": baselines.lbfgs,
-    "steepest": baselines.steepest,
-    "lm": lm,
-}
+#: Registry of optimizers by name: a :class:`~lagopt.optim.methods.Optimizer` subclass, whose
+#: object made from the flat options of :func:`minimize` runs (``method="adam", lr=0.01`` is
+#: ``method=Adam(lr=0.01)``), or a function ``method(f, x0, rng, **options) -> dict``. ``f``
+#: is a :class:`~lagopt.optim._budget.BudgetedObjective`, ``x0`` a float64 copy of the start,
+#: ``rng`` a ``numpy.random.Generator``; the dict (also that of ``Optimizer.run(f, x0, rng)``)
+#: holds ``x`` and optionally ``status`` (a :class:`~lagopt._status.Status`, default
+#: ``Status.SUCCESS``), ``message`` and further entries, which are copied into the result.
+#: Add methods with :func:`register_method` (:mod:`lagopt.optim` adds ``"laml"`` and
+#: ``"hybrid"``, whose modules import this one).
+METHODS = {cls.name: cls for cls in (GD, Momentum, Adam, LBFGS, Steepest, LM)}
 
 
-def register_method(name: str, func: Callable[..., Mapping[str, Any]], *,
+def register_method(name: str,
+                    func: Union[Callable[..., Mapping[str, Any]], type[Optimizer]], *,
                     overwrite: bool = False) -> None:
     """Make `func` available as ``minimize(..., method=name)``.
 
@@ -44,10 +43,10 @@ def register_method(name: str, func: Callable[..., Mapping[str, Any]], *,
     ----------
     name : str
         Method name.
-    func : callable
-        ``func(f, x0, rng, **options) -> dict`` as described for :data:`METHODS`. Its
-        keyword parameters are the method's options; they are validated by name before the
-        call.
+    func : callable or Optimizer subclass
+        ``func(f, x0, rng, **options) -> dict`` as described for :data:`METHODS`: its
+        keyword parameters are the method's options, validated by name before the call. Or a
+        subclass of :class:`~lagopt.optim.methods.Optimizer`, made from the options.
     overwrite : bool, optional, keyword-only
         Allow replacing an existing method. Default False.
 
@@ -88,10 +87,16 @@ class MinimizeResult(OptimizeResult):
         Gradient evaluations charged (``<= max_grad_evals``), see :mod:`lagopt.optim._budget`.
     nit : int
         Iterations (new iterates after the start).
-    nfev, njev, nhev, njac, nhessp : int
-        Points at which the loss, the gradient, the Hessian, the Jacobian of the residuals
-        and Hessian-vector products were evaluated during the run (a loss-and-gradient pair
-        counts in both nfev and njev; a residual vector, which gives the loss, in nfev).
+    nfev, ngev, nhev : int
+        Objective points at which loss, gradient and Hessian were evaluated by the run (the
+        counters of :class:`lagopt.ActionPath`, same names and meanings; a loss-and-gradient
+        pair counts in both nfev and ngev, a residual vector, which gives the loss, in nfev;
+        the final `fun` is excluded).
+    njev : int
+        Alias of ``ngev`` (scipy's name for gradient evaluations).
+    njac, nhessp : int
+        Points at which the Jacobian of the residuals and Hessian-vector products were
+        evaluated.
     success : bool
         ``status == Status.SUCCESS``.
     status : Status
@@ -110,6 +115,32 @@ class MinimizeResult(OptimizeResult):
     """
 
 
+def _check_method(method):
+    """Raise ValueError unless `method` is an :class:`Optimizer` or a name of :data:`METHODS`."""
+    if not isinstance(method, Optimizer) and not (isinstance(method, str) and method in METHODS):
+        raise ValueError(f"Unknown `method`={method!r}; choose one of "
+                         f"{', '.join(map(repr, METHODS))}, or pass a method object such as "
+                         "Adam(lr=0.01).")
+
+
+def _method_runner(method, options):
+    """``(name, run)`` for `method` (a name of :data:`METHODS` or an :class:`Optimizer` object)
+    and the flat `options`: ``run(f, x0, rng) -> dict``; options are checked here."""
+    if isinstance(method, Optimizer):
+        if options:
+            raise TypeError(f"Options {', '.join(map(repr, sorted(options)))} were given "
+                            f"besides the method object {type(method).__name__}; give them to "
+                            "the object (e.g. Adam(lr=0.01)), or use its name "
+                            "(method=\"adam\", lr=0.01).")
+        return type(method).name or type(method).__name__, method.run
+    _check_method(method)
+    entry = METHODS[method]
+    if isinstance(entry, type) and issubclass(entry, Optimizer):
+        return method, entry.from_options(options).run
+    _check_options(method, entry, options)
+    return method, lambda f, x0, rng: entry(f, x0, rng, **options)
+
+
 def _check_options(name, func, options):
     params = inspect.signature(func).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
@@ -123,7 +154,8 @@ def _check_options(name, func, options):
                         f"{name!r}; it accepts {', '.join(map(repr, allowed)) or 'none'}.")
 
 
-def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, method: str = "gd",
+def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
+             method: Union[str, Optimizer] = "gd",
              max_grad_evals: float = 1000, seed: Union[None, int, np.random.Generator] = None,
              callback: Optional[Callable[[OptimizeResult], Any]] = None, progress: bool = False,
              *, grad: Optional[DerivativeFunction] = None,
@@ -139,11 +171,16 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
         differences).
     theta0 : array_like, shape (n,)
         Starting point.
-    method : str, optional
-        A key of :data:`METHODS`: ``"gd"`` (default), ``"momentum"``, ``"adam"``,
-        ``"lbfgs"``, ``"steepest"``, ``"lm"`` (Levenberg-Marquardt, for objectives that
-        expose residuals, such as ``MLPObjective``; see :func:`lagopt.optim.lm.lm`), or any
-        registered method (e.g. ``"laml"``).
+    method : str or Optimizer, optional
+        An optimizer object of :mod:`lagopt.optim.methods`, which holds the method's
+        options: :class:`~lagopt.optim.LAML`, :class:`~lagopt.optim.Hybrid`,
+        :class:`~lagopt.optim.GD`, :class:`~lagopt.optim.Momentum`,
+        :class:`~lagopt.optim.Adam`, :class:`~lagopt.optim.LBFGS`,
+        :class:`~lagopt.optim.Steepest`, :class:`~lagopt.optim.LM` (Levenberg-Marquardt,
+        for objectives that expose residuals, such as ``MLPObjective``). Or a key of
+        :data:`METHODS`, the shorthand for the default object (``"adam"`` is ``Adam()``):
+        ``"gd"`` (default), ``"momentum"``, ``"adam"``, ``"lbfgs"``, ``"steepest"``,
+        ``"lm"``, ``"laml"``, ``"hybrid"`` or any registered method.
     max_grad_evals : float, optional
         Budget in gradient evaluations (>= 1), charged by the single rule of
         :mod:`lagopt.optim._budget`: a gradient (with or without its loss) costs 1, a loss
@@ -166,8 +203,9 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
         ``(len(history["loss"]), n)``), e.g. for
         :func:`lagopt.optim.diagnostics.trajectory_efficiency`. Default False.
     **options
-        Options of the method (see :mod:`lagopt.optim.baselines` and :mod:`lagopt.optim.lm`),
-        e.g. ``lr=0.1`` for ``"gd"``. Unknown options raise ``TypeError``.
+        With a method name: the options of its object, e.g. ``method="gd", lr=0.1`` is
+        ``method=GD(lr=0.1)``. Unknown options raise ``TypeError`` naming the valid ones;
+        with a method object, give the options to the object.
 
     Returns
     -------
@@ -180,7 +218,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
     ValueError
         For an unknown `method` or invalid arguments.
     TypeError
-        For unknown options, or ``method="lm"`` on an objective without residuals.
+        For unknown options, options besides a method object, or ``method="lm"`` on an
+        objective without residuals.
 
     Notes
     -----
@@ -198,10 +237,14 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
     >>> res = minimize(f, [1.0, 1.0], method="gd", lr=0.4, max_grad_evals=50)
     >>> res.status, res.nit, res.n_grad, bool(res.fun < 1e-10)
     (<Status.SUCCESS: 0>, 30, 31.0, True)
+
+    The same run with the optimizer object (the options belong to the method):
+
+    >>> from lagopt.optim import GD
+    >>> minimize(f, [1.0, 1.0], method=GD(lr=0.4), max_grad_evals=50).nit
+    30
     """
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"Unknown `method`={method!r}; choose one of "
-                         f"{', '.join(map(repr, METHODS))}.")
+    _check_method(method)
     theta0 = as_vector(theta0, "theta0")
     if isinstance(objective, Objective):
         theta0 = as_vector(theta0, "theta0", objective.n_params)
@@ -212,8 +255,7 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
                          f"{max_grad_evals!r}.")
     if callback is not None and not callable(callback):
         raise TypeError("`callback` must be callable.")
-    func = METHODS[method]
-    _check_options(method, func, options)
+    method, run = _method_runner(method, options)
     rng = as_rng(seed)
     iterates = None
     if keep_iterates:
@@ -232,7 +274,7 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
     extra = {}
     t0 = time.perf_counter()
     try:
-        out = dict(func(f, theta0.copy(), rng, **options))
+        out = dict(run(f, theta0.copy(), rng))
         x = np.asarray(out.pop("x"), dtype=np.float64)
         status = Status(out.pop("status", Status.SUCCESS))
         message = out.pop("message", None)
@@ -271,7 +313,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike, metho
     result = MinimizeResult(
         x=x, fun=fun, n_grad=f.spent, nit=max(f.nit, 0),
         nfev=c["loss"] + c["loss_and_grad"] + c["residuals"],
-        njev=c["grad"] + c["loss_and_grad"], nhev=c["hess"], njac=c["jac"], nhessp=c["hessp"],
+        ngev=c["grad"] + c["loss_and_grad"], njev=c["grad"] + c["loss_and_grad"],
+        nhev=c["hess"], njac=c["jac"], nhessp=c["hessp"],
         success=status == Status.SUCCESS, status=status, message=message, method=method,
         history=history, wall_time=wall)
     for key, value in extra.items():

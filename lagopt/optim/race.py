@@ -25,11 +25,14 @@ laml-direct        ``laml``, ``preset="direct"``              the default with t
                                                               method, 3 nodes) every step
 laml-reference     ``laml``, ``preset="reference"``           the published experiment's
                                                               stages
-hybrid             ``hybrid`` (``inner="gd"``, ``lr=0.1``)    gradient steps with an action
+hybrid             ``hybrid`` (``step="gd"``, ``lr=0.1``)     gradient steps with an action
                                                               check every 10 steps
 =================  =========================================  ==============================
 
 Options not listed keep the method's documented defaults (in parentheses where they matter).
+An entry is the optimizer object ``METHODS[method].from_options(options)`` of
+:mod:`lagopt.optim.methods` (e.g. ``"adam-0.01"`` is ``Adam(lr=0.01)``); the pairs are kept
+because the benchmarks record them.
 """
 __all__ = ["OPTIMIZERS", "RACE_LABELS", "TRAIN_LABELS", "TRAIN_QUICK_LABELS", "select"]
 

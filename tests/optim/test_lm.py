@@ -5,7 +5,7 @@ import pytest
 from lagopt.datasets import make_dataset
 from lagopt.objectives import CallableObjective, MLPObjective, Quadratic, Rosenbrock
 from lagopt.optim import METHODS, BudgetedObjective, Status, minimize
-from lagopt.optim.lm import lm
+from lagopt.optim.lm import LM
 
 from ._spy import Spy
 
@@ -46,7 +46,7 @@ def linear():
 
 
 def test_registered():
-    assert METHODS["lm"] is lm
+    assert METHODS["lm"] is LM
 
 
 def test_budget_rule_for_residuals_and_jacobians(mlp):

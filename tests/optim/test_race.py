@@ -4,7 +4,6 @@ import pytest
 from lagopt import cli
 from lagopt.benchmarks import optimizer_race
 from lagopt.optim import METHODS
-from lagopt.optim.minimize import _check_options
 from lagopt.optim.race import (OPTIMIZERS, RACE_LABELS, TRAIN_LABELS, TRAIN_QUICK_LABELS,
                                select)
 
@@ -12,7 +11,7 @@ from lagopt.optim.race import (OPTIMIZERS, RACE_LABELS, TRAIN_LABELS, TRAIN_QUIC
 def test_every_entry_is_a_valid_minimize_call():
     for label, (method, options) in OPTIMIZERS.items():
         assert method in METHODS, label
-        _check_options(method, METHODS[method], options)   # raises on an unknown option
+        METHODS[method].from_options(options)   # raises on an unknown or invalid option
 
 
 def test_the_cli_and_the_race_select_from_the_registry():

@@ -1,7 +1,8 @@
 """LAML: the least-action meta-learning optimizer, one small replaceable object per stage.
 
-``lagopt.minimize(objective, theta0, method="laml", preset="default" | "reference" | ...,
-**stages)`` runs the loop of :mod:`~lagopt.optim.laml.core`. Its six stages (predict, path,
+``lagopt.minimize(objective, theta0, method=LAML(preset="default" | "reference" | ...,
+**stages))`` (or ``method="laml"`` with the same options flat) runs the loop of
+:mod:`~lagopt.optim.laml.core`. Its six stages (predict, path,
 verify, explore, update, confidence) are replaceable objects:
 
 * predictors -- :class:`ReferencePredictor`, :class:`LookaheadPredictor`,
@@ -26,7 +27,7 @@ from ._base import (BudgetView, Confidence, Criterion, Explorer, LAMLState, Path
                     Predictor, Stage, Update)
 from .confidence import (ConstantConfidence, FractionUpdate, LeastLossUpdate,
                          ReferenceConfidence, ReferenceUpdate, TrustConfidence)
-from .core import PRESETS, LAMLStages, laml, make_stages
+from .core import LAML, PRESETS, LAMLStages, laml, make_stages
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart, krasnoselskii_mann, km_alpha)
@@ -38,7 +39,7 @@ from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
                          lbfgs_direction, task_features)
 
 __all__ = [
-    "laml", "PRESETS", "LAMLStages", "make_stages",
+    "LAML", "laml", "PRESETS", "LAMLStages", "make_stages",
     "BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion", "Explorer",
     "Update", "Confidence",
     "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",

@@ -1,4 +1,4 @@
-r"""The LAML loop and its presets: ``minimize(objective, theta0, method="laml", preset=...)``.
+r"""The LAML loop and its presets: ``minimize(objective, theta0, method=LAML(preset=...))``.
 
 One iteration::
 
@@ -11,13 +11,21 @@ One iteration::
     confidence.update(state, accepted, L < L_before)    # 6. confidence
 
 Each stage is a small object (see :mod:`~lagopt.optim.laml`); a preset names a combination,
-and any stage can be replaced by passing it as an option.
+and any stage can be replaced by passing it as an option of the optimizer object
+:class:`LAML` (``method="laml"`` with flat options is the shorthand).
 """
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional, Union
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
-from .._budget import BudgetExhausted, NonFiniteLoss, StopRequested
+from .._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
+from .._method import Optimizer
 from ._base import BudgetView, Confidence, Criterion, Explorer, LAMLState, Predictor, Update
 from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidence,
                          ReferenceUpdate, TrustConfidence)
@@ -29,7 +37,7 @@ from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
                          QuasiNewtonPredictor,
                          ReferencePredictor, SteepestPathPredictor)
 
-__all__ = ["laml", "LAMLStages", "PRESETS", "make_stages"]
+__all__ = ["LAML", "laml", "LAMLStages", "PRESETS", "make_stages"]
 
 
 class LAMLStages:
@@ -167,20 +175,24 @@ def _inf_norm(g):
     return float(np.max(np.abs(g))) if g.size else 0.0
 
 
-def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None,
-         explorer=None, update=None, confidence=None, lam=None, T=None, tol=None, gtol=1e-6,
-         maxiter=None, restart=None):
+def laml(f, x0, rng, **options):
+    """:class:`LAML` as a function of the :data:`lagopt.optim.METHODS` signature:
+    ``LAML(**options).run(f, x0, rng)``."""
+    return LAML.from_options(options).run(f, x0, rng)
+
+
+@dataclass(frozen=True)
+class LAML(Optimizer):
     r"""LAML: predict an end point, check the path to it by its action, explore, move.
 
-    Registered as ``lagopt.minimize(..., method="laml")``.
+    ``minimize(f, x0, method=LAML(preset="default"), seed=0)``; ``method="laml"`` is
+    ``LAML()``, and flat options make the object (``method="laml", preset="reference"``).
+    The run's random numbers come from the ``rng`` of :meth:`run` (``minimize``'s `seed`; any
+    object with ``standard_normal(size)`` works, e.g. a legacy ``RandomState`` to replay the
+    published experiment's stream).
 
     Parameters
     ----------
-    f : BudgetedObjective
-    x0 : ndarray
-    rng : numpy.random.Generator
-        The only source of randomness (any object with ``standard_normal(size)`` works, e.g.
-        a legacy ``RandomState`` to replay the published experiment's stream).
     preset : str, optional
         A key of :data:`PRESETS`: ``"default"`` or ``"reference"`` (the published
         experiment's stages), or one of the ablations. The default (see Notes):
@@ -194,14 +206,17 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
         Replace the preset's stage (``path`` may be a method name of
         :func:`lagopt.solve_action_path`).
     lam, T : float, optional
-        Weight of the loss in the action and horizon of every path; default the preset's.
+        Weight of the loss in the action and horizon of every path (each ``> 0``); default
+        the preset's.
     tol : float, optional
-        Stop when the followed path is accepted and the loss is below `tol` (the reference's
-        early stop, 0.01); default the preset's (None for ``"default"``).
+        Stop when the followed path is accepted and the loss is below `tol` (``>= 0``; the
+        reference's early stop, 0.01); default the preset's (None for ``"default"``).
     gtol : float, optional
-        Stop when ``max |grad_i| <= gtol`` at a point whose gradient is known. Default 1e-6.
+        Stop when ``max |grad_i| <= gtol`` (``>= 0``) at a point whose gradient is known.
+        Default 1e-6.
     maxiter : int, optional
-        Iteration limit (the reference experiment ran 100); by default the budget limits.
+        Iteration limit (``>= 0``; the reference experiment ran 100); by default the budget
+        limits.
     restart : StallRestart or False, optional
         Multi-start hedging when the loop stalls; False for none; default (None) the
         preset's (a :class:`StallRestart` for ``"default"`` and the ablations built on it,
@@ -211,6 +226,7 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     Returns
     -------
     dict
+        The dict of :meth:`run`, whose entries join the result of :func:`lagopt.minimize`:
         ``x``, ``status``, ``message``, and
 
         ``accept_rate`` : float
@@ -250,10 +266,10 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
     relative decrease over ten iterations) :class:`StallRestart` restarts near the best point
     found and the run returns the best point over all starts. ``n_path_solves`` in the result
-    counts the Euler-Lagrange problems solved (``path_solves`` by kind, with the gradient evaluations of the direct
-    solves). The first default of this loop, the same with an L-BFGS model of ten pairs, is
-    the preset ``"lbfgs_model"``; a straight path with straight backtracking and no restart is
-    ``"straight"``.
+    counts the Euler-Lagrange problems solved (``path_solves`` by kind, with the gradient
+    evaluations of the direct solves). The first default of this loop, the same with an L-BFGS
+    model of ten pairs, is the preset ``"lbfgs_model"``; a straight path with straight
+    backtracking and no restart is ``"straight"``.
 
     Examples
     --------
@@ -268,17 +284,49 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     >>> bool(res.fun < gd.fun), res.n_grad <= 300, 0 < res.accept_rate <= 1
     (True, True, True)
     """
-    stages, settings = make_stages(preset, predictor=predictor, path=path, criterion=criterion,
-                                   explorer=explorer, update=update, confidence=confidence,
-                                   lam=lam, T=T, tol=tol, restart=restart)
+
+    name: ClassVar[str] = "laml"
+    preset: str = "default"
+    predictor: Optional[Predictor] = None
+    path: Union[None, str, PathSolver] = None
+    criterion: Optional[Criterion] = None
+    explorer: Optional[Explorer] = None
+    update: Optional[Update] = None
+    confidence: Optional[Confidence] = None
+    lam: Optional[float] = None
+    T: Optional[float] = None
+    tol: Optional[float] = None
+    gtol: float = 1e-6
+    maxiter: Optional[int] = None
+    restart: Union[None, bool, StallRestart] = None
+
+    def _validate(self) -> None:
+        self.stages()                       # checks the preset, the stages, lam, T, tol
+        self._set(gtol=positive_float(self.gtol, "gtol", allow_zero=True),
+                  maxiter=None if self.maxiter is None else
+                  positive_int(self.maxiter, "maxiter", minimum=0))
+
+    def stages(self) -> tuple[LAMLStages, dict[str, Any]]:
+        """The stages and loop settings of a run: :func:`make_stages` of the options."""
+        overrides = {k: getattr(self, k) for k in _OVERRIDES}
+        return make_stages(self.preset, **overrides)
+
+    def run(self, f: BudgetedObjective, x0: NDArray[np.float64],
+            rng: np.random.Generator) -> dict[str, Any]:
+        stages, settings = self.stages()
+        return _run(f, x0, rng, stages, settings, self.gtol, self.maxiter)
+
+
+_OVERRIDES = ("predictor", "path", "criterion", "explorer", "update", "confidence", "lam", "T",
+              "tol", "restart")
+
+
+def _run(f, x0, rng, stages, settings, gtol, maxiter):
+    """One LAML run with the stages and settings of :meth:`LAML.stages`."""
     restarter = settings["restart"]
-    gtol = positive_float(gtol, "gtol", allow_zero=True)
-    if maxiter is not None:
-        maxiter = positive_int(maxiter, "maxiter", minimum=0)
     tol = settings["tol"]
     view = BudgetView(f)
-    hist = {"action": [np.nan], "predicted_action": [np.nan], "accepted": [False],
-            "explored": [False], "path_method": [""], "step": [0.0]}
+    hist = {key: [] for key in _ROW_KEYS}
     n_accepted = 0
     status, message = None, None
     state = None
@@ -291,7 +339,7 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
             loss, g = view.loss(x0), None
         state = LAMLState(x0, loss, g, view, rng, settings["lam"], settings["T"],
                           stages.confidence.initial)
-        hist["confidence"] = [state.confidence]
+        _add_row(hist, state.confidence)                    # row 0: the start
         for stage in stages.as_dict().values():
             stage.reset(state)
         if restarter is not None:
@@ -305,10 +353,8 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
                 status, message = (Status.SUCCESS,
                                    "The gradient norm (max |g_i|) is at most `gtol`.")
                 break
-            accepted, followed_ok, row = _iteration(state, stages, view, track)
+            accepted, followed_ok = _iteration(state, stages, view, track, hist)
             n_accepted += accepted
-            for key, value in row.items():
-                hist[key].append(value)
             f.set_iterate(state.x, state.loss)
             if tol is not None and followed_ok and state.loss < tol:
                 status, message = (Status.SUCCESS, "The followed path was accepted and the "
@@ -338,12 +384,13 @@ def laml(f, x0, rng, preset="default", predictor=None, path=None, criterion=None
     return out
 
 
-def _iteration(state, stages, view, track):
-    """One LAML iteration (steps 1-6 of the module docstring); moves `state`.
+def _iteration(state, stages, view, track, hist):
+    """One LAML iteration (steps 1-6 of the module docstring); moves `state` and adds its
+    history row.
 
     ``track["best"]`` follows the lowest loss paid for during the iteration, so that a budget
-    running out in the middle can end there. Returns ``(accepted, followed_ok, row)``: whether
-    the predicted path was accepted, whether the followed one would be, and the history row.
+    running out in the middle can end there. Returns ``(accepted, followed_ok)``: whether the
+    predicted path was accepted and whether the followed one would be.
     """
     view.clear_tape()
     state.model = None  # a predictor with a quadratic model sets it for this iteration
@@ -370,10 +417,9 @@ def _iteration(state, stages, view, track):
     step = float(np.linalg.norm(x_new - state.x))
     state.move(x_new, loss_new, g_new)
     state.iteration += 1
-    row = {"action": followed.action, "predicted_action": predicted.action,
-           "accepted": accepted, "explored": not accepted, "path_method": followed.method,
-           "step": step, "confidence": state.confidence}
-    return accepted, followed_ok, row
+    _add_row(hist, state.confidence, followed.method, step, action=followed.action,
+             predicted_action=predicted.action, accepted=accepted, explored=not accepted)
+    return accepted, followed_ok
 
 
 def _stalled_status(restarter, gtol):
@@ -405,10 +451,7 @@ def _restart(f, state, stages, restarter, hist):
     for stage in (stages.predictor, stages.explorer, stages.confidence):
         stage.reset(state)
     f.set_iterate(x, loss)
-    for key, value in (("action", np.nan), ("predicted_action", np.nan), ("accepted", False),
-                       ("explored", True), ("path_method", "restart"), ("step", step),
-                       ("confidence", state.confidence)):
-        hist[key].append(value)
+    _add_row(hist, state.confidence, "restart", step, explored=True)
 
 
 def _end_at_best_known(f, state, best_known, hist):
@@ -419,12 +462,8 @@ def _end_at_best_known(f, state, best_known, hist):
         return
     try:
         f.set_iterate(best_known[1], best_known[0])
-        for key, value in (("action", np.nan), ("predicted_action", np.nan),
-                           ("accepted", False), ("explored", False),
-                           ("path_method", "best point met"),
-                           ("step", float(np.linalg.norm(best_known[1] - state.x))),
-                           ("confidence", state.confidence)):
-            hist[key].append(value)
+        _add_row(hist, state.confidence, "best point met",
+                 float(np.linalg.norm(best_known[1] - state.x)))
         state.move(best_known[1], best_known[0])
     except (NonFiniteLoss, StopRequested):
         pass
@@ -440,12 +479,26 @@ def _best(best, path):
     return best
 
 
+#: The columns of LAML's history, one row per iterate (written only by :func:`_add_row`).
+_ROW_KEYS = ("action", "predicted_action", "accepted", "explored", "path_method", "step",
+             "confidence")
+
+
+def _add_row(hist, confidence, path_method="", step=0.0, *, action=np.nan,
+             predicted_action=np.nan, accepted=False, explored=False):
+    """Append one row to the history `hist` (the one place rows are written); the defaults
+    are those of an iterate that followed no path (the start, a restart, a budget's end)."""
+    row = (action, predicted_action, accepted, explored, path_method, step, confidence)
+    for key, value in zip(_ROW_KEYS, row):
+        hist[key].append(value)
+
+
 def _extras(hist, n_accepted, stages, state):
     n_it = state.iteration if state is not None else 0
+    if not hist["action"]:              # stopped before the start's loss was known
+        _add_row(hist, np.nan)
     out = {k: np.asarray(v, dtype=bool if k in ("accepted", "explored") else
                          (object if k == "path_method" else float)) for k, v in hist.items()}
-    if "confidence" not in out:
-        out["confidence"] = np.full(len(hist["action"]), np.nan)
     solves = dict(state.path_solves) if state is not None else \
         {"model": 0, "direct": 0, "direct_cost": 0.0}
     return {"accept_rate": float(n_accepted / n_it) if n_it else 0.0,
