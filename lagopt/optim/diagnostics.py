@@ -21,7 +21,7 @@ from ..objectives import Objective
 from ..objectives.callable import LossFunction
 
 if TYPE_CHECKING:  # for the annotations; the functions import lagopt.paths when called
-    from ..paths import ActionPath
+    from ..paths import ActionPath, PathMethod
 
 __all__ = ["trajectory_efficiency", "TrajectoryEfficiency"]
 
@@ -53,7 +53,7 @@ class TrajectoryEfficiency(OptimizeResult):
 
 def _trajectory_points(trajectory):
     """(points (n, k) or None, path-like or None) from the accepted trajectory forms."""
-    from ..paths import ActionPath
+    from ..paths import ActionPath, PathMethod
 
     if isinstance(trajectory, ActionPath):
         return None, trajectory
@@ -76,9 +76,10 @@ def _trajectory_points(trajectory):
 def trajectory_efficiency(objective: Union[Objective, LossFunction],
                           trajectory: Union[ArrayLike, Mapping[str, Any], ActionPath,
                                             Callable[..., ArrayLike]],
-                          lam: float = 1.0, T: Union[float, None] = None, method: str = "auto",
+                          lam: float = 1.0, T: Union[float, None] = None,
+                          method: Union[str, PathMethod] = "auto",
                           *, n_starts: int = 1, seed: Union[None, int, np.random.Generator] = None,
-                          **options: Any) -> TrajectoryEfficiency:
+                          ) -> TrajectoryEfficiency:
     r"""Action of a trajectory relative to the least action between its end points.
 
     Parameters
@@ -99,15 +100,13 @@ def trajectory_efficiency(objective: Union[Objective, LossFunction],
     T : float, optional
         Duration given to the trajectory and to the least-action path. Default: the path's
         ``T`` for an ActionPath, else 1.
-    method : str, optional
-        Method of :func:`lagopt.solve_action_path` for the least-action path. Default
-        ``"auto"``.
+    method : str or PathMethod, optional
+        Method of :func:`lagopt.solve_action_path` for the least-action path, a name or a
+        configured object with its options (e.g. ``Direct(tol=1e-7)``). Default ``"auto"``.
     n_starts : int, optional, keyword-only
         Initial guesses of the path solve (hedging over several stationary paths).
     seed : optional, keyword-only
         Seed of the path solve's random detours.
-    **options
-        Passed to :func:`lagopt.solve_action_path`.
 
     Returns
     -------
@@ -171,7 +170,7 @@ def trajectory_efficiency(objective: Union[Objective, LossFunction],
         start, end = points[:, 0], points[:, -1]
         n_points = points.shape[1]
     path = solve_action_path(objective, start, end, T=T, lam=lam, method=method,
-                             n_starts=n_starts, seed=seed, **options)
+                             n_starts=n_starts, seed=seed)
     eff = path.action / S if S > 0 else np.nan
     message = (f"Least action {path.action:.6g} against {S:.6g} along the trajectory "
                f"(efficiency {eff:.4g}); path: {path.method}, {path.message}")

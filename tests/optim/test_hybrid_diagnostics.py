@@ -1,7 +1,9 @@
-"""The hybrid mode (seed 000, 5.1) and the trajectory-efficiency diagnostic (seed 000, 4.1)."""
+"""The hybrid mode (the LAML report's section 5.1) and the trajectory-efficiency diagnostic
+(its section 4.1)."""
 import numpy as np
 import pytest
 
+import lagopt
 from lagopt.datasets import make_dataset
 from lagopt.objectives import MLPObjective, Quadratic
 from lagopt.optim import Status, minimize
@@ -130,3 +132,13 @@ def test_keep_iterates_records_every_history_row(net):
     assert X.shape == (len(res.history["loss"]), f.n_params)
     assert np.array_equal(X[0], theta0)
     assert f.loss(X[-1]) == pytest.approx(res.history["loss"][-1])
+
+
+def test_trajectory_efficiency_takes_a_configured_path_method():
+    f = lagopt.Quadratic(np.diag([1.0, 10.0]))
+    res = lagopt.minimize(f, [1.0, 1.0], method="gd", lr=0.15, max_grad_evals=20,
+                          keep_iterates=True)
+    by_name = trajectory_efficiency(f, res, method="direct")
+    by_object = trajectory_efficiency(f, res, method=lagopt.Direct(tol=1e-7))
+    assert by_object.path.method == "direct" and by_object.path.success
+    assert by_object.least_action == pytest.approx(by_name.least_action, rel=1e-4)
