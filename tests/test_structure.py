@@ -19,7 +19,7 @@ PATHS_LAYERS = [
     {"_problem", "_result"},
     {"_variational", "collocation", "shooting", "multiple_shooting", "direct", "interpolants"},
     {"methods", "_dispatch"},
-    {"solve", "_action", "__init__"},
+    {"solve", "_measured_action", "core", "__init__"},
 ]
 
 
@@ -129,6 +129,55 @@ def test_paths_layers_point_one_way():
             if theirs is not None and theirs > mine:
                 wrong.append(f"{module} imports {dep}")
     assert not wrong
+
+
+def _subpackage(module):
+    """``lagopt.X`` for every module of subpackage (or root module) X."""
+    return ".".join(module.split(".")[:2])
+
+
+def _private_across(module, target, names=()):
+    """Why `module` importing `names` from `target` reaches into another subpackage's private
+    parts, or None. Private modules at the root of the package (``lagopt._status``, ...) are
+    the package's shared internals and allowed everywhere."""
+    if not target.startswith("lagopt.") or _subpackage(target) == _subpackage(module):
+        return None
+    inner = target.split(".")[2:]
+    if any(part.startswith("_") and part != "__init__" for part in inner):
+        return f"{module} imports the private module {target}"
+    private = [n for n in names if n.startswith("_")]
+    if private and len(target.split(".")) > 2:
+        return f"{module} imports the private name(s) {private} from {target}"
+    return None
+
+
+def _private_imports():
+    wrong = []
+    for name, path in _modules().items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                wrong += [_private_across(name, a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names, target = _resolve(name, is_package, node)
+                if target is None:
+                    continue
+                modules = [n for n in names if n in _modules()]   # "from . import _x"
+                wrong += [_private_across(name, m) for m in modules]
+                wrong.append(_private_across(name, target, [a.name for a in node.names]))
+    return sorted(w for w in wrong if w)
+
+
+def test_no_subpackage_imports_another_subpackages_private_parts():
+    assert _private_imports() == []
+
+
+def test_the_private_import_check_catches_both_kinds():
+    assert _private_across("lagopt.optim.hybrid", "lagopt.paths._formulas")
+    assert _private_across("lagopt.optim.laml.predictors", "lagopt.objectives.mlp",
+                           ["_ACTIVATIONS_NP"])
+    assert _private_across("lagopt.paths.solve", "lagopt.paths._formulas") is None
+    assert _private_across("lagopt.cli", "lagopt._status") is None
 
 
 def _code_lines(lines, node):

@@ -56,7 +56,7 @@ import json, time
 t0 = time.perf_counter()
 import numpy as np
 from lagopt.objectives import MLPObjective
-from lagopt.objectives import _mlp_kernels
+from lagopt.objectives import kernels as mlp_kernels
 t1 = time.perf_counter()
 X = np.random.RandomState(42).randn(100, 4)
 f = MLPObjective(X, X @ [1.0, -0.5, 0.3, 0.8], sizes=(4, 6, 1), activation="relu")
@@ -64,7 +64,7 @@ P = np.tile(f.init_params(42)[:, None], (1, 64))
 t2 = time.perf_counter()
 f.grad_batch(P)
 t3 = time.perf_counter()
-kernels = (_mlp_kernels.mlp_eval, _mlp_kernels.mlp_eval_parallel)
+kernels = (mlp_kernels.mlp_eval, mlp_kernels.mlp_eval_parallel)
 print(json.dumps({"import": t1 - t0, "first_call": t3 - t2,
                   "cache_hits": sum(sum(k.stats.cache_hits.values()) for k in kernels),
                   "cache_misses": sum(sum(k.stats.cache_misses.values()) for k in kernels)}))
@@ -222,7 +222,7 @@ def fmt(seconds):
 
 def _first_calls(f, P):
     """First grad_batch and hess_batch in this process: (G, H, seconds, seconds, how)."""
-    from lagopt.objectives import _mlp_kernels
+    from lagopt.objectives import kernels as mlp_kernels
 
     t = time.perf_counter()
     G = f.grad_batch(P)
@@ -231,7 +231,7 @@ def _first_calls(f, P):
     H = f.hess_batch(P)
     first_hess = time.perf_counter() - t
     hits = sum(sum(k.stats.cache_hits.values())
-               for k in (_mlp_kernels.mlp_eval, _mlp_kernels.mlp_eval_parallel))
+               for k in (mlp_kernels.mlp_eval, mlp_kernels.mlp_eval_parallel))
     loaded = "loaded from the on-disk cache" if hits else "compiled (cache was cold)"
     return G, H, first_grad, first_hess, loaded
 
@@ -247,7 +247,7 @@ def _time_kernels(f, G, P, X, y, repeats):
     """Rows (operation, numba seconds, numpy seconds, speed-up), printed as they come."""
     import numba
 
-    from lagopt.objectives import _mlp_kernels
+    from lagopt.objectives import kernels as mlp_kernels
 
     rows = []
     for name, kernel, baseline in [
@@ -262,13 +262,13 @@ def _time_kernels(f, G, P, X, y, repeats):
         print(f"{name:10s}  numba {fmt(t_nb):>10s}   numpy loop {fmt(t_np):>10s}   "
               f"speed-up {t_np / t_nb:6.1f}x")
     # The same gradient batch forced onto the parallel kernel, one chunk per thread (the
-    # objective runs batches this small serially, see _mlp_kernels.PARALLEL_MIN_WORK).
+    # objective runs batches this small serially, see mlp_kernels.PARALLEL_MIN_WORK).
     threads = numba.get_num_threads()
     if threads > 1:
         out, fv = np.empty(P.shape), np.empty(P.shape[1])
 
         def parallel_grad():
-            _mlp_kernels.mlp_eval_parallel(P, np.empty((0, 0)), *f._args, 1, fv,
+            mlp_kernels.mlp_eval_parallel(P, np.empty((0, 0)), *f._args, 1, fv,
                                            out.reshape(-1), threads)
 
         parallel_grad()

@@ -146,7 +146,7 @@ def line_action(f, path, a, b):
     """The straight line's action measured like the path's: composite Gauss quadrature with
     ``measurement_plan(n, path.t)[0]`` panels over the path's mesh, on the (exact) linear
     dense output. Returns ``(action, panels, seconds)``."""
-    from lagopt.paths._measure import linear_dense, measurement_plan, quadrature
+    from lagopt.paths.core import linear_dense, measurement_plan, quadrature
 
     t0 = time.perf_counter()
     t = np.asarray(path.t, dtype=float)

@@ -309,15 +309,25 @@ class MLPObjective(Objective):
 
         Returns shape ``(n, )`` for a single-output network, else ``(n, n_outputs)``.
         """
+        W, b = self.unpack(as_vector(theta, "theta", self.n_params))[-1]
+        A = self.hidden_features(theta, X) @ W + b
+        return A[:, 0] if self.y.ndim == 1 else A
+
+    def hidden_features(self, theta: ArrayLike,
+                        X: Optional[ArrayLike] = None) -> NDArray[np.float64]:
+        """Activations of the last hidden layer for parameters ``theta`` on ``X`` (default:
+        the training inputs), shape ``(n, sizes[-2])``; the inputs themselves for a network
+        without hidden layers. The output layer is linear in these features, which is what
+        a closed-form (least-squares) output layer uses.
+        """
         layers = self.unpack(as_vector(theta, "theta", self.n_params))
         A = self.X if X is None else as_matrix(X, "X", None)
         if A.shape[1] != self.sizes[0]:
             raise ValueError(f"`X` must have {self.sizes[0]} columns, got {A.shape[1]}.")
-        for i, (W, b) in enumerate(layers):
-            A = A @ W + b
-            if i < self.n_layers - 1:
-                A = _ACTIVATIONS_NP[self.activation](A, self.beta)
-        return A[:, 0] if self.y.ndim == 1 else A
+        act = _ACTIVATIONS_NP[self.activation]
+        for W, b in layers[:-1]:
+            A = act(A @ W + b, self.beta)
+        return A
 
     # ------------------------------------------------------------------ Hessian size guard
     def _check_hess_size(self, m=1):

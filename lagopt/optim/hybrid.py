@@ -17,12 +17,12 @@ from numpy.typing import NDArray
 
 from .._status import Status
 from .._validation import choice, positive_float, positive_int
-from ..paths._formulas import polyline_action
+from ..paths.core import polyline_action
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
 from ._method import Optimizer, check_bool, in_interval, nonnegative, optional_maxiter
 from .baselines import AdamStep, GDStep, MomentumStep
 from .laml._base import BudgetView, LAMLState
-from .laml.paths import PATH_METHODS, PathSolver
+from .laml.path_stage import PATH_METHODS, PathSolver
 
 __all__ = ["Hybrid", "hybrid"]
 

@@ -27,7 +27,7 @@ import numpy as np
 from .._validation import as_points, choice, positive_float, positive_int
 from ..datasets import DATASETS, make_dataset
 from ..objectives import MLPObjective, Objective, as_objective
-from ..paths._formulas import seed_rule_parts, smoothstep
+from ..paths.core import seed_rule_parts, smoothstep
 
 __all__ = ["reference_experiment", "seed_rule_action", "PUBLISHED_TABLE", "PROTOCOLS"]
 

@@ -12,10 +12,10 @@ Layers, each importing only from the ones below it:
 4. the methods as objects, `methods` (`Collocation`, `Shooting`, `MultipleShooting`, `Direct`,
    `Linear`, `Smoothstep`, `Auto`: each holds its options; `PathMethod` the base class of a new
    method), and the core `_dispatch` (running a method's chain, breakdowns into statuses);
-5. the public functions: `solve` (`solve_action_path`) and `_action` (`action`).
+5. the public functions: `solve` (`solve_action_path`) and `_measured_action` (`action`).
 """
 from .._status import Status
-from ._action import action, action_saving
+from ._measured_action import action, action_saving
 from ._dispatch import METHODS
 from ._result import ActionPath
 from ._second_variation import second_variation

@@ -2,7 +2,7 @@
 
 Every path that `solve_action_path` returns, whatever method built it, is measured here with
 the same quadrature and the same residual definition, so that methods compare on equal terms.
-The public `lagopt.action` (module `_action`) applies the same quadrature to any path.
+The public `lagopt.action` (module `_measured_action`) applies the same quadrature to any path.
 
 This is the numerical bottom layer of `lagopt.paths`: it imports nothing from the layers above
 (results, methods, dispatch).

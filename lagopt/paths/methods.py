@@ -19,7 +19,7 @@ from .._validation import choice, positive_float, positive_int
 from . import collocation, direct, interpolants, multiple_shooting, shooting
 from ._problem import BVPProblem, Guess, RawSolution
 from ._variational import INTEGRATORS
-from .direct._action import RULES
+from .direct._discrete_action import RULES
 
 __all__ = ["PathMethod", "Auto", "Collocation", "Shooting", "MultipleShooting", "Direct",
            "Linear", "Smoothstep", "as_method", "misplaced_options", "METHOD_CLASSES",

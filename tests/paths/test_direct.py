@@ -11,7 +11,7 @@ from lagopt.objectives import MLPObjective, MullerBrown, Objective, Quadratic
 from lagopt.paths import Direct, direct, solve_action_path
 from lagopt.paths._problem import BVPProblem, Guess
 from lagopt.paths.direct import _refine
-from lagopt.paths.direct._action import DiscreteAction
+from lagopt.paths.direct._discrete_action import DiscreteAction
 from lagopt.paths.direct._lbfgs import lbfgs
 from lagopt.paths.direct._newton import kink_newton, newton
 from lagopt.paths.exact import quadratic_solution

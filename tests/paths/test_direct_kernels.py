@@ -6,7 +6,7 @@ import pytest
 
 from lagopt.objectives import Quadratic
 from lagopt.paths._problem import BVPProblem
-from lagopt.paths.direct._action import DiscreteAction, SinePreconditioner
+from lagopt.paths.direct._discrete_action import DiscreteAction, SinePreconditioner
 from lagopt.paths.direct._blocktri import block_tridiagonal_solve
 from lagopt.paths.direct._lbfgs import two_loop
 

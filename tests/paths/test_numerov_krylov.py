@@ -9,7 +9,7 @@ from lagopt.objectives import MLPObjective, Quadratic
 from lagopt.paths import direct, solve_action_path
 from lagopt.paths._measure import FULL_MEASURE_MAX_PARAMS, measurement_plan
 from lagopt.paths._problem import BVPProblem
-from lagopt.paths.direct._action import DiscreteAction
+from lagopt.paths.direct._discrete_action import DiscreteAction
 from lagopt.paths.exact import quadratic_solution
 
 from .test_shooting import _quadratic

@@ -32,7 +32,7 @@ from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart, krasnoselskii_mann, km_alpha)
 from .model_path import ModelPath, QuadraticModel
-from .paths import PATH_METHODS, ModelPathSolver, PathSolver
+from .path_stage import PATH_METHODS, ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
                          MetaModelPredictor,
                          QuasiNewtonPredictor, ReferencePredictor, SteepestPathPredictor,

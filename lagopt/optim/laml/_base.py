@@ -18,10 +18,9 @@ inside a path solver -- is charged by the one budget rule, and no stage can over
 import numpy as np
 
 from ..._status import Status
-from ...objectives._base import Objective
-from ...paths._formulas import polyline_kinetic, seed_rule_parts, trapezoid_potential
-from ...paths._problem import BVPProblem, RawSolution
-from ...paths._result import finalize
+from ...objectives import Objective
+from ...paths.core import (BVPProblem, RawSolution, finalize, polyline_kinetic, seed_rule_parts,
+                           trapezoid_potential)
 
 __all__ = ["BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion",
            "Explorer", "Update", "Confidence"]

@@ -32,7 +32,7 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
-from .paths import ModelPathSolver, PathSolver
+from .path_stage import ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
                          QuasiNewtonPredictor,
                          ReferencePredictor, SteepestPathPredictor)

@@ -20,7 +20,7 @@ free).
 import numpy as np
 
 from ..._validation import positive_float, positive_int
-from ...objectives.mlp import MLPObjective, _ACTIVATIONS_NP
+from ...objectives import MLPObjective
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
 from .model_path import QuadraticModel, lbfgs_inverse_apply
@@ -416,12 +416,7 @@ def _is_ls_network(obj):
 
 def _hidden_features(obj, theta):
     """Activations of the last hidden layer (the inputs themselves for a linear model)."""
-    layers = obj.unpack(theta)
-    A = np.asarray(obj.X)
-    act = _ACTIVATIONS_NP[obj.activation]
-    for W, b in layers[:-1]:
-        A = act(A @ W + b, obj.beta)
-    return A
+    return obj.hidden_features(theta)
 
 
 def _output_layer_ls(obj, H, ridge):

@@ -13,7 +13,7 @@ resolve is reported as a failure (``Status.MAX_ITER``), not as a success.
 The modules, each importing only those above it:
 
 * `_blocktri`: the numba block-tridiagonal Cholesky solver (Newton's linear algebra);
-* `_action`: the discrete action ``S_h`` (value, gradient, Hessian blocks, velocities) and the
+* `_discrete_action`: the discrete action ``S_h`` (value, gradient, Hessian blocks, velocities) and the
   sine-transform coordinates that precondition it;
 * `_kinks`: gradient sampling at the kinks of non-smooth (ReLU) losses;
 * `_stopping`: the convergence test with its kink certificate, stall detection, outcomes;

@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 from ..._status import Status
-from ._action import SinePreconditioner
+from ._discrete_action import SinePreconditioner
 from ._lbfgs import backtrack
 from ._stopping import ROUNDING_SLACK, Convergence, Outcome, Progress, check_stop, dot
 

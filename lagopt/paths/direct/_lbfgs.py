@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..._status import Status
-from ._action import SinePreconditioner
+from ._discrete_action import SinePreconditioner
 from ._stopping import (ARMIJO, ROUNDING_SLACK, Convergence, Outcome, Progress, check_stop,
                         dot, search_failed)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..._status import Status
 from .._measure import measure
-from ._action import DiscreteAction
+from ._discrete_action import DiscreteAction
 from ._krylov import KrylovStats, newton_krylov
 from ._lbfgs import LBFGS_WINDOW, lbfgs
 from ._newton import kink_newton, newton

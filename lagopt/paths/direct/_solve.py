@@ -14,7 +14,7 @@ from .._measure import (quintic_dense, velocities_from_accelerations,
                         velocities_from_accelerations_high_order)
 from .._problem import RawSolution
 from .._variational import estimate_omega, guess_on_mesh
-from ._action import RULES
+from ._discrete_action import RULES
 from ._krylov import KrylovStats
 from ._refine import NEWTON_MAX_DIM, Settings, refine_path
 from ._report import message

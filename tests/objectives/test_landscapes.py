@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lagopt.objectives import Ackley, MullerBrown, Quadratic, Rastrigin, Rosenbrock
-from lagopt.objectives import _test_kernels as K
+from lagopt.objectives import _landscape_kernels as K
 
 
 # --------------------------------------------------------------------------- numpy references

@@ -21,11 +21,9 @@ diagnostic.
 import numpy as np
 
 from ..._status import Status
-from ..._validation import choice, positive_int
-from ...paths._dispatch import INTERPOLANTS, METHODS, dispatch
-from ...paths.methods import METHOD_CLASSES, Auto, Collocation, Direct
-from ..._validation import positive_float
-from ...paths._problem import BVPProblem, Guess
+from ..._validation import choice, positive_float, positive_int
+from ...paths.core import INTERPOLANTS, METHOD_CLASSES, METHODS, BVPProblem, Guess, dispatch
+from ...paths.methods import Auto, Collocation, Direct
 from ._base import PathResult, Stage
 from .model_path import QuadraticModel
 

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_matrix, as_vector, positive_float, positive_int
-from . import _test_kernels as _k
+from . import _landscape_kernels as _k
 from ._base import Objective
 
 __all__ = ["Quadratic", "Rosenbrock", "Rastrigin", "Ackley", "MullerBrown"]
