@@ -17,9 +17,8 @@ What this module adds around ``solve_bvp``: caps that it does not have (a wall-t
 checked at every evaluation; a node cap sized to memory), detection of non-finite values, a
 polite refusal when the dense ``2n x 2n`` blocks would not fit, and failure messages that say
 what to try -- in particular for non-smooth (ReLU) objectives, on which residual control
-refines at every activation kink without end (on the 37-parameter ReLU network ``solve_bvp``
-hit its node limit after 80-230 s, where the direct method reached the same action in about
-1 s) -- and, when Newton fails from the initial guess on a smooth objective, a homotopy
+refines at every activation kink without end (measured in ``docs/results/choices.md``) --
+and, when Newton fails from the initial guess on a smooth objective, a homotopy
 (continuation in ``lam`` from the straight line by default) that rescues most such cases.
 """
 import time

@@ -23,7 +23,7 @@ Write a new stage by subclassing the base class of its kind (:class:`Predictor`,
 :class:`Criterion`, :class:`Explorer`, :class:`Update`, :class:`Confidence`) and implementing
 its one method; evaluate the loss only through ``state.view`` so that it is charged.
 """
-from ._base import (BudgetView, Confidence, Criterion, Explorer, LAMLState, PathResult,
+from ._base import (BudgetView, Confidence, Criterion, Explorer, LAMLState, CandidatePath,
                     Predictor, Stage, Update)
 from .confidence import (ConstantConfidence, FractionUpdate, LeastLossUpdate,
                          ReferenceConfidence, ReferenceUpdate, TrustConfidence)
@@ -40,7 +40,7 @@ from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
 
 __all__ = [
     "LAML", "laml", "PRESETS", "LAMLStages", "make_stages",
-    "BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion", "Explorer",
+    "BudgetView", "LAMLState", "CandidatePath", "Stage", "Predictor", "Criterion", "Explorer",
     "Update", "Confidence",
     "ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",
     "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor", "task_features",

@@ -4,9 +4,9 @@ A LAML iteration is six small replaceable stages, each an object behind a one-me
 interface, in the style of emcee's "moves":
 
 * predict -- :class:`Predictor`: ``predict(state) -> theta_star``;
-* path -- :class:`~lagopt.optim.laml.PathSolver`: ``solve(state, theta_star) -> PathResult``;
+* path -- :class:`~lagopt.optim.laml.PathSolver`: ``solve(state, theta_star) -> CandidatePath``;
 * verify -- :class:`Criterion`: ``accept(state, path) -> bool``;
-* explore -- :class:`Explorer`: ``explore(state, path, stages) -> PathResult``;
+* explore -- :class:`Explorer`: ``explore(state, path, stages) -> CandidatePath``;
 * update -- :class:`Update`: ``step(state, path) -> (x, loss, grad)``;
 * confidence -- :class:`Confidence`: ``update(state, accepted, improved)``.
 
@@ -17,12 +17,12 @@ inside a path solver -- is charged by the one budget rule, and no stage can over
 """
 import numpy as np
 
-from ..._status import Status
+from ..._status import Status, checked_status
 from ...objectives import Objective
 from ...paths.core import (BVPProblem, RawSolution, finalize, polyline_kinetic, seed_rule_parts,
                            trapezoid_potential)
 
-__all__ = ["BudgetView", "LAMLState", "PathResult", "Stage", "Predictor", "Criterion",
+__all__ = ["BudgetView", "LAMLState", "CandidatePath", "Stage", "Predictor", "Criterion",
            "Explorer", "Update", "Confidence"]
 
 # Points remembered by a BudgetView (about 0.3 kB each for the 37-parameter network).
@@ -240,8 +240,12 @@ class LAMLState:
         self.grad = grad
 
 
-class PathResult:
+class CandidatePath:
     """A path from the current iterate towards a candidate end point, with what is known on it.
+
+    Not a certified path: it is known only at its nodes, through the losses LAML paid for
+    there, and ``success`` is the producing method's own verdict. :meth:`to_action_path`
+    measures and certifies it as a `lagopt.paths.ActionPath` (outside the budget).
 
     Attributes
     ----------
@@ -289,10 +293,7 @@ class PathResult:
         self.method = method
         self.lam = float(lam)
         self.T = float(T)
-        self.status = Status(status)
-        if bool(success) != (self.status == Status.SUCCESS):
-            raise ValueError(f"success={success!r} contradicts status {self.status}.")
-        self.success = bool(success)
+        self.success, self.status = checked_status(success, status, "CandidatePath")
         self.message = message
         self.raw = raw
         self.info = {} if info is None else info
@@ -359,7 +360,7 @@ class PathResult:
         return finalize(problem, raw, self.method)
 
     def __repr__(self):
-        return (f"PathResult(method={self.method!r}, k={self.k}, action={self.action:.6g}, "
+        return (f"CandidatePath(method={self.method!r}, k={self.k}, action={self.action:.6g}, "
                 f"end_loss={self.losses[-1]:.6g}, success={self.success})")
 
 
@@ -418,7 +419,7 @@ class Explorer(Stage):
     """Exploration after a rejection: return the path to follow instead."""
 
     def explore(self, state, path, stages):
-        """Return a :class:`PathResult` (possibly `path` itself).
+        """Return a :class:`CandidatePath` (possibly `path` itself).
 
         ``stages`` is the run's :class:`~.core.LAMLStages` (its path solver and criterion
         may be used to build and check candidates).

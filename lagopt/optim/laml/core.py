@@ -80,11 +80,7 @@ def _reference():
 
 
 def _default():
-    # Chosen on the choosing parts of the wide race (lagopt.benchmarks.wide_race.PARTS with
-    # role "chooses": tune and dev; benchmarks/wide_race_select.py,
-    # docs/results/wide_race_select.md): the dense BFGS model path with straight backtracking
-    # and restarts after 10 iterations without a 1e-4 relative decrease (the only variant
-    # that met all three goals on dev; restarts after 5 tied with it elsewhere).
+    # How this default was chosen, and on which data: docs/results/choices.md.
     return dict(predictor=BFGSPredictor(), path=ModelPathSolver(),
                 criterion=RestingActionCriterion(),
                 explorer=PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False),
@@ -260,8 +256,8 @@ class LAML(Optimizer):
     (:class:`RestingActionCriterion`; with ``lam T^2 = 1e4`` a descent test with margin
     ``K / (lam T)``, ``K`` the exact kinetic energy of the curved path). A rejected path is
     backtracked on the straight segment to the prediction (preset ``"curve"`` backtracks in
-    time along the model curve instead, a Levenberg-Marquardt-like curved search: it did worse
-    on the choosing parts of the wide race); when every point fails, the actual loss's
+    time along the model curve instead, a Levenberg-Marquardt-like curved search; how the
+    default was chosen is in ``docs/results/choices.md``); when every point fails, the actual loss's
     Euler-Lagrange problem is solved by the direct method, warm-started from the model path,
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
     relative decrease over ten iterations) :class:`StallRestart` restarts near the best point

@@ -22,8 +22,8 @@ class ThresholdCriterion(Criterion):
     rule : {"seed", "trapezoid"}, optional
         How the action is computed from the path's nodes: ``"seed"`` (default) is the
         experiment's formula ``sum_{i<k-1} [1/2 |dtheta_i|^2 + lam L_i] / k``
-        (:meth:`PathResult.seed_action`), ``"trapezoid"`` the discrete action
-        (:attr:`PathResult.action`).
+        (:meth:`CandidatePath.seed_action`), ``"trapezoid"`` the discrete action
+        (:attr:`CandidatePath.action`).
 
     Notes
     -----

@@ -486,10 +486,9 @@ class StallRestart(Stage):
     ----------
     patience : int, optional
         Iterations over which progress is measured. Default 5 (LAML's default preset uses
-        10, chosen with its dense BFGS model on the choosing parts of the wide race).
+        10; ``docs/results/choices.md`` says how each was chosen).
     rtol : float, optional
-        Relative decrease below which the loop has stalled. Default 1e-4 (chosen on the
-        tune part of the wide race benchmark, against 1e-6).
+        Relative decrease below which the loop has stalled. Default 1e-4.
     scale : float, optional
         Size of the restart perturbation relative to the root-mean-square of the best point's
         coordinates. Default 0.3.

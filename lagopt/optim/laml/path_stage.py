@@ -3,7 +3,7 @@
 :class:`PathSolver` runs any method of :func:`lagopt.solve_action_path` -- the interpolants
 ``"linear"`` and ``"smoothstep"`` or the solvers ``"direct"``, ``"collocation"``, ``"shooting"``,
 ``"multiple_shooting"`` (and ``"auto"``) -- on the run's :class:`~._base.BudgetView`, so that
-every evaluation the solver makes is charged, and returns a :class:`~._base.PathResult` whose
+every evaluation the solver makes is charged, and returns a :class:`~._base.CandidatePath` whose
 node losses are all paid for.
 
 It solves through the package's one core (``lagopt.paths._dispatch.dispatch``: the same method
@@ -14,8 +14,8 @@ about ``4k`` gradients) and warms the kernels up with a Hessian, about 550 gradi
 per call for the 37-parameter network. Charged, that would make every LAML iteration cost more
 than 500 gradient-descent steps; uncharged, the optimizer would be using information it did
 not pay for. So the stage solves the same problem through the same dispatch, and measures the path
-with the discrete action of its nodes (:attr:`PathResult.action`), whose losses it pays for.
-:meth:`PathResult.to_action_path` gives the full measurement, outside the budget, as a
+with the discrete action of its nodes (:attr:`CandidatePath.action`), whose losses it pays for.
+:meth:`CandidatePath.to_action_path` gives the full measurement, outside the budget, as a
 diagnostic.
 """
 import numpy as np
@@ -24,7 +24,7 @@ from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
 from ...paths.core import INTERPOLANTS, METHOD_CLASSES, METHODS, BVPProblem, Guess, dispatch
 from ...paths.methods import Auto, Collocation, Direct
-from ._base import PathResult, Stage
+from ._base import CandidatePath, Stage
 from .model_path import QuadraticModel
 
 __all__ = ["PathSolver", "ModelPathSolver", "PATH_METHODS"]
@@ -105,7 +105,7 @@ class PathSolver(Stage):
         view = state.view
         if not np.all(np.isfinite(x_end)):
             theta = np.column_stack([state.x, x_end])
-            return PathResult([0.0, state.T], theta, [state.loss, np.inf], self.method,
+            return CandidatePath([0.0, state.T], theta, [state.loss, np.inf], self.method,
                               state.lam, state.T, success=False, status=Status.NON_FINITE,
                               message="The predicted end point is not finite.")
         view.note(state.x, loss=state.loss, grad=state.grad)
@@ -155,7 +155,7 @@ class PathSolver(Stage):
         if todo:
             losses[todo] = view.loss_batch(np.ascontiguousarray(theta[:, todo]))
         status = raw.status if np.all(np.isfinite(theta)) else Status.NON_FINITE
-        return PathResult(t, theta, losses, method, state.lam, state.T,
+        return CandidatePath(t, theta, losses, method, state.lam, state.T,
                           success=status == Status.SUCCESS, status=status,
                           message=raw.message, raw=raw,
                           info=dict(getattr(raw, "info", {}) or {}))
@@ -163,7 +163,7 @@ class PathSolver(Stage):
     def unevaluated(self, state, x_end, message):
         """A two-node straight path to `x_end` whose end was *not* evaluated (loss NaN)."""
         theta = np.column_stack([state.x, np.asarray(x_end, dtype=np.float64)])
-        return PathResult([0.0, state.T], theta, [state.loss, np.nan], "linear", state.lam,
+        return CandidatePath([0.0, state.T], theta, [state.loss, np.nan], "linear", state.lam,
                           state.T, success=False, status=Status.NOT_SOLVED, message=message)
 
     def point(self, state, x_end, loss=None, grad=None, label="point"):
@@ -183,7 +183,7 @@ class PathSolver(Stage):
         elif grad is not None:
             view.note(x_end, loss=loss, grad=grad)
         theta = np.column_stack([state.x, x_end])
-        return PathResult(np.array([0.0, state.T]), theta, np.array([state.loss, loss]),
+        return CandidatePath(np.array([0.0, state.T]), theta, np.array([state.loss, loss]),
                           "linear", state.lam, state.T, success=False,
                           status=Status.NOT_SOLVED,
                           message=label, info={"label": label})
@@ -249,7 +249,7 @@ class ModelPathSolver(PathSolver):
             loss, _ = view.loss_and_grad(x_end)
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
-        return PathResult([0.0, state.T], np.column_stack([x0, x_end]), [state.loss, loss],
+        return CandidatePath([0.0, state.T], np.column_stack([x0, x_end]), [state.loss, loss],
                           "model", state.lam, state.T, success=False,
                           status=Status.NOT_SOLVED, message="the model's least-action path "
                           "(closed form); the actual loss checked at its end", info=info,
@@ -258,7 +258,7 @@ class ModelPathSolver(PathSolver):
     def refine(self, state, path):
         """Solve the actual loss's Euler-Lagrange problem to ``path.end`` (direct method,
         `refine_nodes` nodes, the loop's cheap settings), warm-started from the model curve;
-        a :class:`PathResult` whose node losses are paid for."""
+        a :class:`CandidatePath` whose node losses are paid for."""
         curve = path.info.get("curve")
         t = np.linspace(0.0, state.T, self.refine_nodes)
         guess = None
