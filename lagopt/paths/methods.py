@@ -427,7 +427,22 @@ max_time=60.0, solver='auto', refine=None, max_nodes=None)
 
 
 @dataclass(frozen=True)
-class Linear(PathMethod):
+class _Interpolant(PathMethod):
+    """An interpolant between the end points on `n_nodes` uniform nodes (nothing solved)."""
+
+    interpolant: ClassVar[bool] = True
+    n_nodes: int = 101
+
+    def __post_init__(self):
+        _set(self, "n_nodes", positive_int, minimum=2)
+
+    def solve(self, problem: BVPProblem, guess: Optional[Guess] = None) -> RawSolution:
+        """The interpolant (`guess` is ignored)."""
+        return self._build(problem, guess, n_nodes=self.n_nodes)
+
+
+@dataclass(frozen=True)
+class Linear(_Interpolant):
     """The uniform-speed straight line, measured like a solved path (nothing is solved:
     ``success=False``, ``status=Status.NOT_SOLVED``).
 
@@ -439,19 +454,11 @@ class Linear(PathMethod):
     """
 
     name: ClassVar[str] = "linear"
-    interpolant: ClassVar[bool] = True
-    n_nodes: int = 101
-
-    def __post_init__(self):
-        _set(self, "n_nodes", positive_int, minimum=2)
-
-    def solve(self, problem: BVPProblem, guess: Optional[Guess] = None) -> RawSolution:
-        """The straight line (`guess` is ignored)."""
-        return interpolants.solve_linear(problem, guess, n_nodes=self.n_nodes)
+    _build = staticmethod(interpolants.solve_linear)
 
 
 @dataclass(frozen=True)
-class Smoothstep(PathMethod):
+class Smoothstep(_Interpolant):
     """The smoothstep interpolant ``3s^2 - 2s^3`` of the original LAML experiment, measured like
     a solved path (nothing is solved: ``success=False``, ``status=Status.NOT_SOLVED``).
 
@@ -463,15 +470,7 @@ class Smoothstep(PathMethod):
     """
 
     name: ClassVar[str] = "smoothstep"
-    interpolant: ClassVar[bool] = True
-    n_nodes: int = 101
-
-    def __post_init__(self):
-        _set(self, "n_nodes", positive_int, minimum=2)
-
-    def solve(self, problem: BVPProblem, guess: Optional[Guess] = None) -> RawSolution:
-        """The smoothstep interpolant (`guess` is ignored)."""
-        return interpolants.solve_smoothstep(problem, guess, n_nodes=self.n_nodes)
+    _build = staticmethod(interpolants.solve_smoothstep)
 
 
 def _check_chain(chain, name):
