@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional, Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._status import Status, checked_status
+from .._status import NonFiniteError, Status, checked_status
 from ._measure import hermite_dense, measure, measurement_plan
 from ._second_variation import second_variation
 
@@ -280,10 +280,20 @@ def finalize(problem, raw, method, solve_counts=None):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
     panels, res_intervals = measurement_plan(problem.n, t)
-    m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels=panels,
-                residual_intervals=res_intervals)
+    try:
+        m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels=panels,
+                    residual_intervals=res_intervals)
+    except NonFiniteError as exc:
+        # The loss or its gradient is not finite somewhere along the path: a status, never
+        # an exception (the other starts of a hedged solve are kept).
+        nan = np.full_like(theta, np.nan)
+        m = measure(obj, problem.lam, problem.T, t, nan, nan, dense, min_panels=panels,
+                    residual_intervals=res_intervals)
+        m["error"] = str(exc)
     smooth = bool(getattr(obj, "smooth", True))
     status, message = _gate(Status(raw.status), raw.message, m, smooth)
+    if "error" in m:
+        message += f" (Measuring the path: {m['error']})"
     info = dict(raw.info)
     is_minimum = None
     if status == Status.SUCCESS:

@@ -40,9 +40,10 @@ def _guesses(problem, n_starts, rng, user_guess, detour_scale):
         out.append(user_guess)
     line, line_dot = straight_line(problem.theta0, problem.thetaT, t, T)
     out.append(Guess(t=t, theta=line, label="line", theta_dot=line_dot))
-    w, dw = smoothstep(s)
-    out.append(Guess(t=t, theta=problem.theta0[:, None] + np.outer(D, w), label="smoothstep",
-                     theta_dot=np.outer(D, dw / T)))
+    if np.any(D != 0):   # with equal ends smoothstep is the line again: not a distinct start
+        w, dw = smoothstep(s)
+        out.append(Guess(t=t, theta=problem.theta0[:, None] + np.outer(D, w),
+                         label="smoothstep", theta_dot=np.outer(D, dw / T)))
     # Detours: line + sum_k a_k sin(k pi s), |a_k| ~ detour_scale |D| / k (zero at both ends).
     scale = detour_scale * (np.linalg.norm(D) if np.linalg.norm(D) > 0 else 1.0)
     j = 0
@@ -192,7 +193,8 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     n_starts : int, optional
         Number of initial guesses (hedging, default 1): the straight line, smoothstep, then
         random detours ``line + sum_{k=1}^{3} a_k sin(k pi t / T)`` with
-        ``a_k ~ N(0, I) detour_scale |thetaT - theta0| / (k sqrt(n))``. A user `guess` comes
+        ``a_k ~ N(0, I) detour_scale |thetaT - theta0| / (k sqrt(n))`` (``|thetaT - theta0|``
+        read as 1 when the ends coincide, and smoothstep, then the line again, left out). A user `guess` comes
         first and counts as one start. Ignored by the interpolants.
     seed : int, numpy.random.Generator or None, optional
         Seed of ``numpy.random.default_rng`` for the detours (same seed, same result).

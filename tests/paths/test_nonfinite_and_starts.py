@@ -1,0 +1,45 @@
+"""A non-finite loss along a path is a status, never an exception (and a hedged solve keeps its
+other starts); equal end points still give distinct starts."""
+import numpy as np
+import pytest
+
+import lagopt
+from lagopt import Status
+
+
+def _nan_beyond_half(th):
+    return float("nan") if th[0] > 0.5 else float(th @ th)
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "collocation", "shooting",
+                                    "multiple_shooting", "linear"])
+def test_a_nan_region_is_a_non_finite_status(method):
+    path = lagopt.solve_action_path(_nan_beyond_half, [0.0, 0.0], [1.0, 1.0], method=method)
+    assert path.status == Status.NON_FINITE and not path.success
+    assert np.isnan(path.residual) and np.isnan(path.action)
+    assert "returned NaN" in path.message
+
+
+def test_a_hedged_solve_with_a_nan_region_returns_a_path():
+    path = lagopt.solve_action_path(_nan_beyond_half, [0.0, 0.0], [1.0, 1.0], n_starts=3,
+                                    seed=0)
+    assert len(path.starts) == 3 and path.status == Status.NON_FINITE
+
+
+def test_the_good_start_is_kept_when_another_start_meets_a_nan():
+    # NaN only far off the line: the line start succeeds, a large detour may cross it.
+    def loss(th):
+        return float("nan") if th[1] > 1.5 else float(0.5 * th @ th)
+    path = lagopt.solve_action_path(loss, [0.0, 0.0], [1.0, 0.0], n_starts=4, seed=3,
+                                    detour_scale=8.0)
+    assert path.success and path.starts[0]["label"] == "line"
+    assert any(s["status"] == Status.NON_FINITE for s in path.starts)
+
+
+def test_equal_ends_give_distinct_starts():
+    bratu = lagopt.CallableObjective(lambda th: -np.exp(th[0]), 1,
+                                     grad=lambda th: -np.exp(th),
+                                     hess=lambda th: -np.exp(th)[None, :])
+    path = lagopt.solve_action_path(bratu, [0.0], [0.0], lam=1.0, n_starts=3, seed=0)
+    labels = [s["label"] for s in path.starts]
+    assert labels == ["line", "detour 1", "detour 2"]
