@@ -31,7 +31,8 @@ __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GAT
 #: Every method's correct answers at default settings pass with room on smooth losses
 #: (measured on quadratics, Mueller-Brown and the 37-parameter tanh networks: residuals 1e-8 to
 #: 5e-5, energy drifts below 5e-7); an interpolant, or a path the discretisation cannot
-#: resolve, fails by orders of magnitude. A loose user `tol` can give a path that fails the gate: the message says so.
+#: resolve, fails by orders of magnitude. A loose user `tol` can give a path that fails the
+#: gate: the message says so.
 RESIDUAL_GATE = 1e-3
 ENERGY_GATE = 1e-5
 #: The energy gate for non-smooth objectives (``objective.smooth`` False): across a kink the

@@ -194,8 +194,8 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
         Number of initial guesses (hedging, default 1): the straight line, smoothstep, then
         random detours ``line + sum_{k=1}^{3} a_k sin(k pi t / T)`` with
         ``a_k ~ N(0, I) detour_scale |thetaT - theta0| / (k sqrt(n))`` (``|thetaT - theta0|``
-        read as 1 when the ends coincide, and smoothstep, then the line again, left out). A user `guess` comes
-        first and counts as one start. Ignored by the interpolants.
+        read as 1 when the ends coincide, and smoothstep, then the line again, left out). A
+        user `guess` comes first and counts as one start. Ignored by the interpolants.
     seed : int, numpy.random.Generator or None, optional
         Seed of ``numpy.random.default_rng`` for the detours (same seed, same result).
     guess : array_like (n, k) or callable, optional

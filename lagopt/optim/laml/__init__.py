@@ -23,7 +23,7 @@ Write a new stage by subclassing the base class of its kind (:class:`Predictor`,
 :class:`Criterion`, :class:`Explorer`, :class:`Update`, :class:`Confidence`) and implementing
 its one method; evaluate the loss only through ``state.view`` so that it is charged.
 """
-from ._base import (BudgetView, Confidence, Criterion, Explorer, LAMLState, CandidatePath,
+from ._base import (BudgetView, CandidatePath, Confidence, Criterion, Explorer, LAMLState,
                     Predictor, Stage, Update)
 from .confidence import (ConstantConfidence, FractionUpdate, LeastLossUpdate,
                          ReferenceConfidence, ReferenceUpdate, TrustConfidence)

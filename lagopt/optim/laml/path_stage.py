@@ -6,8 +6,8 @@
 every evaluation the solver makes is charged, and returns a :class:`~._base.CandidatePath` whose
 node losses are all paid for.
 
-It solves through the package's one core (``lagopt.paths._dispatch.dispatch``: the same method
-table and ``"auto"`` rule as ``solve_action_path``) rather than ``solve_action_path`` itself,
+It solves through the package's one core (:func:`lagopt.paths.core.dispatch`: the same method
+objects and ``"auto"`` rule as ``solve_action_path``) rather than ``solve_action_path`` itself,
 because that function also
 *measures* every path (a 1,000-point quadrature of the loss and an Euler-Lagrange residual with
 about ``4k`` gradients) and warms the kernels up with a Hessian, about 550 gradient evaluations
@@ -106,8 +106,8 @@ class PathSolver(Stage):
         if not np.all(np.isfinite(x_end)):
             theta = np.column_stack([state.x, x_end])
             return CandidatePath([0.0, state.T], theta, [state.loss, np.inf], self.method,
-                              state.lam, state.T, success=False, status=Status.NON_FINITE,
-                              message="The predicted end point is not finite.")
+                                 state.lam, state.T, success=False, status=Status.NON_FINITE,
+                                 message="The predicted end point is not finite.")
         view.note(state.x, loss=state.loss, grad=state.grad)
         problem = BVPProblem(view, state.x.copy(), x_end.copy(), state.T, state.lam)
         method, raw = self._run(problem)
@@ -156,15 +156,15 @@ class PathSolver(Stage):
             losses[todo] = view.loss_batch(np.ascontiguousarray(theta[:, todo]))
         status = raw.status if np.all(np.isfinite(theta)) else Status.NON_FINITE
         return CandidatePath(t, theta, losses, method, state.lam, state.T,
-                          success=status == Status.SUCCESS, status=status,
-                          message=raw.message, raw=raw,
-                          info=dict(getattr(raw, "info", {}) or {}))
+                             success=status == Status.SUCCESS, status=status,
+                             message=raw.message, raw=raw,
+                             info=dict(getattr(raw, "info", {}) or {}))
 
     def unevaluated(self, state, x_end, message):
         """A two-node straight path to `x_end` whose end was *not* evaluated (loss NaN)."""
         theta = np.column_stack([state.x, np.asarray(x_end, dtype=np.float64)])
         return CandidatePath([0.0, state.T], theta, [state.loss, np.nan], "linear", state.lam,
-                          state.T, success=False, status=Status.NOT_SOLVED, message=message)
+                             state.T, success=False, status=Status.NOT_SOLVED, message=message)
 
     def point(self, state, x_end, loss=None, grad=None, label="point"):
         """A two-node straight path to `x_end` whose end loss is known or paid for here.
@@ -184,21 +184,21 @@ class PathSolver(Stage):
             view.note(x_end, loss=loss, grad=grad)
         theta = np.column_stack([state.x, x_end])
         return CandidatePath(np.array([0.0, state.T]), theta, np.array([state.loss, loss]),
-                          "linear", state.lam, state.T, success=False,
-                          status=Status.NOT_SOLVED,
-                          message=label, info={"label": label})
+                             "linear", state.lam, state.T, success=False,
+                             status=Status.NOT_SOLVED,
+                             message=label, info={"label": label})
 
 
 class ModelPathSolver(PathSolver):
     r"""Path stage: the least-action path of the predictor's local quadratic model.
 
     The quasi-Newton predictor models the loss around ``theta`` as ``m(theta + d) = L + g.d +
-    1/2 d^T B d`` (``B`` the inverse of its BFGS or L-BFGS matrix). The Euler-Lagrange problem of the
-    action under that model, ``d'' = lam (g + B d)``, ``d(0) = 0``, ``d(T) = theta* - theta``,
-    has a closed form (:mod:`~lagopt.optim.laml.model_path`): with ``Omega = sqrt(lam B)``,
-    ``d(t) = [I - sinh(Omega (T - t)) sinh(Omega T)^-1] d*`` for the full model step. Solving
-    it costs no evaluation; the stage then pays for the end point (with its gradient) and
-    returns the path with its exact kinetic energy, so that the criterion checks the action
+    1/2 d^T B d`` (``B`` the inverse of its BFGS or L-BFGS matrix). The Euler-Lagrange problem
+    of the action under that model, ``d'' = lam (g + B d)``, ``d(0) = 0``, ``d(T) = theta* -
+    theta``, has a closed form (:mod:`~lagopt.optim.laml.model_path`): with ``Omega = sqrt(lam
+    B)``, ``d(t) = [I - sinh(Omega (T - t)) sinh(Omega T)^-1] d*`` for the full model step.
+    Solving it costs no evaluation; the stage then pays for the end point (with its gradient)
+    and returns the path with its exact kinetic energy, so that the criterion checks the action
     of the actual loss along the model's least-action path (trapezoid in time: the
     end losses). ``info["curve"]`` is the whole curve ``t -> theta(t)``, along which
     :class:`PathBacktrackExplorer` backtracks in time: early points have the stiff
@@ -250,10 +250,10 @@ class ModelPathSolver(PathSolver):
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
         return CandidatePath([0.0, state.T], np.column_stack([x0, x_end]), [state.loss, loss],
-                          "model", state.lam, state.T, success=False,
-                          status=Status.NOT_SOLVED, message="the model's least-action path "
-                          "(closed form); the actual loss checked at its end", info=info,
-                          kinetic=mp.kinetic)
+                             "model", state.lam, state.T, success=False,
+                             status=Status.NOT_SOLVED, message="the model's least-action path "
+                             "(closed form); the actual loss checked at its end", info=info,
+                             kinetic=mp.kinetic)
 
     def refine(self, state, path):
         """Solve the actual loss's Euler-Lagrange problem to ``path.end`` (direct method,

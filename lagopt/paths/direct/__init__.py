@@ -13,8 +13,8 @@ resolve is reported as a failure (``Status.MAX_ITER``), not as a success.
 The modules, each importing only those above it:
 
 * `_blocktri`: the numba block-tridiagonal Cholesky solver (Newton's linear algebra);
-* `_discrete_action`: the discrete action ``S_h`` (value, gradient, Hessian blocks, velocities) and the
-  sine-transform coordinates that precondition it;
+* `_discrete_action`: the discrete action ``S_h`` (value, gradient, Hessian blocks,
+  velocities) and the sine-transform coordinates that precondition it;
 * `_kinks`: gradient sampling at the kinks of non-smooth (ReLU) losses;
 * `_stopping`: the convergence test with its kink certificate, stall detection, outcomes;
 * `_newton`: damped Newton, free and on the kink manifold;

@@ -207,11 +207,11 @@ class DiscreteAction:
         """``(action, magnitude)`` of the Numerov path with interior nodes ``X``, from node
         values only, to fourth order.
 
-        With velocities ``v_i`` as accurate as the nodes (`velocities`) and ``l_i = |v_i|^2 / 2 + lam
-        L(theta_i)``, the Euler-Maclaurin rule ``h sum w_i l_i - h^2 / 12 (l'(T) - l'(0))``
-        (trapezoid weights) errs by ``O(h^4)``; on a solution ``l' = 2 v . lam grad L``. The
-        magnitude is the same sum with ``|L|`` (the scale of a relative action error). Costs
-        nothing after a `value_grad` at ``X``: the node losses and gradients are reused.
+        With velocities ``v_i`` as accurate as the nodes (`velocities`) and ``l_i = |v_i|^2 / 2
+        + lam L(theta_i)``, the Euler-Maclaurin rule ``h sum w_i l_i - h^2 / 12 (l'(T) -
+        l'(0))`` (trapezoid weights) errs by ``O(h^4)``; on a solution ``l' = 2 v . lam grad
+        L``. The magnitude is the same sum with ``|L|`` (the scale of a relative action error).
+        Costs nothing after a `value_grad` at ``X``: the node losses and gradients are reused.
         """
         h, lam = self.h, self.lam
         Theta = self.nodes(X)

@@ -187,13 +187,13 @@ def _measured_action(da, out):
 def _richardson(coarse, fine, order):
     """Estimated relative errors ``(action, positions)`` of the fine grid's solution.
 
-    `coarse` and `fine` are ``(discrete action, outcome, (measured action, magnitude))``. With an error
-    ``~ C h^p`` the fine solution (spacing ``h / r``) errs by about ``|fine - coarse| / (r^p -
-    1)``. Actions: the measured ones (`_measured_action`, what the returned path reports),
-    relative to `DiscreteAction.magnitude`. The discrete ``S_h`` is not used: its trapezoid
-    error is ``O(h^2)`` with a large constant while the measured action of the path, stationary
-    at the solution, errs by ``O(h^4)``; ``S_h`` would refine to the node cap paths that are
-    already accurate. Positions: compared at the shared nodes, relative to the path's extent
+    `coarse` and `fine` are ``(discrete action, outcome, (measured action, magnitude))``. With
+    an error ``~ C h^p`` the fine solution (spacing ``h / r``) errs by about ``|fine - coarse| /
+    (r^p - 1)``. Actions: the measured ones (`_measured_action`, what the returned path
+    reports), relative to `DiscreteAction.magnitude`. The discrete ``S_h`` is not used: its
+    trapezoid error is ``O(h^2)`` with a large constant while the measured action of the path,
+    stationary at the solution, errs by ``O(h^4)``; ``S_h`` would refine to the node cap paths
+    that are already accurate. Positions: compared at the shared nodes, relative to the path's extent
     (largest range of a coordinate over the nodes).
     """
     (da_c, out_c, (A_c, _)), (da_f, out_f, (A_f, mag)) = coarse, fine

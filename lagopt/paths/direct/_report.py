@@ -76,8 +76,8 @@ def _solved(r, settings, f):
                 f"controls it.{f.kinks}")
     if r.estimate == (0.0, 0.0) and len(r.levels) == 1:
         return f"{said}; lam = 0, the straight line is exact on any grid."
-    extra = ("; the returned path is Richardson-extrapolated (fine + (fine - coarse) / (2^p - 1), p the order)"
-             if r.extrapolated else "")
+    extra = ("; the returned path is Richardson-extrapolated (fine + (fine - coarse) / "
+             "(2^p - 1), p the order)" if r.extrapolated else "")
     return f"{said}; {f.estimate}{extra}.{f.kinks}"
 
 
