@@ -193,8 +193,8 @@ def _richardson(coarse, fine, order):
     reports), relative to `DiscreteAction.magnitude`. The discrete ``S_h`` is not used: its
     trapezoid error is ``O(h^2)`` with a large constant while the measured action of the path,
     stationary at the solution, errs by ``O(h^4)``; ``S_h`` would refine to the node cap paths
-    that are already accurate. Positions: compared at the shared nodes, relative to the path's extent
-    (largest range of a coordinate over the nodes).
+    that are already accurate. Positions: compared at the shared nodes, relative to the path's
+    extent (largest range of a coordinate over the nodes).
     """
     (da_c, out_c, (A_c, _)), (da_f, out_f, (A_f, mag)) = coarse, fine
     r = da_f.N // da_c.N
