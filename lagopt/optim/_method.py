@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 from .._validation import positive_float, positive_int
 from ._budget import BudgetedObjective
 
-__all__ = ["Optimizer", "in_interval", "optional_maxiter", "check_bool", "nonnegative"]
+__all__ = ["Optimizer", "method_function", "in_interval", "optional_maxiter", "check_bool",
+           "nonnegative"]
 
 
 class Optimizer:
@@ -88,6 +89,20 @@ class Optimizer:
                             f"{cls.name or cls.__name__!r}; it accepts "
                             f"{', '.join(map(repr, valid)) or 'none'}.")
         return cls(**options)
+
+
+def method_function(cls: type) -> Any:
+    """`cls` (an :class:`Optimizer` subclass) as a function of the ``(f, x0, rng, **options)``
+    signature of :data:`lagopt.optim.METHODS`: ``cls(**options).run(f, x0, rng)``, named after
+    the method (``gd = method_function(GD)``)."""
+    def run(f: BudgetedObjective, x0: NDArray[np.float64], rng: np.random.Generator,
+            **options: Any) -> Mapping[str, Any]:
+        return cls.from_options(options).run(f, x0, rng)
+    run.__name__ = run.__qualname__ = cls.name
+    run.__module__ = cls.__module__
+    run.__doc__ = (f":class:`{cls.__name__}` as a function of the :data:`lagopt.optim.METHODS` "
+                   f"signature: ``{cls.__name__}(**options).run(f, x0, rng)``.")
+    return run
 
 
 def in_interval(x: Any, name: str, low: float, high: float, *, low_open: bool = False,

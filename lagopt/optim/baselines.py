@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from .._status import Status
 from .._validation import positive_float, positive_int
 from ._budget import BudgetedObjective
-from ._method import Optimizer, in_interval, nonnegative, optional_maxiter
+from ._method import Optimizer, in_interval, method_function, nonnegative, optional_maxiter
 
 __all__ = ["GD", "Momentum", "Adam", "LBFGS", "Steepest", "gd", "momentum", "adam", "lbfgs",
            "steepest", "gd_step", "GDStep", "MomentumStep", "AdamStep"]
@@ -184,30 +184,9 @@ def _run_steps(f, x0, stepper, lr, gtol, maxiter):
         f.record(loss)
 
 
-def gd(f, x0, rng, **options):
-    """:class:`GD` with the signature of :data:`lagopt.optim.METHODS`:
-    ``GD(**options).run(f, x0, rng)``."""
-    return GD.from_options(options).run(f, x0, rng)
 
 
-def momentum(f, x0, rng, **options):
-    """:class:`Momentum` as a function: ``Momentum(**options).run(f, x0, rng)``."""
-    return Momentum.from_options(options).run(f, x0, rng)
 
-
-def adam(f, x0, rng, **options):
-    """:class:`Adam` as a function: ``Adam(**options).run(f, x0, rng)``."""
-    return Adam.from_options(options).run(f, x0, rng)
-
-
-def lbfgs(f, x0, rng, **options):
-    """:class:`LBFGS` as a function: ``LBFGS(**options).run(f, x0, rng)``."""
-    return LBFGS.from_options(options).run(f, x0, rng)
-
-
-def steepest(f, x0, rng, **options):
-    """:class:`Steepest` as a function: ``Steepest(**options).run(f, x0, rng)``."""
-    return Steepest.from_options(options).run(f, x0, rng)
 
 
 @dataclass(frozen=True)
@@ -601,3 +580,7 @@ def _steepest(f, x0, o):
                 d = g_star / np.linalg.norm(g_star) if np.any(g_star) else d_new
         h *= shrink
         run = [(0.0, loss, x)]
+
+
+#: The optimizers as functions of the :data:`lagopt.optim.METHODS` signature.
+gd, momentum, adam, lbfgs, steepest = map(method_function, (GD, Momentum, Adam, LBFGS, Steepest))

@@ -19,7 +19,8 @@ from .._status import Status
 from .._validation import choice, positive_float, positive_int
 from ..paths.core import polyline_action
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
-from ._method import Optimizer, check_bool, in_interval, nonnegative, optional_maxiter
+from ._method import (Optimizer, check_bool, in_interval, method_function, nonnegative,
+                      optional_maxiter)
 from .baselines import AdamStep, GDStep, MomentumStep
 from .laml._base import BudgetView, LAMLState
 from .laml.path_stage import PATH_METHODS, PathSolver
@@ -33,11 +34,6 @@ _BLOW_UP = 10.0
 _STUCK = ("Every step from the best point, even of length `lr_min` with a fresh inner state, "
           f"raises the loss more than {_BLOW_UP:g}-fold; lower `lr_min`.")
 
-
-def hybrid(f, x0, rng, **options):
-    """:class:`Hybrid` as a function of the :data:`lagopt.optim.METHODS` signature:
-    ``Hybrid(**options).run(f, x0, rng)``."""
-    return Hybrid.from_options(options).run(f, x0, rng)
 
 
 @dataclass(frozen=True)
@@ -404,3 +400,7 @@ class _HybridRun:
         if message is not None:
             out["message"] = message
         return out
+
+
+#: :class:`Hybrid` as a function of the :data:`lagopt.optim.METHODS` signature.
+hybrid = method_function(Hybrid)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from .._status import Status
 from .._validation import choice, positive_float, positive_int
 from ._budget import BudgetedObjective, BudgetExhausted
-from ._method import Optimizer
+from ._method import Optimizer, method_function
 
 __all__ = ["LM", "lm"]
 
@@ -105,11 +105,6 @@ def _outcome(res, f, max_nfev_given, fallback_note):
         message = f"least_squares stopped: {message}"
     return status, message + fallback_note
 
-
-def lm(f, x0, rng, **options):
-    """:class:`LM` as a function of the :data:`lagopt.optim.METHODS` signature:
-    ``LM(**options).run(f, x0, rng)``."""
-    return LM.from_options(options).run(f, x0, rng)
 
 
 @dataclass(frozen=True)
@@ -251,3 +246,7 @@ class LM(Optimizer):
         status, message = _outcome(res, f, max_nfev is not None, note)
         return {"x": f.x, "status": status, "message": message, "solver": used,
                 "scipy_result": res}
+
+
+#: :class:`LM` as a function of the :data:`lagopt.optim.METHODS` signature.
+lm = method_function(LM)

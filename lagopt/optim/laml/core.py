@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from ..._status import Status
 from ..._validation import choice, positive_float, positive_int
 from .._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
-from .._method import Optimizer
+from .._method import Optimizer, method_function
 from ._base import BudgetView, Confidence, Criterion, Explorer, LAMLState, Predictor, Update
 from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidence,
                          ReferenceUpdate, TrustConfidence)
@@ -170,11 +170,6 @@ def make_stages(preset="default", **overrides):
 def _inf_norm(g):
     return float(np.max(np.abs(g))) if g.size else 0.0
 
-
-def laml(f, x0, rng, **options):
-    """:class:`LAML` as a function of the :data:`lagopt.optim.METHODS` signature:
-    ``LAML(**options).run(f, x0, rng)``."""
-    return LAML.from_options(options).run(f, x0, rng)
 
 
 @dataclass(frozen=True)
@@ -503,3 +498,7 @@ def _extras(hist, n_accepted, stages, state):
             "path_solves": solves,
             "history": out,
             "stages": {k: repr(v) for k, v in stages.as_dict().items()}}
+
+
+#: :class:`LAML` as a function of the :data:`lagopt.optim.METHODS` signature.
+laml = method_function(LAML)
