@@ -95,3 +95,10 @@ def choice(x: _T, name: str, options: Sequence[Any]) -> _T:
         opts = ", ".join(repr(o) for o in options)
         raise ValueError(f"`{name}` must be one of {opts}; got {x!r}.")
     return x
+
+
+def as_bool(x: Any, name: str) -> bool:
+    """`x` if it is a bool (numpy's included), as a bool; else a TypeError naming `name`."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False, got {x!r}.")
+    return bool(x)

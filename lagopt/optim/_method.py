@@ -13,8 +13,7 @@ from numpy.typing import NDArray
 from .._validation import positive_float, positive_int
 from ._budget import BudgetedObjective
 
-__all__ = ["Optimizer", "method_function", "in_interval", "optional_maxiter", "check_bool",
-           "nonnegative"]
+__all__ = ["Optimizer", "method_function", "in_interval", "optional_maxiter", "nonnegative"]
 
 
 class Optimizer:
@@ -123,13 +122,6 @@ def in_interval(x: Any, name: str, low: float, high: float, *, low_open: bool = 
 def optional_maxiter(maxiter: Any, name: str = "maxiter") -> Optional[int]:
     """None, or `maxiter` as an integer >= 0."""
     return None if maxiter is None else positive_int(maxiter, name, minimum=0)
-
-
-def check_bool(x: Any, name: str) -> bool:
-    """`x` if it is a bool (numpy's included), else a TypeError naming `name`."""
-    if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"`{name}` must be True or False, got {x!r}.")
-    return bool(x)
 
 
 def nonnegative(x: Any, name: str) -> float:

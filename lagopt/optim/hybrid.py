@@ -16,11 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._status import Status
-from .._validation import choice, positive_float, positive_int
+from .._validation import as_bool, choice, positive_float, positive_int
 from ..paths.core import polyline_action
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
-from ._method import (Optimizer, check_bool, in_interval, method_function, nonnegative,
-                      optional_maxiter)
+from ._method import Optimizer, in_interval, method_function, nonnegative, optional_maxiter
 from .baselines import AdamStep, GDStep, MomentumStep
 from .laml._base import BudgetView, LAMLState
 from .laml.path_stage import PATH_METHODS, PathSolver
@@ -174,7 +173,7 @@ class Hybrid(Optimizer):
                   lam=nonnegative(self.lam, "lam"),
                   dt=None if self.dt is None else positive_float(self.dt, "dt"),
                   restart_tol=nonnegative(self.restart_tol, "restart_tol"),
-                  take_path=check_bool(self.take_path, "take_path"),
+                  take_path=as_bool(self.take_path, "take_path"),
                   gtol=nonnegative(self.gtol, "gtol"), maxiter=optional_maxiter(self.maxiter))
         self._check_bounds()
         if isinstance(self.path, str):

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import MISSING, dataclass, fields, is_dataclass
 from typing import Any, ClassVar, Optional, Tuple
 
-from .._validation import choice, positive_float, positive_int
+from .._validation import as_bool, choice, positive_float, positive_int
 from . import collocation, direct, interpolants, multiple_shooting, shooting
 from ._problem import BVPProblem, Guess, RawSolution
 from ._variational import INTEGRATORS
@@ -111,18 +111,6 @@ def _optional(check):
     return checked
 
 
-def _flag(value, name):
-    if not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be True or False, got {value!r}.")
-    return value
-
-
-def _optional_flag(value, name):
-    if value is not None and not isinstance(value, bool):
-        raise TypeError(f"`{name}` must be True, False or None, got {value!r}.")
-    return value
-
-
 @dataclass(frozen=True)
 class Collocation(PathMethod):
     """Collocation: ``scipy.integrate.solve_bvp`` on ``y = (theta, v)``, with caps.
@@ -203,7 +191,7 @@ def _check_shooting(m):
     _set(m, "maxiter", positive_int)
     _set(m, "max_time", positive_float)
     _set(m, "integrator", choice, INTEGRATORS)
-    _set(m, "allow_nonsmooth", _flag)
+    _set(m, "allow_nonsmooth", as_bool)
     _set(m, "n_mesh", positive_int, minimum=2)
 
 
@@ -412,7 +400,7 @@ max_time=60.0, solver='auto', refine=None, max_nodes=None)
         _set(self, "maxiter", _optional(positive_int))
         _set(self, "max_time", positive_float)
         _set(self, "solver", choice, ("auto", "newton", "lbfgs", "krylov"))
-        _set(self, "refine", _optional_flag)
+        _set(self, "refine", _optional(as_bool))
         _set(self, "max_nodes", _optional(positive_int), minimum=3)
         if None not in (self.n_nodes, self.max_nodes) and self.n_nodes > self.max_nodes:
             raise ValueError(f"Direct: `n_nodes` ({self.n_nodes}) exceeds `max_nodes` "
