@@ -547,7 +547,7 @@ METHOD_CLASSES = {"auto": Auto, "collocation": Collocation, "shooting": Shooting
                   "smoothstep": Smoothstep}
 METHODS = tuple(METHOD_CLASSES)
 #: Methods that build a path without solving anything (status ``NOT_SOLVED``).
-INTERPOLANTS = ("linear", "smoothstep")
+INTERPOLANTS = tuple(name for name, cls in METHOD_CLASSES.items() if cls.interpolant)
 
 
 def as_method(method: Any, name: str = "method") -> PathMethod:
