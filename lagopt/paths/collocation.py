@@ -27,7 +27,7 @@ import numpy as np
 from scipy.integrate import solve_bvp
 from scipy.interpolate import CubicSpline
 
-from .._status import Status
+from .._status import NonFiniteError, Status
 from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
 from ._problem import RawSolution
 
@@ -223,7 +223,7 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
             reached = max([s for s, ok in steps if ok] or [0.0])
             out = first
             why = ("the time cap stopped it" if time.perf_counter() > deadline
-                   else "its step fell below 1/64")
+                   else "its steps could not shrink further")
             extra = (f" {continuation!r} continuation then reached only mu={reached:.3g} of 1 "
                      f"({why}).")
         else:
@@ -316,6 +316,11 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
                             max_nodes=max_nodes, bc_tol=bc_tol, verbose=verbose)
     except AbortSolve as stop:
         return _BVPRun(stop.status, last["x"], last["y"], detail=stop.message)
+    except NonFiniteError as exc:
+        # The objective itself refused a non-finite value (a user callable's check): the same
+        # breakdown as a non-finite gradient seen here, so continuation may still rescue it.
+        return _BVPRun(Status.NON_FINITE, last["x"], last["y"],
+                       detail=f"non-finite objective value ({exc})")
     rms = float(np.max(res.rms_residuals)) if res.rms_residuals.size else 0.0
     # solve_bvp's own codes: 0 converged, 1 max_nodes exceeded, 2 singular Jacobian, 3 tol.
     status = {0: Status.SUCCESS, 1: Status.MAX_ITER}.get(res.status, Status.NOT_CONVERGED)
@@ -326,37 +331,186 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
                                 res.status, ""))
 
 
+#: Mesh resolution of the stiff continuation: every interval satisfies ``omega h <= OMEGA_H``
+#: with ``omega = sqrt(lam max|eig Hess L|)`` the local rate of the fastest linearised mode.
+#: solve_bvp's residual control is absolute where the path is small (its scale is
+#: ``1 + |f|``), so on a stiff problem it leaves coarse intervals where the solution is tiny
+#: and its relative error large (Troesch mu = 30: y'(0) off by 5 %); resolving every mode
+#: makes the error relative everywhere (Troesch mu = 30 and 50: y'(0) to 1e-5, see
+#: `docs/results`).
+OMEGA_H = 0.25
+#: Fewest intervals of a remeshed continuation step.
+_REMESH_MIN_INTERVALS = 20
+#: Re-solves at one continuation step to reach ``omega h <= OMEGA_H``.
+_REMESH_ROUNDS = 4
+#: The first continuation weight makes the loss's pull on the straight line at most this
+#: fraction of the line's own scale (``mu0 lam |grad L| T^2 / 8 <= _FIRST_PULL |D|``).
+_FIRST_PULL = 0.1
+#: Intermediate continuation steps are remeshed (equidistributing ``omega``) only across a
+#: layer, where ``omega`` varies along the path by more than this factor: there the nodes of
+#: earlier steps pile up where the layer was (Troesch mu = 20 then exceeds the node cap);
+#: elsewhere the mesh solve_bvp refined is the better start (Mueller-Brown's continuation
+#: fails to converge from an equidistributed coarser mesh).
+LAYER_RATIO = 1e3
+#: Smallest multiplicative step of the weight before continuation gives up.
+_MIN_LOG_STEP = np.log(10.0) / 64
+
+
+def _omega(problem, lam, theta):
+    """``sqrt(lam max|eig H|)`` at the columns of `theta` (one batched Hessian call)."""
+    H = problem.objective.hess_batch(np.ascontiguousarray(theta))
+    if not np.all(np.isfinite(H)):
+        return None
+    top = np.abs(np.linalg.eigvalsh(np.moveaxis(H, 2, 0))).max(axis=1)
+    return np.sqrt(lam * top)
+
+
+def _remesh(problem, lam, out, max_nodes, split):
+    """A mesh on which every linearised mode is resolved (``omega h <= OMEGA_H``), with the
+    solution of `out` on it; None when `out`'s mesh already is (or the Hessian is not finite).
+
+    ``split``: every interval of `out`'s mesh with ``omega h > OMEGA_H`` is split evenly (the
+    nodes solve_bvp placed for its tolerance are kept: the final step). Otherwise a new mesh
+    equidistributes ``omega / OMEGA_H + intervals / T`` (an intermediate step: the nodes
+    earlier steps left where the path no longer bends are dropped).
+    """
+    x = out.x
+    om = _omega(problem, lam, out.y[:problem.n])
+    if om is None:
+        return None
+    h = np.diff(x)
+    worst = np.maximum(om[:-1], om[1:]) * h
+    if worst.max() <= OMEGA_H:
+        return None
+    if not split and om.max() <= LAYER_RATIO * max(om.min(), 1.0 / problem.T):
+        return None
+    if split:
+        parts = np.ceil(worst / OMEGA_H).astype(np.int64)
+        inner = [x[i] + h[i] * np.arange(1, parts[i]) / parts[i]
+                 for i in np.flatnonzero(parts > 1)]
+        t_new = np.unique(np.concatenate([x] + inner))
+        if t_new.size > max_nodes:
+            return None
+    else:
+        density = np.maximum(om[:-1], om[1:]) / OMEGA_H + _REMESH_MIN_INTERVALS / problem.T
+        F = np.concatenate(([0.0], np.cumsum(density * h)))
+        k = int(min(np.ceil(F[-1]) + 1, max(max_nodes // 2, 3)))
+        t_new = np.interp(np.linspace(0.0, F[-1], k), F, x)
+        t_new[0], t_new[-1] = 0.0, problem.T
+        t_new = np.unique(t_new)
+    return t_new, out.sol(t_new)
+
+
+def _resolved(problem, lam, out, tol, bc_tol, max_nodes, deadline, verbose, final):
+    """`out` re-solved on meshes resolving every linearised mode (`OMEGA_H`)."""
+    for _ in range(_REMESH_ROUNDS):
+        mesh = _remesh(problem, lam, out, max_nodes, split=final)
+        if mesh is None or time.perf_counter() > deadline:
+            return out
+        again = _attempt(problem, lam, mesh[0], mesh[1], tol, bc_tol, max_nodes, deadline,
+                         verbose)
+        if again.status != Status.SUCCESS:
+            return out
+        out = again
+    return out
+
+
+def _first_weight(problem, x, theta):
+    """The first weight of the continuation in ``lam`` (see `_FIRST_PULL`)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            g = problem.objective.grad_batch(np.ascontiguousarray(theta))
+        except ArithmeticError:
+            return 1e-12
+    pull = problem.lam * float(np.max(np.abs(g))) * problem.T ** 2 / 8.0
+    scale = max(float(np.max(np.abs(problem.thetaT - problem.theta0))), 1e-6)
+    if not np.isfinite(pull):
+        return 1e-12
+    return float(min(0.25, _FIRST_PULL * scale / pull)) if pull > 0 else 0.25
+
+
 def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadline, verbose,
                   kind="lam"):
     r"""Homotopy to the problem after a failed direct attempt.
 
     ``kind="lam"`` (natural continuation in the weight): solve ``theta'' = mu lam grad L`` for
-    ``mu`` from 0, where the straight line is the exact solution, to 1. ``kind="guess"``
-    (residual homotopy from the initial guess ``g``, its cubic spline): solve ``theta'' = lam
-    grad L(theta) + (1 - mu) r(t)`` with ``r = g'' - lam grad L(g)``, so that at ``mu = 0``
-    the guess itself is the exact solution. ``mu`` grows by steps that double after a success
-    and halve after a failure (down to 1/64); every solve starts from the previous solution,
-    so Newton always starts close to the branch it follows. Intermediate solves use a loose
-    tolerance (``max(tol, 1e-3)``), the last one the requested `tol`.
+    ``mu`` from 0, where the straight line is the exact solution, to 1, in geometric steps:
+    the first ``mu`` makes the loss's pull on the line a tenth of its length (`_FIRST_PULL`;
+    on a stiff problem such as Troesch's ``mu = 50`` that is ``1e-23``), then ``mu`` is
+    multiplied by a factor that squares after a success and whose logarithm halves after a
+    failure. Each converged step is re-solved on a mesh that resolves every linearised mode
+    (``omega h <= OMEGA_H``, equidistributed), which also drops the nodes earlier steps left
+    where the path no longer bends. ``kind="guess"`` (residual homotopy from the initial
+    guess ``g``, its cubic spline): solve ``theta'' = lam grad L(theta) + (1 - mu) r(t)`` with
+    ``r = g'' - lam grad L(g)``, so that at ``mu = 0`` the guess itself is the exact solution,
+    ``mu`` growing by steps that double after a success and halve after a failure (down to
+    1/64). Every solve starts from the previous solution, so Newton starts close to the branch
+    it follows. Intermediate solves use a loose tolerance (``max(tol, 1e-3)``), the last one
+    the requested `tol`.
 
     Measured on Mueller-Brown (3 pairs of minima x 4 lam x 3 T, 6 starts): from the straight
-    line, 13/36 direct attempts converge, 35/36 with ``"lam"``, 24/36 with ``"guess"`` --
-    hence ``"lam"`` is the default, and ``"guess"`` is there for hedging diversity.
+    line, 13/36 direct attempts converge, 35/36 with (linear) ``"lam"`` continuation, 24/36
+    with ``"guess"`` -- hence ``"lam"`` is the default, and ``"guess"`` is there for hedging
+    diversity.
     """
-    obj, lam = problem.objective, problem.lam
     if kind == "guess":
-        t, theta, v = start
-        acc = spline.derivative(2)
+        return _guess_continuation(problem, spline, start, first, tol, bc_tol, max_nodes,
+                                   deadline, verbose)
+    lam = problem.lam
+    t = np.linspace(0.0, problem.T, _DEFAULT_NODES)
+    theta = problem.straight_line(t)
+    v = np.repeat(((problem.thetaT - problem.theta0) / problem.T)[:, None], t.size, axis=1)
+    x, Y = t, np.vstack((theta, v))
+    first_mu = _first_weight(problem, t, theta)
+    mu, log_step, steps, history, last = 0.0, np.log(10.0), [], [first], None
+    first_tries = 0
+    loose = max(tol, 1e-3)
+    while mu < 1.0 and time.perf_counter() < deadline:
+        trial = first_mu if mu == 0.0 else float(min(1.0, mu * np.exp(log_step)))
+        final = trial == 1.0
+        step_tol, step_bc = (tol, bc_tol) if final else (loose, max(bc_tol, loose))
+        out = _attempt(problem, trial * lam, x, Y, step_tol, step_bc, max_nodes, deadline,
+                       verbose)
+        if out.status == Status.SUCCESS:
+            out = _resolved(problem, trial * lam, out, step_tol, step_bc, max_nodes, deadline,
+                            verbose, final)
+        history.append(out)
+        steps.append((trial, out.status == Status.SUCCESS))
+        if out.status == Status.SUCCESS:
+            if mu > 0.0:
+                log_step *= 2.0
+            mu, x, Y, last = trial, out.x, out.y, out
+        elif out.status == Status.MAX_TIME:
+            break
+        elif mu == 0.0:
+            first_tries += 1
+            first_mu /= 10.0
+            if first_tries > 6:
+                break
+        else:
+            # Halve the step actually tried (a step capped at mu = 1 was shorter than log_step).
+            log_step = 0.5 * np.log(trial / mu)
+            if log_step < _MIN_LOG_STEP:
+                break
+    if mu == 1.0 and last is not None:
+        last.history = history
+        return last, steps
+    first.history = history
+    return first, steps
 
-        def make_forcing(mu):
-            def forcing(x):
-                g = acc(x) - lam * obj.grad_batch(np.ascontiguousarray(spline(x)))
-                return (1.0 - mu) * g
-            return forcing
-    else:
-        t = np.linspace(0.0, problem.T, _DEFAULT_NODES)
-        theta = problem.straight_line(t)
-        v = np.repeat(((problem.thetaT - problem.theta0) / problem.T)[:, None], t.size, axis=1)
+
+def _guess_continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadline,
+                        verbose):
+    """``kind="guess"`` of `_continuation`: the residual homotopy from the guess."""
+    obj, lam = problem.objective, problem.lam
+    t, theta, v = start
+    acc = spline.derivative(2)
+
+    def make_forcing(mu):
+        def forcing(x):
+            g = acc(x) - lam * obj.grad_batch(np.ascontiguousarray(spline(x)))
+            return (1.0 - mu) * g
+        return forcing
 
     x, Y = t, np.vstack((theta, v))
     mu, step, steps, history, last = 0.0, 0.25, [], [first], None
@@ -364,11 +518,8 @@ def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadlin
     while mu < 1.0 and step >= 1.0 / 64 and time.perf_counter() < deadline:
         trial = min(1.0, mu + step)
         final = trial == 1.0
-        if kind == "guess":
-            lam_t, forcing = lam, (None if final else make_forcing(trial))
-        else:
-            lam_t, forcing = trial * lam, None
-        out = _attempt(problem, lam_t, x, Y, tol if final else loose,
+        forcing = None if final else make_forcing(trial)
+        out = _attempt(problem, lam, x, Y, tol if final else loose,
                        bc_tol if final else max(bc_tol, loose), max_nodes, deadline, verbose,
                        forcing)
         history.append(out)
