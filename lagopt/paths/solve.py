@@ -20,7 +20,7 @@ from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
 from ._measure import callable_dense
 from ._problem import BVPProblem, Guess
 from ._result import ActionPath, finalize
-from .methods import PathMethod, as_method, misplaced_options
+from .methods import Auto, PathMethod, as_method, misplaced_options
 
 __all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS", "AUTO_COLLOCATION_MAX_TIME"]
 
@@ -111,7 +111,45 @@ def _solve_start(problem, method, guess):
         path.info["fallback_from"] = {"method": first_method, "status": first.status,
                                       "message": first.message, "action": measured.action,
                                       "residual": measured.residual}
-    return path, d.counts, d.seconds
+    counts, seconds = dict(d.counts), d.seconds
+    if isinstance(method, Auto) and path.success and path.is_minimum is False:
+        path = _seek_minimum(problem, method, guess, path, counts)
+        seconds += path.info.get("minimum_search_time", 0.0)
+    return path, counts, seconds
+
+
+def _seek_minimum(problem, auto, guess, saddle, counts):
+    """`Auto` found a certified saddle of the action: the methods after it in the chain are
+    tried from the same start (the direct method minimises the discretised action, so it
+    descends to a minimum where one exists); the first certified minimum of lower action is
+    returned, else the saddle. Evaluations are added to `counts`."""
+    chain = auto.candidates(problem)
+    names = [m.name for m in chain]
+    later = chain[names.index(saddle.method) + 1:] if saddle.method in names else ()
+    clock = time.perf_counter()
+    tried = []
+    for other in later:
+        d = dispatch(problem, other, guess)
+        for k, v in d.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        candidate = finalize(problem, d.raw, d.method, solve_counts=d.counts)
+        tried.append(f"{d.method} (status {int(candidate.status)}, "
+                     f"is_minimum {candidate.is_minimum})")
+        if candidate.success and candidate.is_minimum and candidate.action <= saddle.action:
+            candidate.message = (
+                f"auto: {saddle.method} returned a saddle of the action (is_minimum False, "
+                f"action {saddle.action:.6g}); {d.method} found a certified minimum of action "
+                f"{candidate.action:.6g}: {candidate.message}")
+            candidate.info["saddle_from"] = {"method": saddle.method, "action": saddle.action,
+                                             "second_variation":
+                                                 saddle.info.get("second_variation")}
+            candidate.info["minimum_search_time"] = time.perf_counter() - clock
+            return candidate
+    saddle.info["minimum_search_time"] = time.perf_counter() - clock
+    if tried:
+        saddle.message += (" | auto looked for a minimum of the action from the same start "
+                           f"and found none: {', '.join(tried)}; try `n_starts` > 1.")
+    return saddle
 
 
 #: Actions within this relative distance are ties (the same stationary path reached from two
@@ -312,7 +350,8 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
 
     label, best = _pick(results)
     best.starts = [{"label": lab, "method": p.method, "success": p.success, "status": p.status,
-                    "action": p.action, "residual": p.residual} for lab, p in results]
+                    "action": p.action, "residual": p.residual, "is_minimum": p.is_minimum}
+                   for lab, p in results]
     best.nfev, best.ngev, best.nhev = totals["loss"], totals["grad"], totals["hess"]
     best.wall_time = time.perf_counter() - clock
     best.info.update({"start": label, "solve_time": solve_seconds,
