@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from lagopt.benchmarks import SUITE as BENCH_SUITE
 from lagopt.optim.race import TRAIN_LABELS, TRAIN_QUICK_LABELS, select
 
 __all__ = ["main"]
@@ -386,12 +387,10 @@ def build_parser():
 
     b = sub.add_parser("bench", help="run the benchmark suite and write results.md",
                        description="Run the benchmark programs of lagopt.benchmarks (seed "
-                                   "table, kernels, solver speed, path comparison, optimizer "
-                                   "race, wide race, scaling) and collect their tables into "
-                                   "results.md.")
-    b.add_argument("--only", nargs="+", default=None,
-                   choices=("reproduce_seed_table", "kernels", "solver_speed",
-                            "compare_paths", "optimizer_race", "wide_race", "scale"),
+                                   "table, kernels, solver speed, classic BVPs against "
+                                   "solve_bvp, path comparison, optimizer race, wide race, "
+                                   "scaling) and collect their tables into results.md.")
+    b.add_argument("--only", nargs="+", default=None, choices=BENCH_SUITE,
                    help="run only these benchmarks")
     _parallel_options(b, "the sweeps (optimizer races, path comparison)")
     _common(b, "lagopt-bench", quick_help=f"each benchmark's small version ({BENCH_QUICK_TIME})")

@@ -8,6 +8,8 @@ module                   question
 reproduce_seed_table     does the published LAML table reproduce (to 4 decimals)?
 compare_paths            how much action does smoothstep waste against true paths?
 solver_speed             how fast is each path method, against plain solve_bvp?
+bvp_classics             Bratu, Troesch, the pendulum...: right branch, certified, and
+                         how fast against solve_bvp given the same analytic Jacobians?
 optimizer_race           LAML against gd, momentum, Adam, L-BFGS, LM at equal budgets
 wide_race                the same on unseen targets, shapes and initialisations, with
                          tune and dev parts (settings chosen) and a report part (judged)
@@ -16,5 +18,5 @@ scale                    paths on networks of 10^3-10^5 parameters: sweeps, memo
 =======================  ===========================================================
 """
 #: Run order of ``lagopt bench`` (cheapest first).
-SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "compare_paths", "optimizer_race",
-         "wide_race", "scale")
+SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "bvp_classics", "compare_paths",
+         "optimizer_race", "wide_race", "scale")
