@@ -17,25 +17,36 @@ negative eigenvalues (the Morse index) counts the conjugate points. For ``L = a 
 ``a < 0`` the first conjugate point is at ``T = pi / sqrt(lam |a|)``.
 
 The eigenvalues ``mu`` of the pencil ``A v = mu K v``, where ``K`` is the kinetic part, are
-dimensionless (``mu = 1`` for a free particle; ``mu_k -> 1 - T^2 / (k pi / omega)^2`` for a
-negative mode of a quadratic) and converge as the grid is refined, so a margin around zero has
-one meaning for every problem. An eigenvalue within ``MARGIN`` of zero means a conjugate point
-at ``T`` (within the discretisation): the boundary value problem is singular there, its
-solution not unique (or not existing), and `is_minimum` is None.
+dimensionless (``mu = 1`` for a free particle; ``mu_k -> 1 + lam a (T / (k pi))^2`` for the
+``k``-th sine mode of a quadratic with Hessian eigenvalue ``a``) and converge as the grid is
+refined, so a margin around zero has one meaning for every problem. An eigenvalue at zero
+means a conjugate point at ``T``: the boundary value problem is singular there, its solution
+not unique (or not existing), and `is_minimum` is None.
 
 Two routes, both on the same pencil:
 
 * **block LDL^T** (``n <= BLOCK_MAX_PARAMS``): Sylvester's law of inertia counts the
   eigenvalues below ``-MARGIN`` and below ``+MARGIN`` from the pivot blocks of
-  ``A - sigma K`` (block tridiagonal, ``O(N n^3)``). It is evaluated on two grids (``N`` and
-  ``2N``); when they disagree the answer is None. The count below ``-MARGIN`` is the Morse
-  index: the number of conjugate points in ``(0, T)``.
+  ``A - sigma K`` (block tridiagonal, ``O(N n^3)``, a compiled kernel), on two grids (``N``
+  and ``2N`` intervals; the Hessians are evaluated once, on the finer grid). When neither grid
+  has an eigenvalue within ``MARGIN`` of zero and they agree, the count below ``-MARGIN`` is
+  the Morse index: the number of conjugate points in ``(0, T)``. Otherwise the eigenvalues in
+  question are located on both grids by bisection on the inertia count (it changes by one at
+  each eigenvalue) and judged against their own discretisation error: the scheme is second
+  order, so ``|mu_N - mu_2N| / 3`` estimates the error of ``mu_2N`` (Richardson [4]_). Such
+  an eigenvalue is a conjugate point at ``T`` only when ``|mu_2N| <= max(FLOOR, SAFETY *
+  error)`` (and ``|mu_2N| <= MARGIN``); otherwise its sign decides, so that a strict minimum
+  with a soft mode (a small positive eigenvalue, resolved by the grids) is a minimum and a
+  small negative one counts in the Morse index. While the error is too large to decide, the
+  grid is doubled (at most ``MAX_REFINEMENTS`` times, within ``MAX_REFINE_WORK``) and the two
+  finest grids judge again.
 * **Lanczos** [2]_ (large ``n``): the smallest eigenvalue of ``K^{-1/2} A K^{-1/2}``, with
   ``K`` inverted exactly by the sine transform, by ARPACK's implicitly restarted Lanczos
   method [3]_ (``scipy.sparse.linalg.eigsh``). That operator is the identity plus a compact
   part, so Lanczos converges in few Hessian-vector products. Its sign decides unless it is
-  within ``MARGIN`` of zero. (It sees only the smallest eigenvalue: a conjugate point at ``T``
-  behind an earlier one is not detected.)
+  within the fixed ``MARGIN`` of zero, which then means a conjugate point at ``T`` (one grid
+  only: no error estimate). (It sees only the smallest eigenvalue: a conjugate point at
+  ``T`` behind an earlier one is not detected.)
 
 For ReLU networks the Hessian used is the almost-everywhere one: the curvature concentrated on
 the activation kinks is not seen, so the answer describes the piecewise-smooth pieces.
@@ -46,10 +57,13 @@ References
 .. [2] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of linear
    differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950), 255-282.
 .. [3] R. B. Lehoucq, D. C. Sorensen and C. Yang, "ARPACK Users' Guide", SIAM (1998).
+.. [4] L. F. Richardson and J. A. Gaunt, "The deferred approach to the limit", Phil. Trans.
+   R. Soc. A 226 (1927), 299-361.
 """
 import numpy as np
 import scipy.fft
 import scipy.sparse.linalg
+from numba import njit
 
 from ._formulas import largest_hessian_eigenvalue
 
@@ -67,9 +81,18 @@ OMEGA_H = 0.25
 MIN_INTERVALS, MAX_INTERVALS = 64, 4096
 #: Most floats the Hessian blocks of one grid may take (block route).
 MAX_BLOCK_FLOATS = 2**24
-#: Pencil eigenvalues within this distance of zero mean a conjugate point at T. It is larger
-#: than the discretisation error of the low modes, about (pi / N)^2 / 12 <= 2e-4 for N >= 64.
+#: Pencil eigenvalues within this distance of zero are located and judged against their own
+#: discretisation error (block route); beyond it they are never a conjugate point at T. The
+#: Lanczos route, on one grid, takes an eigenvalue within it for a conjugate point at T.
 MARGIN = 1e-3
+#: Block route: an eigenvalue ``mu`` of the finer grid is a conjugate point at T when
+#: ``|mu| <= max(FLOOR, SAFETY * error)``, ``error`` its estimated discretisation error.
+SAFETY, FLOOR = 4.0, 1e-8
+#: Block route: grid doublings at most while an eigenvalue near zero is undecided, each only
+#: while ``intervals * n^3 <= MAX_REFINE_WORK`` (a bisection pass costs about that, in flops).
+MAX_REFINEMENTS, MAX_REFINE_WORK = 2, 2**27
+#: Relative and absolute accuracy of the eigenvalues located by bisection.
+_BISECT_RTOL, _BISECT_ATOL = 1e-3, 1e-11
 #: Lanczos tolerance and iteration cap (each iteration costs N - 1 Hessian-vector products).
 _LANCZOS_TOL, _LANCZOS_MAXITER = 1e-6, 300
 
@@ -87,7 +110,7 @@ def _n_intervals(objective, lam, T, dense):
     n = theta.shape[0]
     if n <= BLOCK_MAX_PARAMS:
         H = objective.hess_batch(np.ascontiguousarray(theta))
-        top = max(float(np.max(np.abs(np.linalg.eigvalsh(H[:, :, j])))) for j in range(t.size))
+        top = float(np.max(np.abs(np.linalg.eigvalsh(np.moveaxis(H, 2, 0)))))
     else:
         top = max(largest_hessian_eigenvalue(objective, theta[:, j], magnitude=True)
                   for j in range(t.size))
@@ -96,49 +119,245 @@ def _n_intervals(objective, lam, T, dense):
     return int(min(MAX_INTERVALS, max(MIN_INTERVALS, N)))
 
 
-def _pencil_inertia(H, lam, h, sigma):
-    """Number of eigenvalues ``mu < sigma`` of the pencil ``A v = mu K v`` on one grid.
+@njit(cache=True)
+def _inertia_pass(H, lam, h, sigma):
+    """One pass of the block LDL^T of ``h (A - sigma K)``: ``(count, smallest)``.
 
-    Sylvester's law of inertia on the block LDL^T factorisation of ``h (A - sigma K)``, whose
-    diagonal blocks are ``2 (1 - sigma) I + h^2 lam H_i`` and off-diagonal blocks
-    ``-(1 - sigma) I``. Returns ``(count, smallest |pivot eigenvalue|)``.
+    The diagonal blocks are ``2 (1 - sigma) I + h^2 lam H_i``, the off-diagonal blocks
+    ``-(1 - sigma) I``, so the pivots obey ``D_i = 2c I + h^2 lam H_i - c^2 D_{i-1}^{-1}``
+    with ``c = 1 - sigma``. ``count`` is the number of negative pivot eigenvalues (Sylvester:
+    of pencil eigenvalues below ``sigma``), ``smallest`` the smallest ``|pivot eigenvalue|``;
+    the pass stops at an exactly singular pivot.
     """
-    n, _, m = H.shape
-    eye = np.eye(n)
+    n, m = H.shape[0], H.shape[2]
     c = 1.0 - sigma
+    hl = h * h * lam
     count, smallest = 0, np.inf
-    schur = None   # (1 - sigma)^2 D_{i-1}^{-1}
+    if n == 1:   # scalar recurrence
+        prev = 1.0
+        for i in range(m):
+            d = 2.0 * c + hl * H[0, 0, i]
+            if i > 0:
+                d = d - (c * c) * (1.0 / prev)
+            if d < 0.0:
+                count += 1
+            smallest = min(smallest, abs(d))
+            if smallest == 0.0:
+                break
+            prev = d
+        return count, smallest
+    D = np.empty((n, n))
+    schur = np.zeros((n, n))   # c^2 D_{i-1}^{-1}
     for i in range(m):
-        D = 2.0 * c * eye + (h * h * lam) * H[:, :, i]
-        if schur is not None:
-            D = D - schur
+        for a in range(n):
+            for b in range(n):
+                D[a, b] = hl * H[a, b, i] - schur[a, b]
+            D[a, a] = (2.0 * c + hl * H[a, a, i]) - schur[a, a]
         w, V = np.linalg.eigh(0.5 * (D + D.T))
-        count += int(np.sum(w < 0))
-        smallest = min(smallest, float(np.min(np.abs(w))))
+        for k in range(n):
+            if w[k] < 0.0:
+                count += 1
+            smallest = min(smallest, abs(w[k]))
         if smallest == 0.0:
             break
-        schur = (c * c) * ((V / w) @ V.T)
+        schur = (c * c) * np.dot(V / w, V.T)
     return count, smallest
+
+
+@njit(cache=True)
+def _pencil_inertia(H, lam, h, sigmas):
+    """Inertia of the pencil ``A v = mu K v`` on one grid, for each shift in ``sigmas``.
+
+    Parameters
+    ----------
+    H : ndarray, shape (n, n, m)
+        Hessians at the ``m`` interior nodes, C-contiguous.
+    lam, h : float
+        Weight of the loss and grid step.
+    sigmas : ndarray, shape (k,)
+        Shifts.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (k,)
+        Number of eigenvalues ``mu < sigma`` (Sylvester's law of inertia on the block LDL^T
+        factorisation of ``h (A - sigma K)``), one pass over the nodes per shift.
+    smallest : ndarray, shape (k,)
+        Smallest ``|pivot eigenvalue|`` of each factorisation (0 when exactly singular, the
+        count then partial).
+    """
+    counts = np.empty(sigmas.size, np.int64)
+    smallest = np.empty(sigmas.size)
+    for s in range(sigmas.size):
+        counts[s], smallest[s] = _inertia_pass(H, lam, h, sigmas[s])
+    return counts, smallest
+
+
+@njit(cache=True)
+def _count(H, lam, h, sigma, shift):
+    """``(count below sigma, sigma)``, ``sigma`` moved by ``shift`` off a singular pivot."""
+    count = 0
+    for _ in range(4):
+        count, smallest = _inertia_pass(H, lam, h, sigma)
+        if smallest != 0.0:
+            break
+        sigma += shift
+    return count, sigma
+
+
+@njit(cache=True)
+def _pencil_eigenvalues(H, lam, h, j0, j1, lo, hi, rtol, atol):
+    """Eigenvalues ``j0, ..., j1 - 1`` (0-based, ascending) of the pencil, by bisection.
+
+    The bracket ``[lo, hi]`` is widened until it holds them; each is then located to
+    ``max(atol, rtol |mu|)``. Eigenvalues not found are NaN.
+    """
+    out = np.full(j1 - j0, np.nan)
+    clo, lo = _count(H, lam, h, lo, -atol)
+    chi, hi = _count(H, lam, h, hi, atol)
+    step = hi - lo
+    for _ in range(64):
+        if clo <= j0:
+            break
+        lo -= step
+        step *= 2.0
+        clo, lo = _count(H, lam, h, lo, -atol)
+    step = hi - lo
+    for _ in range(64):
+        if chi >= j1:
+            break
+        hi += step
+        step *= 2.0
+        chi, hi = _count(H, lam, h, hi, atol)
+    stack = [(lo, hi, clo, chi)]
+    while len(stack) > 0:
+        a, b, ca, cb = stack.pop()
+        if cb <= j0 or ca >= j1 or cb <= ca:
+            continue
+        if b - a <= max(atol, rtol * min(abs(a), abs(b))):
+            for j in range(max(ca, j0), min(cb, j1)):
+                out[j - j0] = 0.5 * (a + b)
+            continue
+        cm, mid = _count(H, lam, h, 0.5 * (a + b), 0.01 * (b - a))
+        stack.append((a, mid, ca, cm))
+        stack.append((mid, b, cm, cb))
+    return out
+
+
+class _Grid:
+    """The pencil on one grid: its Hessians, its inertia at ``-+MARGIN``, located eigenvalues.
+
+    Parameters
+    ----------
+    H : ndarray, shape (n, n, M - 1)
+        Hessians at the interior nodes of the grid of ``M`` intervals on ``[0, T]``.
+    lam, T : float
+    """
+
+    def __init__(self, H, lam, T):
+        self.H = np.ascontiguousarray(H, dtype=float)
+        self.M = self.H.shape[2] + 1
+        self.lam, self.h = float(lam), float(T) / self.M
+        self.finite = bool(np.all(np.isfinite(self.H)))
+        self.low = self.high = 0
+        if self.finite:
+            counts, smallest = _pencil_inertia(self.H, self.lam, self.h,
+                                               np.array([-MARGIN, MARGIN]))
+            self.low, self.high = int(counts[0]), int(counts[1])
+            self.finite = bool(np.all(np.isfinite(smallest)))
+        self._mu = {}
+
+    def eigenvalues(self, j0, j1):
+        """Eigenvalues ``j0, ..., j1 - 1`` (0-based, ascending) of the pencil."""
+        missing = [j for j in range(j0, j1) if j not in self._mu]
+        if missing:
+            a, b = missing[0], missing[-1] + 1
+            mu = _pencil_eigenvalues(self.H, self.lam, self.h, a, b, -MARGIN, MARGIN,
+                                     _BISECT_RTOL, _BISECT_ATOL)
+            if not np.all(np.isfinite(mu)):
+                raise ArithmeticError("an eigenvalue near zero could not be located")
+            self._mu.update(zip(range(a, b), mu.tolist()))
+        return np.array([self._mu[j] for j in range(j0, j1)])
+
+
+def _hessians(objective, dense, t):
+    theta, _ = dense(t)
+    return objective.hess_batch(np.ascontiguousarray(theta))
+
+
+def _refined(objective, lam, T, dense, grid):
+    """The `_Grid` of twice as many intervals: Hessians at the new midpoints only."""
+    n, _, m = grid.H.shape
+    M = m + 1
+    H = np.empty((n, n, 2 * M - 1))
+    H[:, :, 1::2] = grid.H
+    H[:, :, 0::2] = _hessians(objective, dense, (2.0 * np.arange(M) + 1.0) * (T / (2 * M)))
+    return _Grid(H, lam, T)
+
+
+def _near_zero(coarse, fine):
+    """Compare the eigenvalues near zero of two grids (``fine`` of twice the intervals).
+
+    Returns
+    -------
+    dict
+        ``morse_index`` (eigenvalues resolved below zero), ``resolved`` (every eigenvalue
+        within ``MARGIN`` of zero on either grid is decided by its sign) and, when there are
+        such eigenvalues, ``min_eigenvalue`` (the one nearest zero, undecided ones first) and
+        ``min_eigenvalue_error`` (its estimated discretisation error on the fine grid).
+    """
+    j0, j1 = min(coarse.low, fine.low), max(coarse.high, fine.high)
+    if j0 == j1:   # no eigenvalue near zero, and the grids agree
+        return {"morse_index": j0, "resolved": True}
+    mu_coarse, mu = coarse.eigenvalues(j0, j1), fine.eigenvalues(j0, j1)
+    err = np.abs(mu_coarse - mu) / 3.0   # Richardson, second order: error of the fine grid
+    decided = np.abs(mu) > np.maximum(FLOOR, SAFETY * err)
+    pool = np.flatnonzero(~decided) if not decided.all() else np.arange(mu.size)
+    k = pool[np.argmin(np.abs(mu[pool]))]
+    return {"morse_index": j0 + int(np.sum(decided & (mu < 0.0))),
+            "resolved": bool(decided.all()), "min_eigenvalue": float(mu[k]),
+            "min_eigenvalue_error": float(err[k])}
+
+
+def _can_refine(M, n):
+    return 2 * M * n * n <= MAX_BLOCK_FLOATS and 2 * M * n**3 <= MAX_REFINE_WORK
 
 
 def _block_route(objective, lam, T, dense, N, n):
     N = int(min(N, max(MIN_INTERVALS // 2, MAX_BLOCK_FLOATS // (2 * n * n))))
-    below, near = [], []
-    for M in (N, 2 * N):
-        h = T / M
-        theta, _ = dense(_grid(T, M))
-        H = objective.hess_batch(np.ascontiguousarray(theta))     # (n, n, M - 1)
-        low, _ = _pencil_inertia(H, lam, h, -MARGIN)
-        high, smallest = _pencil_inertia(H, lam, h, MARGIN)
-        if not np.isfinite(smallest):
-            return {"is_minimum": None, "N": M, "route": "block LDL^T",
+    # One Hessian evaluation: the nodes of grid N are the odd-indexed interior nodes of 2N.
+    H = _hessians(objective, dense, _grid(T, 2 * N))     # (n, n, 2N - 1)
+    coarse, fine = _Grid(H[:, :, 1::2], lam, T), _Grid(H, lam, T)
+    for refinement in range(MAX_REFINEMENTS + 1):
+        if not (coarse.finite and fine.finite):
+            return {"is_minimum": None, "N": fine.M, "route": "block LDL^T",
                     "reason": "the Hessian along the path is not finite"}
-        below.append(low)
-        near.append(high - low)
-    return _verdict(below[1], near[1], 2 * N, "block LDL^T",
-                    agree=below[0] == below[1] and near[0] == near[1],
-                    detail=f"(grids of {N} and {2 * N} intervals disagree: {below[0]} vs "
-                           f"{below[1]} conjugate points)")
+        near = _near_zero(coarse, fine)
+        if near["resolved"] or refinement == MAX_REFINEMENTS or not _can_refine(fine.M, n):
+            break
+        coarse, fine = fine, _refined(objective, lam, T, dense, fine)
+    return _block_verdict(near, coarse.M, fine.M)
+
+
+def _block_verdict(near, coarse_M, M):
+    """The block route's answer from `_near_zero` on grids of ``coarse_M`` and ``M``."""
+    index = near["morse_index"]
+    out = _verdict(index, 0, M, "block LDL^T", agree=near["resolved"])
+    if "min_eigenvalue" not in near:
+        return out
+    mu, err = near["min_eigenvalue"], near["min_eigenvalue_error"]
+    out.update(min_eigenvalue=mu, min_eigenvalue_error=err)
+    within = (f"an eigenvalue {mu:.3g} of the second variation (discretisation error about "
+              f"{err:.2g}, from grids of {coarse_M} and {M} intervals)")
+    if near["resolved"]:
+        return out
+    if abs(mu) <= MARGIN:
+        out.update(singular=True, reason=(
+            f"{within} is zero within its error: T is a conjugate point, where the boundary "
+            "value problem has no unique solution"))
+    else:
+        out["reason"] = f"a conjugate point lies within the discretisation error of T: {within}"
+    return out
 
 
 def _verdict(index, near, N, route, agree=True, detail=""):
@@ -217,9 +436,12 @@ def second_variation(objective, lam, T, dense):
     -------
     dict
         ``is_minimum`` (True, False, or None when it cannot be decided), ``reason``, ``N``
-        (intervals of the grid), ``route``, ``singular`` (a conjugate point at ``T``: the
-        boundary value problem has no unique solution) and, where known, ``morse_index`` (the
-        number of conjugate points in ``(0, T)``) or ``min_eigenvalue``.
+        (intervals of the finest grid), ``route``, ``singular`` (a conjugate point at ``T``:
+        the boundary value problem has no unique solution) and, where known, ``morse_index``
+        (the number of conjugate points in ``(0, T)``) and ``min_eigenvalue``: by the block
+        route the eigenvalue of the second variation nearest zero, when one lies within
+        ``MARGIN`` of zero, with ``min_eigenvalue_error`` its estimated discretisation error;
+        by the Lanczos route the smallest eigenvalue.
 
     Notes
     -----
@@ -230,6 +452,15 @@ def second_variation(objective, lam, T, dense):
     block LDL^T factorisation for up to ``BLOCK_MAX_PARAMS`` parameters, and by Lanczos [2]_
     above (see the module docstring of :mod:`lagopt.paths._second_variation`).
 
+    An eigenvalue at zero is a conjugate point at ``T``. By the block route an eigenvalue
+    within ``MARGIN`` of zero is located on two grids (``N`` and ``2N`` intervals) and judged
+    against its own discretisation error, ``|mu_N - mu_2N| / 3`` for the second-order scheme
+    (Richardson [3]_): a conjugate point only when ``|mu_2N| <= max(FLOOR, SAFETY * error)``,
+    the grid being doubled (a few times at most) while that cannot be decided; otherwise its
+    sign decides. So a strict minimum with a soft mode (a small positive eigenvalue, resolved
+    by the grids) is a minimum. The Lanczos route, on one grid, takes any eigenvalue within
+    ``MARGIN`` of zero for a conjugate point.
+
     References
     ----------
     .. [1] I. M. Gelfand and S. V. Fomin, "Calculus of Variations", Prentice-Hall (1963),
@@ -237,6 +468,8 @@ def second_variation(objective, lam, T, dense):
     .. [2] C. Lanczos, "An iteration method for the solution of the eigenvalue problem of
        linear differential and integral operators", J. Res. Nat. Bur. Standards 45 (1950),
        255-282.
+    .. [3] L. F. Richardson and J. A. Gaunt, "The deferred approach to the limit", Phil.
+       Trans. R. Soc. A 226 (1927), 299-361.
 
     Examples
     --------
@@ -269,3 +502,15 @@ def second_variation(objective, lam, T, dense):
         except (ArithmeticError, np.linalg.LinAlgError, ValueError) as exc:
             return {"is_minimum": None,
                     "reason": f"the second variation could not be evaluated ({exc})"}
+
+
+def compile_kernels():
+    """Compile (or load from numba's cache) the block route's kernels, outside any timing.
+
+    On a cold cache this takes seconds; loading cached kernels a fraction of a second, once
+    per process.
+    """
+    H = np.ones((1, 1, 3))
+    for block in (H, np.ones((2, 2, 3))):
+        _pencil_inertia(block, 1.0, 0.25, np.array([-MARGIN, MARGIN]))
+    _pencil_eigenvalues(H, 1.0, 0.25, 0, 1, -MARGIN, MARGIN, _BISECT_RTOL, _BISECT_ATOL)

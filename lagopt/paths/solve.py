@@ -20,6 +20,7 @@ from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
 from ._measure import callable_dense
 from ._problem import BVPProblem, Guess
 from ._result import ActionPath, finalize
+from ._second_variation import BLOCK_MAX_PARAMS, compile_kernels
 from .methods import Auto, PathMethod, as_method, misplaced_options
 
 __all__ = ["solve_action_path", "METHODS", "AUTO_MAX_PARAMS", "AUTO_COLLOCATION_MAX_TIME"]
@@ -89,6 +90,8 @@ def warm_up(objective, theta0):
     numba objectives compile on first use (seconds, more for Hessian kernels when the cache is
     cold); without this the first solve of a session could spend its `max_time` compiling.
     The Hessian is skipped when it would be large (it is then not what the methods use).
+    The certificate's own kernels (the second variation's block inertia) are compiled, or
+    loaded from numba's cache, here too.
     """
     P = np.ascontiguousarray(theta0[:, None])
     with np.errstate(all="ignore"):
@@ -96,6 +99,8 @@ def warm_up(objective, theta0):
         objective.grad_batch(P)
         if objective.n_params <= DENSE_HESSIAN_MAX:
             objective.hess_batch(P)
+    if objective.n_params <= BLOCK_MAX_PARAMS:
+        compile_kernels()
 
 
 def _solve_start(problem, method, guess):
