@@ -63,6 +63,12 @@ class RawSolution:
     dense: Optional[Callable] = None
     nit: int = 0  # Newton / optimiser iterations
     info: dict = field(default_factory=dict)  # method-specific extras (e.g. K segments, N nodes)
+    # True when `dense` is the C1 cubic Hermite interpolant of y = (theta, v) on the mesh with
+    # slopes f(y) = (v, lam grad L) at the nodes (collocation's own solution spline): the
+    # finaliser then measures the residual and the quadrature on the mesh itself (three
+    # residual points and five Gauss points per interval), which samples that very
+    # interpolant, instead of on a refined mesh (a cost proportional to the solve's).
+    measured_on_mesh: bool = False
 
     def __post_init__(self):
         self.success, self.status = checked_status(self.success, self.status, "RawSolution")

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._status import NonFiniteError, Status, checked_status
-from ._measure import hermite_dense, measure, measurement_plan
+from ._measure import hermite_dense, measure, measurement_plan, refine_mesh
 from ._second_variation import second_variation
 
 __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GATE_NONSMOOTH"]
@@ -281,6 +281,8 @@ def finalize(problem, raw, method, solve_counts=None):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
     panels, res_intervals = measurement_plan(problem.n, t)
+    if raw.measured_on_mesh and raw.dense is not None:
+        panels, res_intervals = 1, 1   # one Gauss panel and residual set per mesh interval
     try:
         m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels=panels,
                     residual_intervals=res_intervals)
@@ -317,7 +319,7 @@ def finalize(problem, raw, method, solve_counts=None):
         "energy_mean": m["energy_mean"],
         "energy_drift_rel": m["energy_drift_rel"],
         "n_quad_points": m["n_quad_points"],
-        "n_residual_intervals": res_intervals,
+        "n_residual_intervals": refine_mesh(t, res_intervals).size - 1,
     })
     return ActionPath(
         t=t, theta=theta, theta_dot=theta_dot, dense=dense,

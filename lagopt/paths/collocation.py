@@ -29,6 +29,7 @@ from scipy.interpolate import CubicSpline
 
 from .._status import NonFiniteError, Status
 from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
+from . import _lobatto
 from ._problem import RawSolution
 
 __all__ = ["solve", "MAX_PARAMS"]
@@ -43,6 +44,10 @@ MEMORY_BUDGET = 2 * 2**30
 _BLOCKS_PER_NODE = 10
 _DEFAULT_MAX_NODES = 2000
 _DEFAULT_NODES = 21
+#: The solver each collocation attempt starts with: ``"lobatto"`` (`lagopt.paths._lobatto`,
+#: the same scheme and mesh control as solve_bvp, lean, for ``n <= 8``; solve_bvp takes over
+#: where its Newton iteration fails) or ``"solve_bvp"`` (scipy's alone).
+ENGINE = "lobatto"
 
 NONSMOOTH_HINT = (
     " The objective is not smooth (objective.smooth is False, e.g. a ReLU network): its gradient "
@@ -183,8 +188,16 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
             raise ValueError(f"`max_nodes` must be >= 2, got {max_nodes}.")
     smooth_hint = "" if getattr(obj, "smooth", True) else NONSMOOTH_HINT
 
-    spline, guess_nodes = _guess_spline(problem, guess)
-    t, theta, v = _initial_mesh(problem, spline, initial_nodes or guess_nodes)
+    if initial_nodes is None and guess is not None and guess.theta_dot is not None:
+        # The guess's own mesh and exact velocities: no spline needed (it is built only for
+        # the "guess" continuation, which differentiates it twice).
+        t, theta, v = (np.array(guess.t, dtype=float), np.array(guess.theta, dtype=float),
+                       np.array(guess.theta_dot, dtype=float))
+        theta[:, 0], theta[:, -1] = problem.theta0, problem.thetaT
+        spline = None
+    else:
+        spline, guess_nodes = _guess_spline(problem, guess)
+        t, theta, v = _initial_mesh(problem, spline, initial_nodes or guess_nodes)
     info = {"max_nodes": max_nodes, "tol": tol, "initial_nodes": t.size}
 
     if n > MAX_PARAMS or t.size > mem_nodes:
@@ -205,7 +218,7 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
              and getattr(obj, "smooth", True))
     if retry:
         out, steps = _continuation(problem, spline, (t, theta, v), first, tol, bc_tol,
-                                   max_nodes, deadline, verbose, kind=continuation)
+                                   max_nodes, deadline, verbose, kind=continuation, guess=guess)
     elapsed = time.perf_counter() - t0_clock
     info.update({"n_nodes": out.x.size, "rms_residual": out.rms, "solve_time": elapsed,
                  "bvp_status": out.bvp_status})
@@ -215,9 +228,9 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     if out.status == Status.SUCCESS:
         how = (f" after {continuation!r} continuation in {len(steps)} steps (the first "
                f"attempt failed: {_describe(first, max_nodes, tol)})" if retry else "")
-        msg = (f"Collocation converged on {out.x.size} nodes in {out.niter} solve_bvp "
-               f"iterations (solve_bvp's stopping measure, the largest per-interval RMS of the "
-               f"relative residual, {out.rms:.1e} <= tol={tol:g}){how}.")
+        msg = (f"Collocation ({out.engine}) converged on {out.x.size} nodes in {out.niter} "
+               f"Newton iterations (solve_bvp's stopping measure, the largest per-interval RMS "
+               f"of the relative residual, {out.rms:.1e} <= tol={tol:g}){how}.")
     else:
         if retry:  # report the failure at the full lam, and what continuation reached
             reached = max([s for s, ok in steps if ok] or [0.0])
@@ -238,7 +251,7 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
             return Y[:n], Y[n:]
     return RawSolution(t=out.x, theta=out.y[:n].copy(), theta_dot=out.y[n:].copy(),
                        success=out.status == Status.SUCCESS, status=out.status, message=msg,
-                       dense=dense,
+                       dense=dense, measured_on_mesh=dense is not None,
                        nit=sum(o.niter for o in out.history) if out.history else out.niter,
                        info=info)
 
@@ -250,6 +263,7 @@ class _BVPRun:
         self.status, self.x, self.y, self.sol = status, x, y, sol
         self.niter, self.rms, self.detail, self.bvp_status = niter, rms, detail, bvp_status
         self.history = None
+        self.engine = "solve_bvp"
 
 
 def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forcing=None):
@@ -258,6 +272,12 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
     Solves ``theta'' = lam grad L(theta) + forcing(t)`` (``forcing`` None: the problem itself).
     """
     n, T, obj = problem.n, problem.T, problem.objective
+    if ENGINE == "lobatto" and n <= _lobatto.MAX_PARAMS:
+        # The lean solver first (several times faster on a few parameters); where its Newton
+        # iteration does not converge, solve_bvp runs from the same start.
+        run = _lobatto.solve(problem, lam, t, Y, tol, max_nodes, deadline, forcing)
+        if run.status in (Status.SUCCESS, Status.MAX_TIME, Status.MAX_ITER):
+            return run   # (solve_bvp refines the same mesh by the same rule: no second try)
     last = {"x": t.copy(), "y": Y.copy()}
     eye = np.eye(n)
     # The Jacobian assembly and sparse LU between two callbacks cannot be interrupted; time
@@ -430,7 +450,7 @@ def _first_weight(problem, x, theta):
 
 
 def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadline, verbose,
-                  kind="lam"):
+                  kind="lam", guess=None):
     r"""Homotopy to the problem after a failed direct attempt.
 
     ``kind="lam"`` (natural continuation in the weight): solve ``theta'' = mu lam grad L`` for
@@ -454,6 +474,8 @@ def _continuation(problem, spline, start, first, tol, bc_tol, max_nodes, deadlin
     diversity.
     """
     if kind == "guess":
+        if spline is None:
+            spline = _guess_spline(problem, guess)[0]
         return _guess_continuation(problem, spline, start, first, tol, bc_tol, max_nodes,
                                    deadline, verbose)
     lam = problem.lam
@@ -541,7 +563,7 @@ def _guess_continuation(problem, spline, start, first, tol, bc_tol, max_nodes, d
 def _describe(out, max_nodes, tol, max_time=None):
     m = out.x.size
     if out.status == Status.MAX_ITER:
-        return (f"{Status.MAX_ITER.message()} solve_bvp needed more than max_nodes={max_nodes} "
+        return (f"{Status.MAX_ITER.message()} {out.engine} needed more than max_nodes={max_nodes} "
                 f"mesh nodes (solve_bvp's stopping measure, the largest per-interval RMS of the "
                 f"relative residual, {out.rms:.1e} > tol={tol:g}).")
     if out.status == Status.MAX_TIME:

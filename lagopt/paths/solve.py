@@ -117,7 +117,9 @@ def _solve_start(problem, method, guess):
                                       "message": first.message, "action": measured.action,
                                       "residual": measured.residual}
     counts, seconds = dict(d.counts), d.seconds
-    if isinstance(method, Auto) and path.success and path.is_minimum is False:
+    # A user's guess asks for the stationary path near it (e.g. an upper branch): kept.
+    user = guess is not None and guess.label == "user"
+    if isinstance(method, Auto) and path.success and path.is_minimum is False and not user:
         path = _seek_minimum(problem, method, guess, path, counts)
         seconds += path.info.get("minimum_search_time", 0.0)
     return path, counts, seconds

@@ -39,7 +39,9 @@ def test_matches_closed_form_with_wide_eigenvalue_spread(lam, T):
     assert path.info["residual_rel"] < 1e-4
     np.testing.assert_array_equal(path.theta[:, 0], x0)
     np.testing.assert_allclose(path.theta[:, -1], xT, atol=1e-10)
-    assert path.ngev > 0 and path.nhev > 0 and path.nit >= 1
+    assert path.ngev > 0
+    if lam > 0:   # (at lam = 0 the straight line start is exact: no Newton step, no Hessian)
+        assert path.nhev > 0 and path.nit >= 1
 
 
 def test_module_solve_with_no_guess_and_initial_nodes():
