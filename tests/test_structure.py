@@ -15,7 +15,7 @@ MAX_FUNCTION_LINES = 100
 
 # Layers of lagopt.paths, bottom first: a module may import from its own layer or below.
 PATHS_LAYERS = [
-    {"_formulas", "_measure", "_second_variation", "exact"},
+    {"_formulas", "_measure", "_second_variation", "exact", "_lobatto"},
     {"_problem", "_result"},
     {"_variational", "collocation", "shooting", "multiple_shooting", "direct", "interpolants"},
     {"methods", "_dispatch"},

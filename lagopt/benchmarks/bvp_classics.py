@@ -47,7 +47,7 @@ lam=lam)`` (with ``guess=`` for the upper branches), each method of ``--methods`
 solve_bvp. Per row: success, ``is_minimum``, status, ``y'(0)`` (``|theta'(0)|`` for
 ``n > 1``), relative errors, the median time of ``--repeat`` runs after a warm-up call (numba
 compilation excluded), the ratio lagopt time / solve_bvp time, and the share of the call spent
-measuring and certifying the path, ``1 - info["solve_time"] / wall_time``. Targets (printed
+measuring and certifying the paths, ``info["certificate_time"] / wall_time``. Targets (printed
 MET / NOT MET): default call median ratio <= 1 and worst <= 2 on the easy classics (Bratu
 ``k = 1`` lower, Troesch 1 and 5, pendulum 3.5, double well); certificates <= 25 % of the call;
 Troesch 10 to 50 certified within the targets; the pendulum's default call returns the minimum.
@@ -447,7 +447,7 @@ def measure_lagopt(prob, method, repeat, cap=CALL_CAP_S):
         return _row(prob, label, status=f"exception {type(exc).__name__}: {exc}"[:120])
     path = paths[-1]
     v0, v1 = path.theta_dot[:, 0], path.theta_dot[:, -1]
-    shares = [1.0 - p.info["solve_time"] / p.wall_time for p in paths if p.wall_time > 0]
+    shares = [p.info["certificate_time"] / p.wall_time for p in paths if p.wall_time > 0]
     return _row(prob, label, used=path.method, success=bool(path.success),
                 is_minimum=path.is_minimum, status=path.status.name, v0=_v0_value(v0),
                 err0=_relerr(v0, prob.ref_v0), err1=_relerr(v1, prob.ref_v1),
@@ -540,7 +540,7 @@ def summary(rows, quick):
     shares = np.array([r["cert"] for r in default.values() if np.isfinite(r["cert"])])
     if shares.size:
         ok = float(np.max(shares)) <= CERT_SHARE_TARGET
-        lines.append(f"- Certificate share of the default call (1 - solve_time / wall_time): "
+        lines.append(f"- Certificate share of the default call (certificate_time / wall_time): "
                      f"median {np.median(shares):.0%}, max {np.max(shares):.0%} (target <= "
                      f"{CERT_SHARE_TARGET:.0%}) -> {_judge(ok, quick)}")
     every = np.array([r["cert"] for r in rows if np.isfinite(r["cert"])])
@@ -574,7 +574,7 @@ def report(rows, refs, quick, repeat, elapsed, fold):
         f"`fun` with analytic `fun_jac` and `bc_jac`, `tol={SCIPY_TOL:g}`, straight line on "
         f"{GUESS_NODES} nodes (the closed-form path for the upper Bratu branches, given to "
         "both). Ratio: lagopt time / solve_bvp time (< 1: lagopt faster). Certificate share: "
-        "`1 - info['solve_time'] / wall_time`. For n > 1, y'(0) is |theta'(0)| and its error "
+        "`info['certificate_time'] / wall_time`. For n > 1, y'(0) is |theta'(0)| and its error "
         "the relative norm of the vector difference.", "",
         "Splits: the *tune* problems (Bratu k = 1, Troesch mu = 1, 5, 20, pendulum T = 4.5) "
         "are the ones on which solver settings may be chosen; the *judge* problems are held "

@@ -59,19 +59,20 @@ class HermiteSolution:
 
     def __init__(self, x, Y, F):
         self.x, self.Y, self.F = x, Y, F
+        h = np.diff(x)
+        Y0, Y1, hF0, hF1 = Y[:, :-1], Y[:, 1:], h * F[:, :-1], h * F[:, 1:]
+        # Coefficients of the cubic in s = (t - x_i) / h_i on every interval (Horner form).
+        self._c = np.stack((Y0, hF0, 3.0 * (Y1 - Y0) - 2.0 * hF0 - hF1,
+                            2.0 * (Y0 - Y1) + hF0 + hF1))
 
     def __call__(self, tq):
         tq = np.atleast_1d(np.asarray(tq, dtype=float))
         x = self.x
-        i = np.clip(np.searchsorted(x, tq, side="right") - 1, 0, x.size - 2)
-        h = x[i + 1] - x[i]
-        s = (tq - x[i]) / h
-        s2, s3 = s * s, s * s * s
-        h00, h10 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s
-        h01, h11 = -2 * s3 + 3 * s2, s3 - s2
-        Y, F = self.Y, self.F
-        return (h00 * Y[:, i] + (h * h10) * F[:, i] + h01 * Y[:, i + 1]
-                + (h * h11) * F[:, i + 1])
+        i = np.searchsorted(x, tq, side="right") - 1
+        i = np.minimum(np.maximum(i, 0), x.size - 2)
+        s = (tq - x[i]) / (x[i + 1] - x[i])
+        c = self._c[:, :, i]
+        return c[0] + s * (c[1] + s * (c[2] + s * c[3]))
 
 
 class _Run:

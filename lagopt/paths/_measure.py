@@ -282,15 +282,16 @@ def el_residual(objective, lam, t, theta, theta_dot):
         ``max |r|`` over components and sample points (absolute, max-norm).
     residual_rel : float
         ``max |r| / scale`` over sample points, normwise at each point: for the position
-        equation ``theta_h' - v_h`` the scale is ``1 + |v|_inf``, for the momentum equation
-        ``v_h' - lam grad L`` it is ``1 + |lam grad L|_inf + max_t |v|_inf / T`` (``T`` the
-        length of the mesh). solve_bvp scales componentwise by ``1 + |f_i|``; normwise the
-        measure does not depend on the basis (a rotated stiff quadratic solved to 1e-10 showed
-        componentwise residuals of 1e-2 where an acceleration component crosses zero), and
-        the ``|v| / T`` term, the rate at which the velocity can change over the path, makes
-        it invariant under a change of time scale (at ``T = 1e-6`` an exact path's velocity,
-        ``1e6``, rounded to 1e-10, differentiated over ``h = 5e-8``, left a residual of 70
-        against a scale of 1 + |grad L|).
+        equation ``theta_h' - v_h`` the scale is ``D / T + |v|_inf``, for the momentum equation
+        ``v_h' - lam grad L`` it is ``D / T^2 + |lam grad L|_inf``, with ``T`` the length of
+        the mesh and ``D = max_t |theta(t) - theta(0)|_inf`` the path's extent. It is
+        solve_bvp's ``|r_i| / (1 + |f_i|)`` with two changes: the norm over components (the
+        componentwise form depends on the basis: a rotated stiff quadratic solved to 1e-10
+        measured 1e-2 where an acceleration component crosses zero), and the unit ``1``
+        replaced by the path's own scales, so that the measure does not depend on the units
+        of time and length (with the ``1``, an exact path at ``T = 1e-6`` measured 70 -- its
+        velocity, ``1e6``, rounded to 1e-10, differentiated over ``h = 5e-8`` -- and at
+        ``T = 100`` the smoothstep interpolant, whose accelerations are ``1e-4``, passed).
     per_interval : ndarray, shape (k - 1,)
         Absolute max residual in each mesh interval.
     """
@@ -305,20 +306,21 @@ def el_residual(objective, lam, t, theta, theta_dot):
     if intervals.size == 0:
         return 0.0, 0.0, per_interval
     span = float(t[-1] - t[0])
-    v_rate = float(np.max(np.abs(theta_dot))) / span if span > 0 else 0.0
+    D = float(np.max(np.abs(theta - theta[:, :1])))
+    floors = (D / span, D / span ** 2) if span > 0 else (0.0, 0.0)
     # Intervals in chunks: the sample arrays are (2n, 3, chunk), bounded in memory.
     step = max(1, _RESIDUAL_CHUNK_FLOATS // (6 * max(n, 1)))
     for c0 in range(0, intervals.size, step):
         ii = intervals[c0:c0 + step]
         r, rel = _interval_residuals(objective, lam, Y[:, ii], Y[:, ii + 1], F[:, ii],
-                                     F[:, ii + 1], h[ii], v_rate)
+                                     F[:, ii + 1], h[ii], floors)
         r_max = max(r_max, float(r.max()))
         rel_max = max(rel_max, float(rel.max()))
         per_interval[ii] = r.reshape(2 * n, _RESIDUAL_POINTS.size, ii.size).max(axis=(0, 1))
     return r_max, rel_max, per_interval
 
 
-def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, v_rate=0.0):
+def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, floors=(0.0, 0.0)):
     """``|S' - f(S)|`` and its relative form (normwise scales, see `el_residual`) at the sample
     points of some intervals, for `el_residual`; arrays of shape ``(2n, 3 * len(hk))``."""
     n = Y0.shape[0] // 2
@@ -340,9 +342,12 @@ def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, v_rate=0.0):
     fS = np.vstack((S2[n:], lam * gS))
     r = np.abs(dS.reshape(2 * n, m) - fS)
     scale = np.empty_like(r)
-    scale[:n] = 1.0 + np.max(np.abs(fS[:n]), axis=0)
-    scale[n:] = 1.0 + np.max(np.abs(fS[n:]), axis=0) + v_rate
-    return r, r / scale
+    scale[:n] = floors[0] + np.max(np.abs(fS[:n]), axis=0)
+    scale[n:] = floors[1] + np.max(np.abs(fS[n:]), axis=0)
+    # A path at rest at a critical point has r = 0 and scale 0: residual 0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(r == 0.0, 0.0, r / scale)
+    return r, rel
 
 
 def weak_residual(objective, lam, t, dense):

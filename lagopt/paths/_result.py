@@ -20,9 +20,11 @@ __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GAT
 #: measured Euler-Lagrange residual and its relative energy drift are within these bounds,
 #: whatever the method's own test said.
 #:
-#: * residual: ``info["residual_rel"]``, ``max |r| / (1 + |f|)`` componentwise over sample
-#:   points of the dense output (``r = y' - f(y)`` for ``y = (theta, theta')``, the scaling of
-#:   scipy's ``solve_bvp``); for non-smooth objectives (ReLU) ``info["weak_residual_rel"]``, the
+#: * residual: ``info["residual_rel"]``, ``max |r| / (s + |f|)`` over sample points of the
+#:   dense output, normwise at each point (``r = y' - f(y)`` for ``y = (theta, theta')``,
+#:   ``s`` the path's own scale, ``D / T`` for the position and ``D / T^2`` for the momentum
+#:   equation, ``D`` its extent: solve_bvp's scaling made independent of basis and units, see
+#:   `lagopt.paths._measure.el_residual`); for non-smooth objectives (ReLU) ``info["weak_residual_rel"]``, the
 #:   integrated momentum balance, since no smooth interpolant satisfies the equation pointwise
 #:   across a kink;
 #: * energy: ``info["energy_drift_rel"]``, ``max H - min H`` over ``max (K + lam |L|)`` along the
@@ -65,8 +67,11 @@ class ActionPath:
         The Euler-Lagrange residual that the success certificate checks (``success`` needs
         ``residual <= RESIDUAL_GATE`` = 1e-3), measured by the package on the dense output the
         user receives, the same way for every method. For a smooth loss it is the relative
-        residual ``max |y_h'(t) - f(y_h(t))| / (1 + |f(y_h(t))|)`` (componentwise, scipy's
-        ``solve_bvp`` scaling), where ``y_h`` is the cubic Hermite interpolant of
+        residual ``max |y_h'(t) - f(y_h(t))| / (s + |f(y_h(t))|)`` (normwise at each point;
+        ``s = D / T`` for the position equation, ``D / T^2`` for the momentum equation, ``D``
+        the path's extent ``max_t |theta(t) - theta(0)|``: scipy's ``solve_bvp`` scaling,
+        ``1 + |f_i|``, made independent of the basis and of the units of time and length),
+        where ``y_h`` is the cubic Hermite interpolant of
         ``y = (theta, theta')`` on the mesh with slopes ``f(y) = (theta', lam grad L(theta))``,
         sampled at the midpoint and the two interior Lobatto nodes of each interval
         (``info["residual_rel"]``); for a non-smooth loss (ReLU), where no smooth curve
@@ -112,7 +117,8 @@ class ActionPath:
     info : dict
         Method-specific extras and measurement details (``residual_rel``,
         ``residual_per_interval``, ``energy_mean``, ``energy_drift_rel``, ``n_quad_points``,
-        ``start``, ``solve_time``, ``requested_method``, ``fallback_from`` ...).
+        ``start``, ``solve_time``, ``certificate_time``, ``requested_method``,
+        ``fallback_from``, ``saddle_from`` ...).
 
     Examples
     --------

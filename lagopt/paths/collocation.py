@@ -44,6 +44,9 @@ MEMORY_BUDGET = 2 * 2**30
 _BLOCKS_PER_NODE = 10
 _DEFAULT_MAX_NODES = 2000
 _DEFAULT_NODES = 21
+#: Node cap of the first attempt when continuation can take over (at least 15 nodes per
+#: initial node).
+FIRST_ATTEMPT_NODES = 300
 #: The solver each collocation attempt starts with: ``"lobatto"`` (`lagopt.paths._lobatto`,
 #: the same scheme and mesh control as solve_bvp, lean, for ``n <= 8``; solve_bvp takes over
 #: where its Newton iteration fails) or ``"solve_bvp"`` (scipy's alone).
@@ -210,12 +213,17 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
                            message=msg, nit=0, info=info)
 
     deadline = t0_clock + max_time
-    first = _attempt(problem, lam, t, np.vstack((theta, v)), tol, bc_tol, max_nodes, deadline,
+    can_continue = bool(continuation) and lam > 0 and getattr(obj, "smooth", True)
+    # With continuation to fall back on, a first attempt whose mesh runs away is cut short:
+    # it is Newton wandering off the branch (pendulum 0 -> 0.5 at T = 3.5 refines to 1,618
+    # nodes and fails; continuation then needs 82).
+    first_cap = (min(max_nodes, max(FIRST_ATTEMPT_NODES, 15 * t.size)) if can_continue
+                 else max_nodes)
+    first = _attempt(problem, lam, t, np.vstack((theta, v)), tol, bc_tol, first_cap, deadline,
                      verbose)
     out, steps = first, []
-    retry = (bool(continuation) and first.status in (Status.MAX_ITER, Status.NON_FINITE,
-                                                     Status.NOT_CONVERGED) and lam > 0
-             and getattr(obj, "smooth", True))
+    retry = can_continue and first.status in (Status.MAX_ITER, Status.NON_FINITE,
+                                              Status.NOT_CONVERGED)
     if retry:
         out, steps = _continuation(problem, spline, (t, theta, v), first, tol, bc_tol,
                                    max_nodes, deadline, verbose, kind=continuation, guess=guess)

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import as_points, as_rng, as_vector, positive_float, positive_int
 from ..objectives import Objective, as_objective
-from ..objectives.callable import DerivativeFunction, LossFunction
+from ..objectives.callable import CallableObjective, DerivativeFunction, LossFunction
 from ._dispatch import AUTO_COLLOCATION_MAX_TIME, AUTO_MAX_PARAMS, METHODS, dispatch
 from ._formulas import DENSE_HESSIAN_MAX, smoothstep, straight_line
 from ._measure import callable_dense
@@ -90,27 +90,39 @@ def warm_up(objective, theta0):
     numba objectives compile on first use (seconds, more for Hessian kernels when the cache is
     cold); without this the first solve of a session could spend its `max_time` compiling.
     The Hessian is skipped when it would be large (it is then not what the methods use).
-    The certificate's own kernels (the second variation's block inertia) are compiled, or
-    loaded from numba's cache, here too.
+    A user's callable compiles nothing and is not called here (a non-finite value at theta0
+    is then the methods' status, not an exception here). The certificate's own kernels (the
+    second variation's block inertia) are compiled, or loaded from numba's cache, here too.
     """
-    P = np.ascontiguousarray(theta0[:, None])
-    with np.errstate(all="ignore"):
-        objective.loss_batch(P)
-        objective.grad_batch(P)
-        if objective.n_params <= DENSE_HESSIAN_MAX:
-            objective.hess_batch(P)
+    if not isinstance(objective, CallableObjective):
+        P = np.ascontiguousarray(theta0[:, None])
+        with np.errstate(all="ignore"):
+            objective.loss_batch(P)
+            objective.grad_batch(P)
+            if objective.n_params <= DENSE_HESSIAN_MAX:
+                objective.hess_batch(P)
     if objective.n_params <= BLOCK_MAX_PARAMS:
         compile_kernels()
 
 
+def _measured(problem, raw, method, clock, solve_counts=None):
+    """`finalize` (measurement and certificates), its seconds added to ``clock[0]``."""
+    start = time.perf_counter()
+    path = finalize(problem, raw, method, solve_counts=solve_counts)
+    clock[0] += time.perf_counter() - start
+    return path
+
+
 def _solve_start(problem, method, guess):
-    """Dispatch one start and measure its path: ``(ActionPath, counts, solve_seconds)``."""
+    """Dispatch one start and measure its path: ``(ActionPath, counts, solve_seconds,
+    certificate_seconds)``."""
+    clock = [0.0]
     d = dispatch(problem, method, guess)
-    path = finalize(problem, d.raw, d.method, solve_counts=d.counts)
+    path = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts)
     if d.fallback is not None:
         first_method, first = d.fallback
         # Measured like every path, so that the record says how far the failure was.
-        measured = finalize(problem, first, first_method)
+        measured = _measured(problem, first, first_method, clock)
         path.message = (f"auto: {first_method} failed (status {first.status}: "
                         f"{first.message}) -> fell back to {path.method}: {path.message}")
         path.info["fallback_from"] = {"method": first_method, "status": first.status,
@@ -120,26 +132,27 @@ def _solve_start(problem, method, guess):
     # A user's guess asks for the stationary path near it (e.g. an upper branch): kept.
     user = guess is not None and guess.label == "user"
     if isinstance(method, Auto) and path.success and path.is_minimum is False and not user:
-        path = _seek_minimum(problem, method, guess, path, counts)
-        seconds += path.info.get("minimum_search_time", 0.0)
-    return path, counts, seconds
+        path, search_seconds = _seek_minimum(problem, method, guess, path, counts, clock)
+        seconds += search_seconds
+    return path, counts, seconds, clock[0]
 
 
-def _seek_minimum(problem, auto, guess, saddle, counts):
+def _seek_minimum(problem, auto, guess, saddle, counts, clock):
     """`Auto` found a certified saddle of the action: the methods after it in the chain are
     tried from the same start (the direct method minimises the discretised action, so it
     descends to a minimum where one exists); the first certified minimum of lower action is
-    returned, else the saddle. Evaluations are added to `counts`."""
+    returned, else the saddle, with the seconds spent solving. Evaluations are added to
+    `counts`, measurement seconds to ``clock[0]``."""
     chain = auto.candidates(problem)
     names = [m.name for m in chain]
     later = chain[names.index(saddle.method) + 1:] if saddle.method in names else ()
-    clock = time.perf_counter()
-    tried = []
+    tried, seconds = [], 0.0
     for other in later:
         d = dispatch(problem, other, guess)
+        seconds += d.seconds
         for k, v in d.counts.items():
             counts[k] = counts.get(k, 0) + v
-        candidate = finalize(problem, d.raw, d.method, solve_counts=d.counts)
+        candidate = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts)
         tried.append(f"{d.method} (status {int(candidate.status)}, "
                      f"is_minimum {candidate.is_minimum})")
         if candidate.success and candidate.is_minimum and candidate.action <= saddle.action:
@@ -150,13 +163,11 @@ def _seek_minimum(problem, auto, guess, saddle, counts):
             candidate.info["saddle_from"] = {"method": saddle.method, "action": saddle.action,
                                              "second_variation":
                                                  saddle.info.get("second_variation")}
-            candidate.info["minimum_search_time"] = time.perf_counter() - clock
-            return candidate
-    saddle.info["minimum_search_time"] = time.perf_counter() - clock
+            return candidate, seconds
     if tried:
         saddle.message += (" | auto looked for a minimum of the action from the same start "
                            f"and found none: {', '.join(tried)}; try `n_starts` > 1.")
-    return saddle
+    return saddle, seconds
 
 
 #: Actions within this relative distance are ties (the same stationary path reached from two
@@ -259,7 +270,9 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
         The least-action successful path over the starts (if none succeeded: the least-action
         failure, ``success=False``), with ``starts`` summarising every start. ``nfev``,
         ``ngev``, ``nhev`` count objective points evaluated by all solves (not by the
-        measurement); ``wall_time`` is the whole call.
+        measurement); ``wall_time`` is the whole call, of which ``info["solve_time"]`` went
+        to the methods and ``info["certificate_time"]`` to measuring and certifying the
+        paths (action, residual, energy drift, second variation), every start included.
 
     Raises
     ------
@@ -346,13 +359,14 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
         warm_up(problem.objective, problem.theta0)
 
     totals = {"loss": 0, "grad": 0, "hess": 0}
-    solve_seconds = 0.0
+    solve_seconds = certificate_seconds = 0.0
     results = []
     for g in guesses:
-        path, counts, seconds = _solve_start(problem, method, g)
+        path, counts, seconds, certifying = _solve_start(problem, method, g)
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
         solve_seconds += seconds
+        certificate_seconds += certifying
         results.append((g.label if g is not None else method.name, path))
 
     label, best = _pick(results)
@@ -362,6 +376,7 @@ def solve_action_path(objective: Union[Objective, LossFunction], theta0: ArrayLi
     best.nfev, best.ngev, best.nhev = totals["loss"], totals["grad"], totals["hess"]
     best.wall_time = time.perf_counter() - clock
     best.info.update({"start": label, "solve_time": solve_seconds,
+                      "certificate_time": certificate_seconds,
                       "requested_method": method.name})
     if interpolant and n_starts > 1:
         best.info["n_starts_ignored"] = True

@@ -20,7 +20,8 @@ def test_smooth_loss_residual_is_the_relative_pointwise_one():
     path = solve_action_path(f, a, b, method="collocation")
     assert path.success, path.message
     assert path.residual == path.info["residual_rel"] <= RESIDUAL_GATE
-    assert path.info["residual_abs"] >= path.residual  # unscaled, never smaller
+    # unscaled: the scale is the path's own (D / T + |f|), so it may be either side of it
+    assert 0.0 < path.info["residual_abs"] < float("inf")
     assert f"Certified: residual {path.residual:.1e}" in path.message
     assert "solve_bvp's stopping measure" in path.message
 
