@@ -11,7 +11,7 @@ This is the numerical bottom layer of `lagopt.paths`: it imports nothing from th
 import functools
 
 import numpy as np
-from scipy.interpolate import BPoly, CubicHermiteSpline
+from scipy.interpolate import CubicHermiteSpline
 
 __all__ = ["measure", "measurement_plan", "FULL_MEASURE_MAX_PARAMS", "quadrature",
            "gauss_panels", "hermite_dense", "quintic_dense", "velocities_from_accelerations",
@@ -77,14 +77,34 @@ def quintic_dense(t, theta, theta_dot, theta_ddot):
     accelerations on a mesh: for a path given by nodes of a discretised Euler-Lagrange equation
     with accelerations ``lam grad L(theta_i)``, a continuous path consistent with the scheme
     (its defect at the nodes is zero, inside each interval of the order of the nodes' error).
-    Returns ``tq -> (theta(tq), theta'(tq))``."""
-    Y = np.stack([theta.T, theta_dot.T, theta_ddot.T], axis=1)   # (k, 3, n)
-    poly = BPoly.from_derivatives(np.asarray(t, dtype=float), Y)
-    deriv = poly.derivative()
+    Returns ``tq -> (theta(tq), theta'(tq))`` (outside the mesh, the end pieces extended).
+
+    The quintic of each interval in ``s = (t - t_i) / h_i`` has the coefficients below (the
+    quintic Hermite basis expanded), evaluated by Horner's rule for all times at once; scipy's
+    ``BPoly.from_derivatives`` builds the same piecewise polynomial interval by interval in
+    Python (17 ms of a 28 ms direct solve on 256 intervals).
+    """
+    t = np.asarray(t, dtype=float)
+    h = np.diff(t)
+    Y0, Y1 = theta[:, :-1], theta[:, 1:]
+    V0, V1 = h * theta_dot[:, :-1], h * theta_dot[:, 1:]
+    A0, A1 = h * h * theta_ddot[:, :-1], h * h * theta_ddot[:, 1:]
+    dY = Y1 - Y0
+    c = np.stack((Y0, V0, 0.5 * A0,
+                  10.0 * dY - 6.0 * V0 - 4.0 * V1 - 1.5 * A0 + 0.5 * A1,
+                  -15.0 * dY + 8.0 * V0 + 7.0 * V1 + 1.5 * A0 - A1,
+                  6.0 * dY - 3.0 * V0 - 3.0 * V1 - 0.5 * A0 + 0.5 * A1))   # (6, n, k - 1)
 
     def dense(tq):
         tq = np.atleast_1d(np.asarray(tq, dtype=float))
-        return poly(tq).T, deriv(tq).T
+        i = np.minimum(np.maximum(np.searchsorted(t, tq, side="right") - 1, 0), t.size - 2)
+        hi = h[i]
+        s = (tq - t[i]) / hi
+        ci = c[:, :, i]
+        value = ci[0] + s * (ci[1] + s * (ci[2] + s * (ci[3] + s * (ci[4] + s * ci[5]))))
+        slope = ci[1] + s * (2.0 * ci[2] + s * (3.0 * ci[3] + s * (4.0 * ci[4]
+                                                                  + s * 5.0 * ci[5])))
+        return value, slope / hi
 
     return dense
 

@@ -266,3 +266,18 @@ def test_chunked_residual_equals_the_unchunked_one(monkeypatch):
     parts = _measure.el_residual(Quadratic(A), 1.0, t, theta, v)
     assert parts[0] == whole[0] and parts[1] == whole[1]
     np.testing.assert_array_equal(parts[2], whole[2])
+
+
+def test_quintic_dense_is_scipys_piecewise_quintic_hermite():
+    # The vectorised quintic Hermite against scipy's BPoly.from_derivatives on a random mesh,
+    # inside and (extended end pieces) just outside.
+    from scipy.interpolate import BPoly
+    from lagopt.paths._measure import quintic_dense
+    rng = np.random.default_rng(0)
+    t = np.sort(np.concatenate(([0.0, 2.0], rng.uniform(0.0, 2.0, 9))))
+    theta, v, a = (rng.standard_normal((3, t.size)) for _ in range(3))
+    poly = BPoly.from_derivatives(t, np.stack([theta.T, v.T, a.T], axis=1))
+    tq = np.linspace(-0.05, 2.05, 301)
+    x, dx = quintic_dense(t, theta, v, a)(tq)
+    np.testing.assert_allclose(x, poly(tq).T, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, poly.derivative()(tq).T, rtol=1e-9, atol=1e-9)
