@@ -48,6 +48,17 @@ _SCALED_RESIDUAL_SPLIT = 2
 # which scipy.integrate.solve_bvp estimates its own residual.
 _RESIDUAL_POINTS = np.array([0.5 - 0.5 * np.sqrt(3.0 / 7.0), 0.5, 0.5 + 0.5 * np.sqrt(3.0 / 7.0)])
 
+
+def _hermite_basis(s):
+    """Cubic Hermite basis ``(h00, h10, h01, h11)`` and its derivative at ``s`` (rows)."""
+    return (np.array([2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2,
+                      s**3 - s**2]),
+            np.array([6 * s**2 - 6 * s, 3 * s**2 - 4 * s + 1, -6 * s**2 + 6 * s,
+                      3 * s**2 - 2 * s]))
+
+
+_HERMITE_AT_SAMPLES, _HERMITE_SLOPE_AT_SAMPLES = _hermite_basis(_RESIDUAL_POINTS)
+
 # Above this many floats in one batch of points the loss/gradient is evaluated in chunks
 # (memory only: the result is identical).
 _CHUNK_FLOATS = 2 ** 24
@@ -344,15 +355,11 @@ def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, floors=(0.0, 0.0)):
     """``|S' - f(S)|`` and its relative form (normwise scales, see `el_residual`) at the sample
     points of some intervals, for `el_residual`; arrays of shape ``(2n, 3 * len(hk))``."""
     n = Y0.shape[0] // 2
-    s = _RESIDUAL_POINTS[:, None]  # (3, 1) against intervals (1, k')
-    # Cubic Hermite basis and its derivative in the local variable s in [0, 1].
-    h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
-    h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
-    d00, d10 = 6 * s**2 - 6 * s, 3 * s**2 - 4 * s + 1
-    d01, d11 = -6 * s**2 + 6 * s, 3 * s**2 - 2 * s
-    # (2n, 3, k') arrays
-    S = (h00 * Y0[:, None] + hk * h10 * F0[:, None] + h01 * Y1[:, None] + hk * h11 * F1[:, None])
-    dS = ((d00 * Y0[:, None] + d01 * Y1[:, None]) / hk + d10 * F0[:, None] + d11 * F1[:, None])
+    # (2n, 3, k') arrays: the Hermite basis (and its derivative) at the sample points applied
+    # to (Y0, h F0, Y1, h F1) (and to (Y0 / h, F0, Y1 / h, F1)).
+    S = np.einsum("bs,bnk->nsk", _HERMITE_AT_SAMPLES, np.stack((Y0, hk * F0, Y1, hk * F1)))
+    dS = np.einsum("bs,bnk->nsk", _HERMITE_SLOPE_AT_SAMPLES,
+                   np.stack((Y0 / hk, F0, Y1 / hk, F1)))
     m = S.shape[1] * S.shape[2]
     S2 = S.reshape(2 * n, m)
     if np.all(np.isfinite(S2)):

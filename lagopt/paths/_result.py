@@ -306,7 +306,7 @@ def finalize(problem, raw, method, solve_counts=None):
     info = dict(raw.info)
     is_minimum = None
     if status == Status.SUCCESS:
-        sv = second_variation(obj, problem.lam, problem.T, dense)
+        sv = second_variation(obj, problem.lam, problem.T, dense, n=problem.n)
         is_minimum = sv["is_minimum"]
         if sv.get("singular"):
             status = Status.NOT_CONVERGED

@@ -323,10 +323,26 @@ def _can_refine(M, n):
     return 2 * M * n * n <= MAX_BLOCK_FLOATS and 2 * M * n**3 <= MAX_REFINE_WORK
 
 
-def _block_route(objective, lam, T, dense, N, n):
-    N = int(min(N, max(MIN_INTERVALS // 2, MAX_BLOCK_FLOATS // (2 * n * n))))
-    # One Hessian evaluation: the nodes of grid N are the odd-indexed interior nodes of 2N.
+def _block_hessians(objective, lam, T, dense, n):
+    """``(N, H)``: the coarse grid's intervals and the Hessians at the interior nodes of the
+    grid of ``2N`` intervals. ``N`` starts at `MIN_INTERVALS` and grows to resolve the fastest
+    mode seen at those nodes (``omega h <= OMEGA_H``, at most `MAX_INTERVALS`), so that a
+    smooth path costs one Hessian evaluation."""
+    cap = int(max(MIN_INTERVALS // 2, MAX_BLOCK_FLOATS // (2 * n * n)))
+    N = min(MIN_INTERVALS, cap)
     H = _hessians(objective, dense, _grid(T, 2 * N))     # (n, n, 2N - 1)
+    if lam > 0.0 and np.all(np.isfinite(H)):
+        top = float(np.max(np.abs(np.linalg.eigvalsh(np.moveaxis(H, 2, 0)))))
+        need = int(min(MAX_INTERVALS, cap, np.ceil(np.sqrt(lam * top) * T / OMEGA_H)))
+        if need > N:
+            N = need
+            H = _hessians(objective, dense, _grid(T, 2 * N))
+    return N, H
+
+
+def _block_route(objective, lam, T, dense, n):
+    # One Hessian evaluation: the nodes of grid N are the odd-indexed interior nodes of 2N.
+    N, H = _block_hessians(objective, lam, T, dense, n)
     coarse, fine = _Grid(H[:, :, 1::2], lam, T), _Grid(H, lam, T)
     for refinement in range(MAX_REFINEMENTS + 1):
         if not (coarse.finite and fine.finite):
@@ -422,7 +438,7 @@ def _lanczos_route(objective, lam, T, dense, N, n):
     return out
 
 
-def second_variation(objective, lam, T, dense):
+def second_variation(objective, lam, T, dense, n=None):
     """Decide whether the path ``dense`` (a stationary path) is a local minimum of the action.
 
     Parameters
@@ -431,6 +447,8 @@ def second_variation(objective, lam, T, dense):
     lam, T : float
     dense : callable
         ``t -> (theta(t), theta'(t))``, arrays of shape ``(n, len(t))``.
+    n : int, optional
+        Number of parameters (default: read from `dense`).
 
     Returns
     -------
@@ -486,7 +504,8 @@ def second_variation(objective, lam, T, dense):
     2.0 True 0
     4.0 False 1
     """
-    n = np.asarray(dense(np.array([0.0]))[0]).shape[0]
+    if n is None:
+        n = np.asarray(dense(np.array([0.0]))[0]).shape[0]
     if n > LANCZOS_MAX_PARAMS:
         return {"is_minimum": None, "route": None,
                 "reason": f"not evaluated for n = {n} > {LANCZOS_MAX_PARAMS} parameters (each "
@@ -495,10 +514,10 @@ def second_variation(objective, lam, T, dense):
                           "decide it at that cost"}
     with np.errstate(all="ignore"):
         try:
-            N = _n_intervals(objective, lam, T, dense)
             if n <= BLOCK_MAX_PARAMS:
-                return _block_route(objective, lam, T, dense, N, n)
-            return _lanczos_route(objective, lam, T, dense, N, n)
+                return _block_route(objective, lam, T, dense, n)
+            return _lanczos_route(objective, lam, T, dense, _n_intervals(objective, lam, T,
+                                                                         dense), n)
         except (ArithmeticError, np.linalg.LinAlgError, ValueError) as exc:
             return {"is_minimum": None,
                     "reason": f"the second variation could not be evaluated ({exc})"}

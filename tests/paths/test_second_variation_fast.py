@@ -193,7 +193,7 @@ def test_a_non_finite_hessian_is_reported():
             return H
 
     dense = lambda t: (np.atleast_2d(t), np.ones((1, np.size(t))))   # noqa: E731
-    out = sv._block_route(Bad(), 1.0, 1.0, dense, 64, 1)
+    out = sv._block_route(Bad(), 1.0, 1.0, dense, 1)
     assert out["is_minimum"] is None and "not finite" in out["reason"]
 
 
