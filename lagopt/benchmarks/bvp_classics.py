@@ -619,7 +619,7 @@ def figure(rows, path):
     from lagopt import plotting
     plotting.use_agg()
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     rs = [r for r in rows if r["method"] == "auto (default)" and np.isfinite(r["ratio"])]
     alt_ok = {r["problem"]: r["success"] for r in rows if r["method"] == "solve_bvp"}
     fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(rs) + 2.0), 4.0))
@@ -630,9 +630,10 @@ def figure(rows, path):
                hatch=None if alt_ok.get(r["problem"]) else "//")
     ax.axhline(1.0, color="#D55E00", lw=1.2, label="solve_bvp time")
     ax.set_yscale("log")
-    plain = FuncFormatter(lambda v, _: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
+    # Labels at 1-2-5 steps only: labelled minor ticks of a log axis overprint each other.
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(x)
     ax.set_xticklabels([r["problem"] for r in rs], rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("default call time / solve_bvp time")
