@@ -26,7 +26,7 @@ def as_vector(x: ArrayLike, name: str, n: Optional[int] = None,
         raise ValueError(f"`{name}` must be 1-dimensional, got shape {arr.shape}.")
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"`{name}` must have length {n}, got {arr.shape[0]}.")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():
         raise ValueError(f"`{name}` must contain only finite values.")
     return np.ascontiguousarray(arr)
 
@@ -40,7 +40,7 @@ def as_points(P: ArrayLike, name: str, n: Optional[int],
         raise TypeError(f"`{name}` must be an array of real numbers ({exc}).") from None
     if arr.ndim != 2 or arr.shape[0] != n:
         raise ValueError(f"`{name}` must have shape ({n}, m), got {arr.shape}.")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():
         raise ValueError(f"`{name}` must contain only finite values.")
     return np.ascontiguousarray(arr)
 
@@ -55,7 +55,7 @@ def as_matrix(A: ArrayLike, name: str, shape: Optional[Sequence[int]] = None,
         raise ValueError(f"`{name}` must be 2-dimensional, got shape {arr.shape}.")
     if shape is not None and arr.shape != tuple(shape):
         raise ValueError(f"`{name}` must have shape {tuple(shape)}, got {arr.shape}.")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():
         raise ValueError(f"`{name}` must contain only finite values.")
     return np.ascontiguousarray(arr)
 

@@ -98,7 +98,7 @@ class Objective:
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["grad"] += 1
         g = self._grad(theta)
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise NonFiniteError(f"the gradient is not finite at theta (max |theta_i| = "
                                  f"{np.max(np.abs(theta)):.3g}): the loss overflows there.")
         return g
@@ -195,7 +195,7 @@ class Objective:
         theta = as_vector(theta, "theta", self.n_params)
         self.counts["jac"] = self.counts.get("jac", 0) + 1
         J = self._jacobian(theta)
-        if not np.all(np.isfinite(J)):
+        if not np.isfinite(J).all():
             raise NonFiniteError(f"the Jacobian of the residuals is not finite at theta "
                                  f"(max |theta_i| = {np.max(np.abs(theta)):.3g}): the "
                                  "residuals overflow there.")

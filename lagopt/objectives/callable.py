@@ -160,14 +160,14 @@ class CallableObjective(Objective):
     def _g(self, theta):
         n = self.n_params
         g = self._call("grad", self._grad_fn, theta, (n,))
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise NonFiniteError("`grad` returned non-finite values.")
         return np.array(g)
 
     def _h(self, theta):
         n = self.n_params
         H = self._call("hess", self._hess_fn, theta, (n, n))
-        if not np.all(np.isfinite(H)):
+        if not np.isfinite(H).all():
             raise NonFiniteError("`hess` returned non-finite values.")
         asym = np.max(np.abs(H - H.T))
         if asym > 1e-8 * max(1.0, np.max(np.abs(H))):
@@ -204,14 +204,14 @@ class CallableObjective(Objective):
 
     def _gv(self, P):
         G = self._vcall("grad", self._grad_fn, P, P.shape)
-        if not np.all(np.isfinite(G)):
+        if not np.isfinite(G).all():
             raise NonFiniteError("`grad` returned non-finite values.")
         return np.array(G)
 
     def _hv(self, P):
         n, m = P.shape
         H = self._vcall("hess", self._hess_fn, P, (n, n, m))
-        if not np.all(np.isfinite(H)):
+        if not np.isfinite(H).all():
             raise NonFiniteError("`hess` returned non-finite values.")
         if m:
             asym = np.max(np.abs(H - H.transpose(1, 0, 2)), axis=(0, 1))
@@ -236,7 +236,7 @@ class CallableObjective(Objective):
             fm = self._fv(X)
             X[i] = P[i]
             G[i] = (fp - fm) / (2.0 * h[i])
-        if not np.all(np.isfinite(G)):
+        if not np.isfinite(G).all():
             raise NonFiniteError("The finite-difference gradient of `loss` is not finite.")
         return G
 
@@ -276,7 +276,7 @@ class CallableObjective(Objective):
                 X[i] = P[i]
                 X[j] = P[j]
                 H[i, j] = H[j, i] = s / (4.0 * h[i] * h[j])
-        if not np.all(np.isfinite(H)):
+        if not np.isfinite(H).all():
             raise NonFiniteError("The finite-difference Hessian of `loss` is not finite.")
         return H
 
@@ -302,7 +302,7 @@ class CallableObjective(Objective):
             fm = self._f(x)
             x[i] = theta[i]
             g[i] = (fp - fm) / (2.0 * h[i])
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise NonFiniteError("The finite-difference gradient of `loss` is not finite.")
         return g
 
@@ -349,7 +349,7 @@ class CallableObjective(Objective):
                 x[i] = theta[i]
                 x[j] = theta[j]
                 H[i, j] = H[j, i] = s / (4.0 * h[i] * h[j])
-        if not np.all(np.isfinite(H)):
+        if not np.isfinite(H).all():
             raise NonFiniteError("The finite-difference Hessian of `loss` is not finite.")
         return H
 

@@ -112,7 +112,7 @@ def _f(obj, lam, Y, x, forcing):
     """``f(y)`` at the columns of Y (times x), and ``lam grad L``'s Jacobian pieces."""
     n = Y.shape[0] // 2
     g = obj.grad_batch(np.ascontiguousarray(Y[:n]))
-    if not np.all(np.isfinite(g)):
+    if not np.isfinite(g).all():
         raise NonFiniteError("non-finite gradient")
     acc = lam * g if forcing is None else lam * g + forcing(x)
     return np.vstack((Y[n:], acc))
@@ -137,7 +137,7 @@ def _jacobian_band(obj, lam, x, Y, Ym):
     h = np.diff(x)
     P = np.ascontiguousarray(np.hstack((Y[:n], Ym[:n])))
     H = obj.hess_batch(P)
-    if not np.all(np.isfinite(H)):
+    if not np.isfinite(H).all():
         raise NonFiniteError("non-finite Hessian")
     H = np.moveaxis(H, 2, 0) * lam                 # (2m-1, n, n)
     J = np.zeros((H.shape[0], n2, n2))
@@ -192,7 +192,7 @@ def _newton(obj, lam, x, Y, forcing, theta0, thetaT, tol, deadline):
             jacobians += 1
             step, _ = dgbtrs(lu, u, u, _rhs(R, bc, n), piv)
             cost = float(step @ step)
-        if not np.all(np.isfinite(step)):
+        if not np.isfinite(step).all():
             return Y, F, it, False
         dY = step.reshape(m, n2).T
         alpha = 1.0

@@ -229,6 +229,9 @@ def gauss_panels(t_mesh, T, min_panels=MIN_PANELS):
     keep = h > 0
     left, h = t_mesh[:-1][keep], h[keep]
     sub = np.maximum(1, np.ceil(min_panels * h / T - 1e-9)).astype(np.int64)
+    if sub.max() == 1:   # one panel per mesh interval
+        return ((left[:, None] + 0.5 * h[:, None] * (_GX + 1.0)).ravel(),
+                (0.5 * h[:, None] * _GW).ravel())
     idx = np.repeat(np.arange(h.size), sub)
     first = np.cumsum(sub) - sub
     j = np.arange(idx.size) - first[idx]
@@ -277,7 +280,7 @@ def quadrature(objective, lam, dense, t_mesh, T, min_panels):
     theta_q = np.asarray(theta_q, dtype=float)
     vel_q = np.asarray(vel_q, dtype=float)
     kin_density = 0.5 * np.einsum("ij,ij->j", vel_q, vel_q)
-    if lam > 0 and np.all(np.isfinite(theta_q)):
+    if lam > 0 and np.isfinite(theta_q).all():
         loss_q = _chunked(objective.loss_batch, np.ascontiguousarray(theta_q))
     elif lam > 0:
         loss_q = np.full(tq.size, np.nan)
@@ -362,7 +365,7 @@ def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, floors=(0.0, 0.0)):
                    np.stack((Y0 / hk, F0, Y1 / hk, F1)))
     m = S.shape[1] * S.shape[2]
     S2 = S.reshape(2 * n, m)
-    if np.all(np.isfinite(S2)):
+    if np.isfinite(S2).all():
         gS = _chunked(objective.grad_batch, np.ascontiguousarray(S2[:n]))
     else:
         gS = np.full((n, m), np.nan)
@@ -443,7 +446,7 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
              residual_intervals):
     if dense is None:
         dense = hermite_dense(t, theta, theta_dot)
-    finite_mesh = bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot)))
+    finite_mesh = bool(np.isfinite(theta).all() and np.isfinite(theta_dot).all())
     if finite_mesh:
         out = quadrature(objective, lam, dense, t, T, min_panels)
     else:
@@ -451,7 +454,10 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
                "energy_mean": np.nan, "energy_scale": np.nan, "n_quad_points": 0}
     if residual and finite_mesh:
         t_res = refine_mesh(t, residual_intervals)
-        theta_r, v_r = (np.asarray(a, dtype=float) for a in dense(t_res))
+        if t_res is t:   # the mesh itself: its values are given
+            theta_r, v_r = theta, theta_dot
+        else:
+            theta_r, v_r = (np.asarray(a, dtype=float) for a in dense(t_res))
         res, rel, per = el_residual(objective, lam, t_res, theta_r, v_r)
         if not getattr(objective, "smooth", True):
             out["weak_residual_rel"] = weak_residual(objective, lam, t_res, dense)
@@ -464,7 +470,7 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
     values = [out["action"], out["kinetic"], out["potential"], out["energy_drift"]]
     if residual:
         values.append(res)
-    out["finite"] = bool(finite_mesh and np.all(np.isfinite(values)))
+    out["finite"] = bool(finite_mesh and np.isfinite(values).all())
     return out
 
 

@@ -277,8 +277,8 @@ def finalize(problem, raw, method, solve_counts=None):
     t = np.asarray(raw.t, dtype=float)
     theta = np.asarray(raw.theta, dtype=float)
     theta_dot = np.asarray(raw.theta_dot, dtype=float)
-    finite_mesh = bool(np.all(np.isfinite(theta)) and np.all(np.isfinite(theta_dot))
-                       and np.all(np.isfinite(t)))
+    finite_mesh = bool(np.isfinite(theta).all() and np.isfinite(theta_dot).all()
+                       and np.isfinite(t).all())
     dense = raw.dense
     if dense is None and finite_mesh:
         dense = hermite_dense(t, theta, theta_dot)

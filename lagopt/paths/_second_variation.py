@@ -258,13 +258,13 @@ class _Grid:
         self.H = np.ascontiguousarray(H, dtype=float)
         self.M = self.H.shape[2] + 1
         self.lam, self.h = float(lam), float(T) / self.M
-        self.finite = bool(np.all(np.isfinite(self.H)))
+        self.finite = bool(np.isfinite(self.H).all())
         self.low = self.high = 0
         if self.finite:
             counts, smallest = _pencil_inertia(self.H, self.lam, self.h,
                                                np.array([-MARGIN, MARGIN]))
             self.low, self.high = int(counts[0]), int(counts[1])
-            self.finite = bool(np.all(np.isfinite(smallest)))
+            self.finite = bool(np.isfinite(smallest).all())
         self._mu = {}
 
     def eigenvalues(self, j0, j1):
@@ -274,7 +274,7 @@ class _Grid:
             a, b = missing[0], missing[-1] + 1
             mu = _pencil_eigenvalues(self.H, self.lam, self.h, a, b, -MARGIN, MARGIN,
                                      _BISECT_RTOL, _BISECT_ATOL)
-            if not np.all(np.isfinite(mu)):
+            if not np.isfinite(mu).all():
                 raise ArithmeticError("an eigenvalue near zero could not be located")
             self._mu.update(zip(range(a, b), mu.tolist()))
         return np.array([self._mu[j] for j in range(j0, j1)])
@@ -331,7 +331,7 @@ def _block_hessians(objective, lam, T, dense, n):
     cap = int(max(MIN_INTERVALS // 2, MAX_BLOCK_FLOATS // (2 * n * n)))
     N = min(MIN_INTERVALS, cap)
     H = _hessians(objective, dense, _grid(T, 2 * N))     # (n, n, 2N - 1)
-    if lam > 0.0 and np.all(np.isfinite(H)):
+    if lam > 0.0 and np.isfinite(H).all():
         top = float(np.max(np.abs(np.linalg.eigvalsh(np.moveaxis(H, 2, 0)))))
         need = int(min(MAX_INTERVALS, cap, np.ceil(np.sqrt(lam * top) * T / OMEGA_H)))
         if need > N:

@@ -299,10 +299,10 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
             raise AbortSolve(Status.MAX_TIME, "time")
         if lu["start"] is not None:
             lu["seconds"], lu["m_done"], lu["start"] = now - lu["start"], lu["m"], None
-        if not np.all(np.isfinite(y)):
+        if not np.isfinite(y).all():
             raise AbortSolve(Status.NON_FINITE, "non-finite path values")
         g = obj.grad_batch(np.ascontiguousarray(y[:n]))
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise AbortSolve(Status.NON_FINITE, "non-finite gradient")
         if x.size >= 2 and x[0] == 0.0 and x[-1] == T:  # a call on the mesh itself
             last["x"], last["y"] = x.copy(), y.copy()
@@ -319,7 +319,7 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
                 raise AbortSolve(Status.MAX_TIME, "time")
             lu["start"], lu["m"] = now, x.size
         H = obj.hess_batch(np.ascontiguousarray(y[:n]))
-        if not np.all(np.isfinite(H)):
+        if not np.isfinite(H).all():
             raise AbortSolve(Status.NON_FINITE, "non-finite Hessian")
         J = np.zeros((2 * n, 2 * n, x.size))
         J[:n, n:, :] = eye[:, :, None]
@@ -387,7 +387,7 @@ _MIN_LOG_STEP = np.log(10.0) / 64
 def _omega(problem, lam, theta):
     """``sqrt(lam max|eig H|)`` at the columns of `theta` (one batched Hessian call)."""
     H = problem.objective.hess_batch(np.ascontiguousarray(theta))
-    if not np.all(np.isfinite(H)):
+    if not np.isfinite(H).all():
         return None
     top = np.abs(np.linalg.eigvalsh(np.moveaxis(H, 2, 0))).max(axis=1)
     return np.sqrt(lam * top)
