@@ -5,6 +5,7 @@ evaluation counts) and ``OdeSolution`` (a dense-output callable).
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
@@ -265,13 +266,16 @@ class ActionPath:
     __str__ = __repr__
 
 
-def finalize(problem, raw, method, solve_counts=None):
+def finalize(problem, raw, method, solve_counts=None, deadline=None):
     """Measure a `RawSolution` and wrap it as an `ActionPath`.
 
     A non-finite measurement turns the path into a failure (``Status.NON_FINITE``), and a
     success that fails the gate (`RESIDUAL_GATE`, `ENERGY_GATE`) or whose horizon is a
     conjugate point into ``Status.NOT_CONVERGED``, whatever the method reported. A certified
-    path gets `is_minimum` from the second variation.
+    path gets `is_minimum` from the second variation. Past `deadline` (a
+    ``time.perf_counter()`` value: the method's ``max_time`` bounds the whole call) the second
+    variation is not started and a success becomes ``Status.MAX_TIME``: without it ``T`` is
+    not known not to be a conjugate point.
     """
     obj = problem.objective
     t = np.asarray(raw.t, dtype=float)
@@ -305,7 +309,13 @@ def finalize(problem, raw, method, solve_counts=None):
         message += f" (Measuring the path: {m['error']})"
     info = dict(raw.info)
     is_minimum = None
-    if status == Status.SUCCESS:
+    if status == Status.SUCCESS and deadline is not None and time.perf_counter() > deadline:
+        status = Status.MAX_TIME
+        message += (" | The time cap (the method's max_time, which bounds the whole call) was "
+                    "reached before the conjugate-point certificate: the path is measured but "
+                    "not certified. Increase `max_time`.")
+        sv = {"is_minimum": None, "reason": "not evaluated: the time cap was reached"}
+    elif status == Status.SUCCESS:
         sv = second_variation(obj, problem.lam, problem.T, dense, n=problem.n)
         is_minimum = sv["is_minimum"]
         if sv.get("singular"):

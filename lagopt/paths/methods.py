@@ -5,9 +5,10 @@ it is made.
 Numerov's rule; a string names the method with its default options (``"direct"`` is
 ``Direct()``). An option means one thing wherever it appears: ``tol`` the relative accuracy
 asked of the path, ``max_nodes`` the cap on mesh nodes, ``max_time`` the wall-time cap in
-seconds, ``maxiter`` the iteration cap of the method's inner solver; the direct method's
-tolerance on each discrete problem is ``newton_tol``, the shooting methods' integrator
-``integrator``.
+seconds of a start, certificates included (a solve that ends past it is measured but not
+certified: ``Status.MAX_TIME``; under `Auto` the chain's caps add up), ``maxiter`` the
+iteration cap of the method's inner solver; the direct method's tolerance on each discrete
+problem is ``newton_tol``, the shooting methods' integrator ``integrator``.
 
 A new method derives from `PathMethod` (see its contract) and is used like the built-in ones.
 """

@@ -105,20 +105,32 @@ def warm_up(objective, theta0):
         compile_kernels()
 
 
-def _measured(problem, raw, method, clock, solve_counts=None):
+def _measured(problem, raw, method, clock, solve_counts=None, deadline=None):
     """`finalize` (measurement and certificates), its seconds added to ``clock[0]``."""
     start = time.perf_counter()
-    path = finalize(problem, raw, method, solve_counts=solve_counts)
+    path = finalize(problem, raw, method, solve_counts=solve_counts, deadline=deadline)
     clock[0] += time.perf_counter() - start
     return path
+
+
+def _time_budget(method, problem):
+    """Seconds one start may take, certificates included: the method's ``max_time`` (the sum
+    over `Auto`'s chain, whose methods run in turn); None when it has none."""
+    if isinstance(method, Auto):
+        caps = [_time_budget(m, problem) for m in method.candidates(problem)]
+        return None if any(c is None for c in caps) else float(sum(caps))
+    cap = getattr(method, "max_time", None)
+    return None if cap is None else float(cap)
 
 
 def _solve_start(problem, method, guess):
     """Dispatch one start and measure its path: ``(ActionPath, counts, solve_seconds,
     certificate_seconds)``."""
     clock = [0.0]
+    budget = _time_budget(method, problem)
+    deadline = None if budget is None else time.perf_counter() + budget
     d = dispatch(problem, method, guess)
-    path = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts)
+    path = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts, deadline=deadline)
     if d.fallback is not None:
         first_method, first = d.fallback
         # Measured like every path, so that the record says how far the failure was.
@@ -131,13 +143,15 @@ def _solve_start(problem, method, guess):
     counts, seconds = dict(d.counts), d.seconds
     # A user's guess asks for the stationary path near it (e.g. an upper branch): kept.
     user = guess is not None and guess.label == "user"
-    if isinstance(method, Auto) and path.success and path.is_minimum is False and not user:
-        path, search_seconds = _seek_minimum(problem, method, guess, path, counts, clock)
+    if (isinstance(method, Auto) and path.success and path.is_minimum is False and not user
+            and (deadline is None or time.perf_counter() < deadline)):
+        path, search_seconds = _seek_minimum(problem, method, guess, path, counts, clock,
+                                             deadline)
         seconds += search_seconds
     return path, counts, seconds, clock[0]
 
 
-def _seek_minimum(problem, auto, guess, saddle, counts, clock):
+def _seek_minimum(problem, auto, guess, saddle, counts, clock, deadline=None):
     """`Auto` found a certified saddle of the action: the methods after it in the chain are
     tried from the same start (the direct method minimises the discretised action, so it
     descends to a minimum where one exists); the first certified minimum of lower action is
@@ -152,7 +166,8 @@ def _seek_minimum(problem, auto, guess, saddle, counts, clock):
         seconds += d.seconds
         for k, v in d.counts.items():
             counts[k] = counts.get(k, 0) + v
-        candidate = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts)
+        candidate = _measured(problem, d.raw, d.method, clock, solve_counts=d.counts,
+                              deadline=deadline)
         tried.append(f"{d.method} (status {int(candidate.status)}, "
                      f"is_minimum {candidate.is_minimum})")
         if candidate.success and candidate.is_minimum and candidate.action <= saddle.action:

@@ -49,3 +49,36 @@ def test_equal_ends_give_distinct_starts():
     path = lagopt.solve_action_path(bratu, [0.0], [0.0], lam=1.0, n_starts=3, seed=0)
     labels = [s["label"] for s in path.starts]
     assert labels == ["line", "detour 1", "detour 2"]
+
+
+def test_max_time_bounds_the_certificates_too():
+    # A solve that ends past the method's max_time is measured but not certified.
+    import time as _time
+    from lagopt.objectives import Quadratic as _Q
+    from lagopt.paths import Direct
+
+    class Slow(_Q):
+        def _hess_batch(self, P):
+            _time.sleep(0.02)
+            return super()._hess_batch(P)
+    f = Slow(np.diag([1.0, 2.0]))
+    path = lagopt.solve_action_path(f, [0.0, 0.0], [1.0, 1.0], method=Direct(max_time=0.01))
+    assert not path.success and path.status == Status.MAX_TIME, path.message
+    assert "max_time" in path.message and path.is_minimum is None
+    roomy = lagopt.solve_action_path(f, [0.0, 0.0], [1.0, 1.0], method=Direct(max_time=60.0))
+    assert roomy.success and roomy.is_minimum is True
+
+
+def test_a_solve_that_ends_past_its_deadline_is_not_certified():
+    import time as _time
+    from lagopt.objectives import Quadratic as _Q
+    from lagopt.paths._dispatch import dispatch
+    from lagopt.paths._problem import BVPProblem
+    from lagopt.paths._result import finalize
+    problem = BVPProblem(_Q(np.eye(2)), np.zeros(2), np.ones(2), 1.0, 1.0)
+    raw = dispatch(problem, "collocation").raw
+    late = finalize(problem, raw, "collocation", deadline=_time.perf_counter() - 1.0)
+    assert late.status == Status.MAX_TIME and "conjugate-point certificate" in late.message
+    assert np.isfinite(late.action) and late.is_minimum is None
+    on_time = finalize(problem, raw, "collocation", deadline=_time.perf_counter() + 60.0)
+    assert on_time.success and on_time.is_minimum is True
