@@ -250,7 +250,8 @@ def _refine(x, rms, tol):
     h = np.diff(x)
     new = [x, x[:-1][one] + 0.5 * h[one], x[:-1][two] + h[two] / 3.0,
            x[:-1][two] + 2.0 * h[two] / 3.0]
-    return np.sort(np.concatenate(new))
+    # (np.unique: a node inserted into an interval of a few ulps rounds onto its ends)
+    return np.unique(np.concatenate(new))
 
 
 def solve(problem, lam, x, Y, tol, max_nodes, deadline, forcing=None):
@@ -299,12 +300,15 @@ def solve(problem, lam, x, Y, tol, max_nodes, deadline, forcing=None):
             x_new = _refine(x, rms, tol)
             if x_new.size > max_nodes:
                 return _Run(Status.MAX_ITER, x, Y, niter=niter, rms=worst)
+            if x_new.size == x.size:
+                return _Run(Status.NOT_CONVERGED, x, Y, niter=niter, rms=worst,
+                            detail="mesh intervals too short to split in floating point")
             Y = HermiteSolution(x, Y, F)(x_new)
             x = x_new
     except NonFiniteError as exc:
         return _Run(Status.NON_FINITE, x, Y, niter=niter, detail=str(exc))
     except TimeoutError:
         return _Run(Status.MAX_TIME, x, Y, niter=niter, detail="time")
-    except (np.linalg.LinAlgError, ValueError) as exc:
+    except np.linalg.LinAlgError as exc:
         return _Run(Status.NOT_CONVERGED, x, Y, niter=niter, detail=f"singular ({exc})")
     return _Run(Status.NOT_CONVERGED, x, Y, niter=niter, detail="too many mesh refinements")

@@ -280,6 +280,9 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
     Solves ``theta'' = lam grad L(theta) + forcing(t)`` (``forcing`` None: the problem itself).
     """
     n, T, obj = problem.n, problem.T, problem.objective
+    # A strictly increasing mesh (nodes of earlier attempts may coincide in floating point).
+    t, keep = np.unique(t, return_index=True)
+    Y = Y[:, keep]
     if ENGINE == "lobatto" and n <= _lobatto.MAX_PARAMS:
         # The lean solver first (several times faster on a few parameters); where its Newton
         # iteration does not converge, solve_bvp runs from the same start.

@@ -145,3 +145,26 @@ def test_failures_are_statuses():
     run = _lobatto.solve(problem, 1.0, x, np.vstack((x, np.ones(5))), 1e-6, 100,
                          time.perf_counter() - 1.0)
     assert run.status in (Status.MAX_TIME, Status.SUCCESS)
+
+
+def test_refinement_of_intervals_of_a_few_ulps_keeps_the_mesh_strictly_increasing():
+    # Troesch's mu = 100 drives intervals at t = 1 down to the spacing of floating point,
+    # where inserted nodes round onto the ends (solve_bvp then refused the mesh, an exception
+    # out of solve_action_path).
+    x = np.array([0.0, 0.5, 1.0 - 2.0 * np.finfo(float).eps, 1.0])
+    new = _lobatto._refine(x, np.array([1.0, 1.0, 1.0]), 1e-6)
+    assert np.all(np.diff(new) > 0)
+
+
+def test_collocation_attempt_accepts_a_mesh_with_repeated_nodes():
+    from lagopt.paths import collocation
+    problem = BVPProblem(Quadratic(np.eye(1)), np.zeros(1), np.ones(1), 1.0, 1.0)
+    t = np.array([0.0, 0.25, 0.5, 0.5, 1.0])
+    Y = np.vstack((t, np.ones_like(t)))
+    for engine in ("lobatto", "solve_bvp"):
+        collocation.ENGINE = engine
+        try:
+            out = collocation._attempt(problem, 1.0, t, Y, 1e-6, 1e-6, 1000, FAR, 0)
+        finally:
+            collocation.ENGINE = "lobatto"
+        assert out.status == Status.SUCCESS and np.all(np.diff(out.x) > 0)
