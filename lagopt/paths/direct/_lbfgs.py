@@ -102,10 +102,14 @@ def backtrack(da, pre, z, d, S, slope, slack):
     """Armijo backtracking from ``z`` along ``d`` (``slope = g . d < 0``) by safeguarded
     quadratic interpolation of ``S`` along ``d``; ``(z, X, S, G, scale)`` or None."""
     alpha = 1.0
+    overflow = None
     for _ in range(_MAX_BACKTRACKS):
         zt = z + alpha * d
         Xt = pre.to_X(zt)
-        St, Gt, sct = da.value_grad(Xt)
+        try:
+            St, Gt, sct = da.value_grad(Xt)
+        except ArithmeticError as exc:   # the trial overflows the loss: a rejected trial
+            St, overflow = np.inf, exc
         if np.isfinite(St) and St <= S + ARMIJO * alpha * slope + slack:
             return zt, Xt, St, Gt, sct
         if np.isfinite(St):
@@ -114,6 +118,8 @@ def backtrack(da, pre, z, d, S, slope, slack):
             alpha = min(_SHRINK_MAX * alpha, max(_SHRINK_MIN * alpha, a_new))
         else:
             alpha *= _SHRINK_MIN
+    if overflow is not None:
+        raise overflow   # every shorter step failed too: the loss overflows this way
     return None
 
 

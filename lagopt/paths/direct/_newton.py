@@ -169,6 +169,7 @@ def _damped_step(da, X, S, G, Dblk, Bblk, mu, deadline):
     g = G.T.ravel()  # node-major
     slack = ROUNDING_SLACK * da.abs_sum
     alpha = 1.0
+    overflow = None
     for _ in range(_MAX_TRIES):
         try:
             step = -block_tridiagonal_solve(Dblk, Bblk, mu, G.T).ravel()
@@ -181,13 +182,20 @@ def _damped_step(da, X, S, G, Dblk, Bblk, mu, deadline):
         alpha = 1.0
         while alpha >= _ALPHA_MIN:
             Xt = X + alpha * dX
-            St, Gt, sct = da.value_grad(Xt)
+            try:
+                St, Gt, sct = da.value_grad(Xt)
+            except ArithmeticError as exc:
+                # The trial point overflows the loss (a long step near a fold: Bratu at
+                # k = 3.5138): a rejected trial, not yet a breakdown of the method.
+                St, overflow = np.inf, exc
             if np.isfinite(St) and St <= S + ARMIJO * alpha * slope + slack:
                 return (Xt, St, Gt, sct), alpha, mu
             alpha *= 0.5
         if time.perf_counter() > deadline:
             break
         mu = max(_MU_GROWTH * mu, _MU_REJECTED * diag_scale)
+    if overflow is not None:
+        raise overflow   # no damping found a finite step: the loss overflows this way
     return None, alpha, mu
 
 
