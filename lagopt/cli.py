@@ -7,8 +7,11 @@ Each sub-command writes a markdown table and PNG figures into ``--out`` and prin
 import argparse
 import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -415,19 +418,137 @@ def main(argv=None):
     if getattr(args, "T", 1.0) == 0:
         parser.error("--T must be > 0")
     args.final_out = os.path.abspath(args.out)
-    args.out = _staging(parser, args.final_out)
+    args.out = lock = None
+    previous = _trap_sigterm()
     try:
+        args.out = _staging(parser, args.final_out)
+        lock = _lock(args.final_out)
         start = time.perf_counter()
         code = args.func(args)
         _publish(args.out, args.final_out)
         print(f"done in {time.perf_counter() - start:.1f} s; output in {args.final_out}/",
               file=sys.stderr)
         return code
-    except KeyboardInterrupt:
-        print(f"interrupted: nothing was written to {args.final_out}/", file=sys.stderr)
-        return 130
+    except _Refused as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (`_Terminated`): exit 128 + signal
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"{what}: nothing was written to {args.final_out}/", file=sys.stderr)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     finally:
-        shutil.rmtree(args.out, ignore_errors=True)
+        if previous is not _NOT_TRAPPED:   # a second SIGTERM does not stop the clean-up
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if args.out is not None:
+            shutil.rmtree(args.out, ignore_errors=True)
+        if lock is not None:
+            _unlock(lock)
+        if previous is not _NOT_TRAPPED:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+class _Refused(Exception):
+    """The output folder cannot be written as asked: `main` prints why and exits with 2."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that a run cleans up as after Ctrl-C."""
+    signum = signal.SIGTERM
+
+
+_NOT_TRAPPED = object()
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def _trap_sigterm():
+    """Make SIGTERM raise `_Terminated` (only the main thread can); return the previous
+    handler, or `_NOT_TRAPPED`."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_TRAPPED
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _lock_path(out):
+    return os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.lagopt-lock")
+
+
+def _alive(pid):
+    """Whether process `pid` is running (on Windows, where this cannot be asked without
+    harm, assume it is)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:   # PermissionError: another user's process
+        return True
+    return True
+
+
+def _read_pid(path):
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() and int(text) > 0 else 0
+
+
+def _lock(out):
+    """Take the lock of `out` (a file beside it, holding this process's PID), so that a
+    second run into `out` refuses instead of mixing its files in. A lock whose process has
+    ended is taken over, with a note. Return the lock's path; `_Refused` if it is held."""
+    path = _lock_path(out)
+    for _ in range(10):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            pid = _read_pid(path)
+            if pid is None:   # released meanwhile
+                continue
+            if pid == 0:
+                raise _Refused(f"the lock {path} names no process: if no lagopt run is "
+                               f"writing to {out}, remove it") from None
+            if _alive(pid):
+                raise _Refused(f"another lagopt run is writing to {out} (pid {pid}); wait "
+                               f"for it to finish") from None
+            # Stale: move it aside (only one taker succeeds), then check that what was moved
+            # is still the dead process's lock and not a new run's (put that one back).
+            aside = f"{path}.{os.getpid()}"
+            try:
+                os.rename(path, aside)
+            except FileNotFoundError:
+                continue
+            if _read_pid(aside) == pid:
+                os.remove(aside)
+                print(f"note: took over the lock {path} of pid {pid} (no longer running)",
+                      file=sys.stderr)
+            else:
+                try:
+                    os.link(aside, path)
+                except FileExistsError:
+                    pass
+                os.remove(aside)
+            continue
+        except OSError as exc:
+            raise _Refused(f"cannot lock {out}: {exc.strerror or exc}") from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return path
+    raise _Refused(f"cannot take the lock {path} of {out}")
+
+
+def _unlock(path):
+    """Remove the lock at `path` if it is still this process's."""
+    try:
+        if _read_pid(path) == os.getpid():
+            os.remove(path)
+    except OSError:
+        pass
 
 
 def _staging(parser, out):
@@ -447,14 +568,24 @@ def _staging(parser, out):
 
 
 def _publish(stage, out):
-    """Move the completed run's files from the staging folder into `out` (replacing files of
-    the same name from an earlier run)."""
-    os.makedirs(out, exist_ok=True)
-    for name in sorted(os.listdir(stage)):
+    """Move the completed run's files from the staging folder into `out`, replacing regular
+    files of the same name (an earlier run's). Anything else in the way (a folder, a link, ...)
+    is not the CLI's to delete: then `_Refused`, with nothing moved."""
+    names = sorted(os.listdir(stage))
+    for name in names:
         target = os.path.join(out, name)
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target)
-        os.replace(os.path.join(stage, name), target)
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            continue
+        if not (stat.S_ISREG(mode) and stat.S_ISREG(os.lstat(os.path.join(stage, name)).st_mode)):
+            kind = "a folder" if stat.S_ISDIR(mode) else (
+                "a link" if stat.S_ISLNK(mode) else "not a regular file")
+            raise _Refused(f"{target} is {kind}, not a file of an earlier lagopt run: move it "
+                           f"away and run again (nothing was written to {out}/)")
+    os.makedirs(out, exist_ok=True)
+    for name in names:
+        os.replace(os.path.join(stage, name), os.path.join(out, name))
 
 
 if __name__ == "__main__":
