@@ -5,6 +5,7 @@ Each sub-command writes a markdown table and PNG figures into ``--out`` and prin
 ``bench``, see `BENCH_QUICK_TIME`).
 """
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -418,11 +419,12 @@ def main(argv=None):
     if getattr(args, "T", 1.0) == 0:
         parser.error("--T must be > 0")
     args.final_out = os.path.abspath(args.out)
-    args.out = lock = None
+    args.out = None
+    held = []   # the lock, once taken (`_lock` records it with SIGTERM blocked)
     previous = _trap_sigterm()
     try:
+        _lock(args.final_out, held)
         args.out = _staging(parser, args.final_out)
-        lock = _lock(args.final_out)
         start = time.perf_counter()
         code = args.func(args)
         _publish(args.out, args.final_out)
@@ -441,7 +443,7 @@ def main(argv=None):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if args.out is not None:
             shutil.rmtree(args.out, ignore_errors=True)
-        if lock is not None:
+        for lock in held:
             _unlock(lock)
         if previous is not _NOT_TRAPPED:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
@@ -498,24 +500,41 @@ def _read_pid(path):
     return int(text) if text.isdigit() and int(text) > 0 else 0
 
 
-def _lock(out):
+def _lock(out, held):
     """Take the lock of `out` (a file beside it, holding this process's PID), so that a
     second run into `out` refuses instead of mixing its files in. A lock whose process has
-    ended is taken over, with a note. Return the lock's path; `_Refused` if it is held."""
+    ended is taken over, with a note. The lock's path is appended to `held` in the same
+    step as it is taken (SIGTERM blocked), so that a signal cannot leave it behind unowned;
+    `_Refused` if it is held by another run."""
     path = _lock_path(out)
-    for _ in range(10):
+    # The PID is written to a private file first and linked into place (atomic, fails if the
+    # lock exists), so a lock never exists without its PID, even if a signal lands between.
+    mine = f"{path}.{os.getpid()}.new"
+    try:
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
+            with open(mine, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+        except OSError as exc:
+            raise _Refused(f"cannot lock {out}: {exc.strerror or exc}") from None
+        for _ in range(10):
+            try:
+                with _sigterm_blocked():
+                    os.link(mine, path)
+                    held.append(path)
+                return path
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise _Refused(f"cannot lock {out}: {exc.strerror or exc}") from None
             pid = _read_pid(path)
             if pid is None:   # released meanwhile
                 continue
             if pid == 0:
                 raise _Refused(f"the lock {path} names no process: if no lagopt run is "
-                               f"writing to {out}, remove it") from None
+                               f"writing to {out}, remove it")
             if _alive(pid):
                 raise _Refused(f"another lagopt run is writing to {out} (pid {pid}); wait "
-                               f"for it to finish") from None
+                               f"for it to finish")
             # Stale: move it aside (only one taker succeeds), then check that what was moved
             # is still the dead process's lock and not a new run's (put that one back).
             aside = f"{path}.{os.getpid()}"
@@ -533,13 +552,25 @@ def _lock(out):
                 except FileExistsError:
                     pass
                 os.remove(aside)
-            continue
-        except OSError as exc:
-            raise _Refused(f"cannot lock {out}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return path
-    raise _Refused(f"cannot take the lock {path} of {out}")
+        raise _Refused(f"cannot take the lock {path} of {out}")
+    finally:
+        try:
+            os.remove(mine)
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def _sigterm_blocked():
+    """Hold SIGTERM back (it is delivered on exit) where it has a pthread mask."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _unlock(path):

@@ -103,14 +103,16 @@ def test_sigterm_in_process_cleans_up_and_restores_the_handler(tmp_path, monkeyp
     assert not out.exists() and _leftovers(tmp_path) == []
 
 
-def test_sigterm_to_a_running_command_leaves_no_partial_folder(tmp_path):
+@pytest.mark.parametrize("wait_for", [".lagopt-partial-", ".out.lagopt-lock"])
+def test_sigterm_to_a_running_command_leaves_no_partial_folder(tmp_path, wait_for):
+    """Signalled as soon as the lock, or the staging folder, appears: nothing is left."""
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "lagopt.cli", "paths", "--problem", "xor",
                              "--out", str(out), "--no-progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not any(p.name.startswith(".lagopt-partial-") for p in tmp_path.iterdir()):
+        while not any(p.name.startswith(wait_for) for p in tmp_path.iterdir()):
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "no staging folder within 60 s"
             time.sleep(0.05)
