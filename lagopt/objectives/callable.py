@@ -21,6 +21,37 @@ LossFunction = Callable[[NDArray[np.float64]], Any]
 DerivativeFunction = Callable[[NDArray[np.float64]], ArrayLike]
 
 
+def _as_real(which: str, value: Any, shape: tuple) -> Optional[NDArray[np.float64]]:
+    """`value`, returned by the user's callable `which`, as a float64 array.
+
+    ``np.asarray(value, dtype=float)`` alone would turn None into NaN (reported as a NaN loss)
+    and parse strings, so non-numeric values are refused first: TypeError naming `which` and
+    the type. A bare None where an array (not a scalar) is expected gives None, for the caller's
+    shape error.
+    """
+    if value is None:
+        if shape == ():
+            raise TypeError(f"`{which}` returned None, not a real number (a missing "
+                            "`return`?).")
+        return None
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):      # e.g. a ragged sequence
+        raw = None
+    if raw is not None and raw.dtype.kind == "O" and any(v is None for v in raw.flat):
+        raise TypeError(f"`{which}` must return real numbers, got a "
+                        f"{type(value).__name__} containing None.")
+    if raw is None or raw.dtype.kind not in "biufO":
+        got = type(value).__name__ if raw is None or raw.ndim == 0 else \
+            f"{type(value).__name__} of dtype {raw.dtype}"
+        raise TypeError(f"`{which}` must return real numbers, got {got}.")
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{which}` must return real numbers, got "
+                        f"{type(value).__name__}.") from None
+
+
 class CallableObjective(Objective):
     r"""An :class:`Objective` around user callables; missing derivatives by finite differences.
 
@@ -140,15 +171,11 @@ class CallableObjective(Objective):
     # ------------------------------------------------------------------ checked calls
     def _call(self, which, fn, theta, shape):
         self.n_calls[which] += 1
-        value = fn(theta.copy())
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"`{which}` must return real numbers, got "
-                            f"{type(value).__name__}.") from None
-        if arr.shape != shape:
+        arr = _as_real(which, fn(theta.copy()), shape)
+        if arr is None or arr.shape != shape:
             expected = "a scalar" if shape == () else f"shape {shape}"
-            raise ValueError(f"`{which}` must return {expected}, got shape {arr.shape}.")
+            got = "None" if arr is None else f"shape {arr.shape}"
+            raise ValueError(f"`{which}` must return {expected}, got {got}.")
         return arr
 
     def _f(self, theta):
@@ -181,16 +208,12 @@ class CallableObjective(Objective):
         if m == 0:                      # nothing to evaluate; the callables need m >= 1
             return np.empty(shape)
         self.n_calls[which] += 1
-        value = fn(np.array(P, dtype=np.float64))
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"`{which}` must return real numbers, got "
-                            f"{type(value).__name__}.") from None
-        if arr.shape != shape:
+        arr = _as_real(which, fn(np.array(P, dtype=np.float64)), shape)
+        if arr is None or arr.shape != shape:
             points = "point" if m == 1 else "points"
+            got = "None" if arr is None else f"shape {arr.shape}"
             raise ValueError(f"`{which}` must return shape {shape} for {m} {points} "
-                             f"(vectorized=True: points are columns), got shape {arr.shape}.")
+                             f"(vectorized=True: points are columns), got {got}.")
         return arr
 
     def _fv(self, P):

@@ -9,6 +9,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._status import NonFiniteError
 from .._validation import as_matrix, as_vector, choice, positive_float, positive_int
 from . import _mlp_blas as _blas
 from . import _mlp_jacobian as _jac
@@ -115,6 +116,12 @@ class MLPObjective(Objective):
     the samples (``lagopt.objectives._mlp_jacobian``; always the numba kernel, also for wide
     networks), with the same almost-everywhere ReLU derivative as the gradient. Hence
     ``grad == 2 * residual_scale * J.T @ r`` to rounding.
+
+    Where the parameters are so large that the network overflows, the loss is ``inf`` but the
+    derivatives would be NaN: :meth:`grad`, :meth:`grad_batch`, :meth:`hess`,
+    :meth:`hess_batch`, :meth:`hessp` and :meth:`hessp_batch` then raise
+    :class:`lagopt.NonFiniteError` (an ``ArithmeticError``, which the path solvers and
+    optimizers turn into ``Status.NON_FINITE``) instead of returning NaN.
 
     References
     ----------
@@ -341,14 +348,42 @@ class MLPObjective(Objective):
                 "or raise `max_hess_params` on the objective if you really need it.")
 
     def hess(self, theta: ArrayLike) -> NDArray[np.float64]:
-        """Hessian at one point, shape ``(n_params, n_params)`` (exact; a.e. for ReLU)."""
+        """Hessian at one point, shape ``(n_params, n_params)`` (exact; a.e. for ReLU).
+
+        Raises `lagopt.NonFiniteError` when it is not finite (the network overflows there).
+        """
         self._check_hess_size()
-        return super().hess(theta)
+        return _finite(super().hess(theta), "Hessian", theta)
 
     def hess_batch(self, P: ArrayLike) -> NDArray[np.float64]:
-        """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``."""
+        """Hessians at the columns of ``P``; returns shape ``(n_params, n_params, m)``.
+
+        Raises `lagopt.NonFiniteError` when one is not finite, naming its column.
+        """
         self._check_hess_size(np.shape(P)[-1] if np.ndim(P) == 2 else 1)
-        return super().hess_batch(P)
+        return _finite(super().hess_batch(P), "Hessian", P)
+
+    def grad_batch(self, P: ArrayLike) -> NDArray[np.float64]:
+        """Gradients at the columns of ``P``; returns shape ``(n_params, m)``.
+
+        Raises `lagopt.NonFiniteError` when one is not finite, naming its column (as
+        :meth:`grad` does at one point).
+        """
+        return _finite(super().grad_batch(P), "gradient", P)
+
+    def hessp(self, theta: ArrayLike, v: ArrayLike) -> NDArray[np.float64]:
+        """Hessian-vector product ``H(theta) @ v``, shape ``(n_params,)``.
+
+        Raises `lagopt.NonFiniteError` when it is not finite.
+        """
+        return _finite(super().hessp(theta, v), "Hessian-vector product", theta)
+
+    def hessp_batch(self, P: ArrayLike, V: ArrayLike) -> NDArray[np.float64]:
+        """Hessian-vector products ``H(P[:, j]) @ V[:, j]``; shape ``(n_params, m)``.
+
+        Raises `lagopt.NonFiniteError` when one is not finite, naming its column.
+        """
+        return _finite(super().hessp_batch(P, V), "Hessian-vector product", P)
 
     def jacobian(self, theta: ArrayLike) -> NDArray[np.float64]:
         """Jacobian of :meth:`residuals`, shape ``(n_samples * n_outputs, n_params)`` (exact;
@@ -440,6 +475,21 @@ class MLPObjective(Objective):
         out = np.empty((n, n, m))
         self._eval(P, 2, out)
         return out
+
+
+def _finite(out, what, P):
+    """`out` (the `what` at the point `P`, or at the columns of `P`, the points along the last
+    axis of `out`) when finite; else raise `lagopt.NonFiniteError` naming the point."""
+    if np.isfinite(out).all():
+        return out
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim == 1:
+        where = f"at theta (max |theta_i| = {np.max(np.abs(P)):.3g})"
+    else:
+        bad = ~np.isfinite(out.reshape(-1, P.shape[1])).all(axis=0)
+        j = int(np.argmax(bad))
+        where = f"at column {j} of P (max |theta_i| = {np.max(np.abs(P[:, j])):.3g})"
+    raise NonFiniteError(f"the {what} is not finite {where}: the loss overflows there.")
 
 
 def _softplus_np(z, beta):

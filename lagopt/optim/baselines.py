@@ -28,9 +28,9 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
-from .._status import Status
+from .._status import NonFiniteError, Status
 from .._validation import positive_float, positive_int
-from ._budget import BudgetedObjective
+from ._budget import BudgetedObjective, NonFiniteLoss
 from ._method import Optimizer, in_interval, method_function, nonnegative, optional_maxiter
 
 __all__ = ["GD", "Momentum", "Adam", "LBFGS", "Steepest", "gd", "momentum", "adam", "lbfgs",
@@ -347,10 +347,13 @@ class LBFGS(Optimizer):
     Notes
     -----
     Every function evaluation of L-BFGS-B is a loss with its gradient, charged 1. ``maxfun``
-    is set to the budget so that scipy normally stops by itself; its line search can overrun
-    ``maxfun``, and then the budget refuses the evaluation and :func:`lagopt.minimize` returns
-    the last iterate scipy reported through its callback. Losses are recorded at the start
-    point and at every iterate of that callback.
+    is set to the budget (at most ``2**31 - 1``, the range of scipy's integer) so that scipy
+    normally stops by itself; its line search can overrun ``maxfun``, and then the budget
+    refuses the evaluation and :func:`lagopt.minimize` returns the last iterate scipy reported
+    through its callback. Losses are recorded at the start point and at every iterate of that
+    callback. A trial loss that is infinite makes L-BFGS-B backtrack; a non-finite start loss,
+    gradient or trial point ends the run with ``Status.NON_FINITE`` and the last iterate whose
+    loss was finite.
 
     Without `bounds` the method is L-BFGS [1]_ [3]_: a quasi-Newton method whose inverse-Hessian
     approximation is built from the last `maxcor` steps and gradient changes.
@@ -384,7 +387,7 @@ class LBFGS(Optimizer):
             rng: np.random.Generator) -> dict[str, Any]:
         maxiter = self.maxiter
         options = {"maxcor": self.maxcor, "gtol": self.gtol, "maxls": self.maxls,
-                   "maxfun": max(1, int(np.floor(f.remaining + 1e-9))),
+                   "maxfun": max(1, min(int(np.floor(f.remaining + 1e-9)), _INT32_MAX)),
                    "maxiter": np.iinfo(np.int32).max if maxiter is None else maxiter}
         if self.ftol is not None:
             options["ftol"] = self.ftol
@@ -393,17 +396,25 @@ class LBFGS(Optimizer):
         started = []
 
         def fun(x):
+            if not np.isfinite(x).all():
+                raise NonFiniteLoss("a trial point of the line search overflowed")
             loss, g = f.loss_and_grad(x)
             if not started:
                 started.append(True)
+                if not np.isfinite(loss):
+                    raise NonFiniteLoss(f"the loss at the start is {loss}")
                 f.set_iterate(x, loss)
             return loss, g
 
         def callback(intermediate_result):
             f.set_iterate(intermediate_result.x, intermediate_result.fun)
 
-        res = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=self.bounds,
-                                      callback=callback, options=options)
+        try:
+            res = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B",
+                                          bounds=self.bounds, callback=callback, options=options)
+        except (NonFiniteLoss, NonFiniteError) as exc:
+            return {"x": f.x_recorded, "status": Status.NON_FINITE,
+                    "message": _LBFGS_NON_FINITE.format(what=exc), "scipy_result": None}
         message = str(res.message)
         if res.success:
             status = Status.SUCCESS
@@ -415,6 +426,13 @@ class LBFGS(Optimizer):
             status = Status.NOT_CONVERGED
             message = f"L-BFGS-B stopped: {message}"
         return {"x": res.x, "status": status, "message": message, "scipy_result": res}
+
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
+_LBFGS_NON_FINITE = (
+    "L-BFGS-B stopped: values were not finite ({what}); returned the last iterate with a "
+    "finite loss. Its steps grow with the gradient: start nearer a minimum, rescale the "
+    "parameters to order 1, or bound them (`bounds`).")
 
 
 def _parabola_vertex(s, L):

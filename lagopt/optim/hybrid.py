@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Optional, Union
 import numpy as np
 from numpy.typing import NDArray
 
-from .._status import Status
+from .._status import NonFiniteError, Status
 from .._validation import as_bool, choice, positive_float, positive_int
 from ..paths.core import polyline_action
 from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
@@ -31,7 +31,8 @@ _INNER = ("gd", "momentum", "adam")
 # restarts at once instead of at the next check.
 _BLOW_UP = 10.0
 _STUCK = ("Every step from the best point, even of length `lr_min` with a fresh inner state, "
-          f"raises the loss more than {_BLOW_UP:g}-fold; lower `lr_min`.")
+          f"raises the loss more than {_BLOW_UP:g}-fold (or makes it or its gradient "
+          "non-finite); lower `lr_min`.")
 
 
 
@@ -120,11 +121,15 @@ class Hybrid(Optimizer):
     3. efficiency above `high` (and the loss fell): ``lr *= grow``;
     4. with `take_path`, move to the path's least-loss node if it beats the current point.
 
-    Between checks, a step whose loss is not finite or more than 10 times the window's first
-    loss triggers rule 1 at once (divergence does not wait for the check). When that happens
-    twice in a row at `lr_min` the run would only repeat itself (the same step from the same
-    point, its loss already known): it ends with ``Status.NOT_CONVERGED`` (unless `maxiter`
-    bounds it).
+    Between checks, a step whose loss is more than 10 times the window's first loss, or that
+    reaches a point where the loss or its gradient is not finite, triggers rule 1 at once
+    (divergence does not wait for the check). When that happens twice in a row at `lr_min`
+    the run would only repeat itself (the same step from the same point): it ends at the
+    window's best point with ``Status.NOT_CONVERGED`` (unless `maxiter` bounds it). Every step
+    is charged to the budget, also one that returns to a point evaluated before. A step
+    smaller than the floating-point spacing of ``x`` (``lr`` far below ``|x_i|`` times the
+    machine epsilon) leaves ``x`` unchanged and is not evaluated; `check_every` of them in a
+    row end the run with ``Status.NOT_CONVERGED`` and a message saying so.
 
     When the budget runs out in the middle of a window, the run ends at the window's
     lowest-loss point (all its losses are paid for).
@@ -284,30 +289,48 @@ class _HybridRun:
         self.hist["event"].append(event)
 
     def loop(self, x0):
-        """Inner steps and checks until `gtol` or `maxiter` (the budget raises)."""
+        """Inner steps and checks until `gtol` or `maxiter` (the budget raises).
+
+        Every pass of the loop either charges the budget (the step's point is evaluated
+        through it, never read back from the tape) or is one of a bounded run of passes
+        without charge: a step that does not move `x` (at most `check_every` in a row, then
+        the run stops) or a step to a non-finite point (a restart with ``lr *= shrink``,
+        until the run stops at `lr_min`).
+        """
         o, f, view = self.o, self.f, self.view
         x = x0
         loss, g = view.loss_and_grad(x)
         f.set_iterate(x, loss)
         self.window = [(x, loss, g)]
-        k, stuck = 0, False
+        k, stuck, frozen = 0, False, 0
         while True:
             if float(np.max(np.abs(g))) <= o.gtol:
                 return Status.SUCCESS, "The gradient norm (max |g_i|) is at most `gtol`."
             if o.maxiter is not None and k >= o.maxiter:
                 return Status.MAX_ITER, "The iteration limit `maxiter` was reached."
-            x = self.stepper.step(x, g, self.lr)
-            k += 1
-            f.set_iterate(x)
             with np.errstate(all="ignore"):
-                loss, g = view.loss_and_grad(x)
+                x_new = self.stepper.step(x, g, self.lr)
+            k += 1
+            if np.array_equal(x_new, x):
+                # The step is below the floating-point spacing of x: x, its loss and gradient
+                # are unchanged (nothing to evaluate). Momentum may still build up; a whole
+                # window of such steps ends the run.
+                frozen += 1
+                if frozen >= o.check_every:
+                    return Status.NOT_CONVERGED, self._frozen_message(x)
+                continue
+            frozen = 0
+            x = x_new
+            f.set_iterate(x)
+            loss, g = self._evaluate(x)
             start = self.window[0][1]
             if not np.isfinite(loss) or loss > _BLOW_UP * max(abs(start), 1e-300):
                 # Diverging: do not wait for the check. Back to the window's best point,
                 # half the step, inner state reset.
                 if stuck and self.lr <= o.lr_min and o.maxiter is None:
                     # The step just taken (fresh inner state, `lr_min`) would be repeated
-                    # exactly, its loss known without charge: the run would never end.
+                    # exactly: end at the best point instead.
+                    self.end_at_best_of_window()
                     return Status.NOT_CONVERGED, _STUCK
                 j = int(np.argmin([w[1] for w in self.window]))
                 x, loss, g = self.window[j]
@@ -325,6 +348,28 @@ class _HybridRun:
             if len(self.window) > o.check_every:
                 x, loss, g = self.check(x, loss, g)
                 self.window = [(x, loss, g)]
+
+    def _evaluate(self, x):
+        """``(loss, grad)`` at the point a step reached, charged to the budget even when the
+        point was evaluated before (so that a loop that revisits points still ends); ``(inf,
+        None)`` when the point, the loss or the gradient is not finite (the step diverged)."""
+        if not np.isfinite(x).all():
+            return np.inf, None             # the step overflowed: nothing to evaluate
+        try:
+            with np.errstate(all="ignore"):
+                loss, g = self.f.loss_and_grad(x)
+        except NonFiniteError:              # the objective's check of its gradient
+            return np.inf, None
+        if not np.isfinite(g).all():
+            return np.inf, None
+        return float(loss), np.asarray(g, dtype=np.float64)
+
+    def _frozen_message(self, x):
+        """The message of a run whose steps no longer move `x`."""
+        return (f"The steps no longer change x: {self.o.check_every} steps in a row of "
+                f"learning rate lr = {self.lr:.3g} were below the floating-point spacing of x "
+                f"(max |x_i| = {float(np.max(np.abs(x))):.3g}). Raise `lr` and `lr_max`, or "
+                "rescale the parameters (the objective) to order 1.")
 
     def _shrink_and_reset(self):
         """A restart: ``lr *= shrink`` (not below `lr_min`), inner state reset."""

@@ -25,6 +25,7 @@ from ._method import Optimizer, method_function
 __all__ = ["LM", "lm"]
 
 _EPS = np.finfo(np.float64).eps
+_INT32_MAX = int(np.iinfo(np.int32).max)   # the largest `max_nfev` scipy accepts
 SOLVERS = ("lm", "trf")
 
 
@@ -134,7 +135,9 @@ class LM(Optimizer):
         as MINPACK does.
     max_nfev : int, optional
         Limit on residual evaluations counted by scipy (``>= 1``); reaching it gives
-        ``Status.MAX_ITER``. By default only the budget limits the run.
+        ``Status.MAX_ITER``. By default only the budget limits the run. What is passed to
+        scipy is at most ``2**31 - 1`` (MINPACK's C integer), which also bounds a larger
+        budget's residual evaluations.
 
     The run's dict (and so the result of :func:`lagopt.minimize`) holds ``x`` (the point with
     the lowest loss evaluated), ``status``, ``message``, ``solver`` (the scipy method used)
@@ -233,7 +236,9 @@ class LM(Optimizer):
                     f"parameters, and m = {m} < n = {n})")
         # Without `max_nfev` the budget ends the run: scipy's count (which includes requests
         # answered from the memo) is capped above what the budget can pay for.
+        # Either way within scipy's C integer (MINPACK's `maxfev`).
         cap = max_nfev if max_nfev is not None else 2 * int(np.ceil(f.remaining)) + 10
+        cap = min(cap, _INT32_MAX)
         try:
             res = scipy.optimize.least_squares(ls.fun, x0, jac=ls.jac, method=used, ftol=ftol,
                                                xtol=xtol, gtol=gtol, x_scale=x_scale,

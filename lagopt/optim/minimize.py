@@ -115,6 +115,12 @@ class MinimizeResult(OptimizeResult):
     """
 
 
+_NON_FINITE_START = (
+    "Non-finite values at the starting point: the loss at `theta0` is {fun:g}, or its gradient "
+    "is not finite there, so no step could be taken; returned `theta0`. Start where the loss "
+    "and its gradient are finite (e.g. smaller parameters), or rescale the objective.")
+
+
 def _check_method(method):
     """Raise ValueError unless `method` is an :class:`Optimizer` or a name of :data:`METHODS`."""
     if not isinstance(method, Optimizer) and not (isinstance(method, str) and method in METHODS):
@@ -218,8 +224,9 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     ValueError
         For an unknown `method` or invalid arguments.
     TypeError
-        For unknown options, options besides a method object, or ``method="lm"`` on an
-        objective without residuals.
+        For unknown options, options besides a method object, ``method="lm"`` on an
+        objective without residuals, or a plain-callable loss that returns a non-numeric
+        value (such as None).
 
     Notes
     -----
@@ -227,6 +234,10 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     an iteration the run ends cleanly (``status = Status.BUDGET_EXHAUSTED``) with the method's
     current iterate: for example gradient descent returns the point its last paid-for gradient
     led to.
+
+    When the loss or a derivative stops being finite (the method diverged) the run ends with
+    ``Status.NON_FINITE`` and the last iterate whose loss was finite; when already the start's
+    loss or gradient is not finite, with `theta0` and a message saying so.
 
     Examples
     --------
@@ -275,7 +286,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     t0 = time.perf_counter()
     try:
         out = dict(run(f, theta0.copy(), rng))
-        x = np.asarray(out.pop("x"), dtype=np.float64)
+        x = out.pop("x")                # None when no iterate was declared (or finite)
+        x = None if x is None else np.asarray(x, dtype=np.float64)
         status = Status(out.pop("status", Status.SUCCESS))
         message = out.pop("message", None)
         extra = out
@@ -292,10 +304,15 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
             bar.close()
     if x is None:                       # stopped before any iterate was declared
         x = theta0
-    if status == Status.NON_FINITE and message is None:
+    nonfinite_start = status == Status.NON_FINITE and f.x_recorded is None
+    if nonfinite_start:                 # no iterate with a finite loss: the start is at fault
+        x = theta0
+    elif status == Status.NON_FINITE and message is None:
         message = (status.message() + " Returned the last iterate with a finite loss; reduce "
                    "the step size (`lr`, `step`).")
     fun = float(objective.loss(x))      # outside the budget
+    if nonfinite_start:
+        message = _NON_FINITE_START.format(fun=fun)
     if not np.isfinite(fun) and status != Status.NON_FINITE and f.x_recorded is not None:
         x, status, message = f.x_recorded, Status.NON_FINITE, None
         fun = float(objective.loss(x))

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Optional, Union
 import numpy as np
 from numpy.typing import NDArray
 
-from ..._status import Status
+from ..._status import NonFiniteError, Status
 from ..._validation import choice, positive_float, positive_int
 from .._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
 from .._method import Optimizer, method_function
@@ -240,7 +240,9 @@ class LAML(Optimizer):
     -----
     Every evaluation goes through a :class:`~._base.BudgetView` of `f`, including those made
     inside path solvers, so ``n_grad`` counts everything. When the budget runs out in the middle
-    of an iteration the run ends at the lowest-loss point whose loss had been paid for.
+    of an iteration the run ends at the lowest-loss point whose loss had been paid for. When an
+    iterate's loss, or a gradient a stage needs, is not finite, it ends with
+    ``Status.NON_FINITE`` at the last iterate whose loss was finite.
 
     What the default is, plainly: a quasi-Newton method whose every step follows a solved
     least-action path. The predictor's BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
@@ -308,6 +310,11 @@ class LAML(Optimizer):
         return _run(f, x0, rng, stages, settings, self.gtol, self.maxiter)
 
 
+_NON_FINITE = ("Non-finite values appeared ({what}); returned the last iterate with a finite "
+               "loss. LAML's steps follow a model of the loss, which extrapolates badly far from "
+               "a minimum: start nearer one or rescale the parameters to order 1, or use a "
+               "method whose step size you set (method='hybrid' or 'adam' with a small `lr`).")
+
 _OVERRIDES = ("predictor", "path", "criterion", "explorer", "update", "confidence", "lam", "T",
               "tol", "restart")
 
@@ -361,8 +368,11 @@ def _run(f, x0, rng, stages, settings, gtol, maxiter):
         _end_at_best_known(f, state, _lower(track["best"], restarter), hist)
     except StopRequested:
         status = Status.CALLBACK_STOP
-    except NonFiniteLoss:
+    except (NonFiniteLoss, NonFiniteError) as exc:
+        # An iterate's loss, or a loss or gradient the stages needed, is not finite: keep the
+        # last iterate whose loss was (minimize returns the start, saying so, if none was).
         return {"x": f.x_recorded, "status": Status.NON_FINITE,
+                "message": _NON_FINITE.format(what=exc),
                 **_extras(hist, n_accepted, stages, state)}
     if restarter is not None and status != Status.BUDGET_EXHAUSTED:
         _end_at_best_known(f, state, restarter.best[:2], hist)
