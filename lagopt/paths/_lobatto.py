@@ -84,6 +84,11 @@ class _Run:
         self.bvp_status = None
         self.history = None
         self.engine = "lobatto"
+        # On success without forcing: ``(dS, fS)`` of the last residual evaluation (the
+        # Hermite interpolant's derivative and f at the mid and interior Lobatto points of
+        # every interval), from which the certificate's residual follows without new
+        # gradient evaluations (`_measure.sampled_residual`).
+        self.samples = None
 
 
 @functools.lru_cache(maxsize=64)
@@ -240,7 +245,7 @@ def _rms_residuals(obj, lam, x, Y, F, forcing):
     fS = _f(obj, lam, S, pts, forcing)
     r = (dS - fS) / (1.0 + np.abs(fS))
     r2 = np.sum(r * r, axis=0).reshape(3, -1)
-    return np.sqrt(0.5 * (32.0 / 45.0 * r2[0] + 49.0 / 90.0 * (r2[1] + r2[2])))
+    return np.sqrt(0.5 * (32.0 / 45.0 * r2[0] + 49.0 / 90.0 * (r2[1] + r2[2]))), (dS, fS)
 
 
 def _refine(x, rms, tol):
@@ -289,14 +294,17 @@ def solve(problem, lam, x, Y, tol, max_nodes, deadline, forcing=None):
         for _ in range(_MAX_REFINEMENTS):
             Y, F, it, ok = _newton(obj, lam, x, Y, forcing, theta0, thetaT, tol, deadline)
             niter += it
-            rms = _rms_residuals(obj, lam, x, Y, F, forcing)
+            rms, samples = _rms_residuals(obj, lam, x, Y, F, forcing)
             worst = float(rms.max()) if rms.size else 0.0
             if not np.isfinite(worst):
                 return _Run(Status.NOT_CONVERGED, x, Y, niter=niter,
                             detail="Newton did not converge")
             if ok and worst < tol:
-                return _Run(Status.SUCCESS, x, Y, sol=HermiteSolution(x, Y, F), niter=niter,
-                            rms=worst)
+                run = _Run(Status.SUCCESS, x, Y, sol=HermiteSolution(x, Y, F), niter=niter,
+                           rms=worst)
+                run.samples = samples if forcing is None else None
+                run.lam = lam
+                return run
             x_new = _refine(x, rms, tol)
             if x_new.size > max_nodes:
                 return _Run(Status.MAX_ITER, x, Y, niter=niter, rms=worst)

@@ -370,7 +370,13 @@ def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, floors=(0.0, 0.0)):
     else:
         gS = np.full((n, m), np.nan)
     fS = np.vstack((S2[n:], lam * gS))
-    r = np.abs(dS.reshape(2 * n, m) - fS)
+    return _scaled(dS.reshape(2 * n, m), fS, floors)
+
+
+def _scaled(dS, fS, floors):
+    """``|dS - fS|`` and its normwise relative form (see `el_residual`)."""
+    n = dS.shape[0] // 2
+    r = np.abs(dS - fS)
     scale = np.empty_like(r)
     scale[:n] = floors[0] + np.max(np.abs(fS[:n]), axis=0)
     scale[n:] = floors[1] + np.max(np.abs(fS[n:]), axis=0)
@@ -378,6 +384,25 @@ def _interval_residuals(objective, lam, Y0, Y1, F0, F1, hk, floors=(0.0, 0.0)):
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(r == 0.0, 0.0, r / scale)
     return r, rel
+
+
+def sampled_residual(t, theta, dS, fS):
+    """`el_residual` from values a solver already has: ``dS`` and ``fS``, shape
+    ``(2n, 3 (k - 1))``, the derivative of the Hermite interpolant of ``(theta, v)`` (slopes
+    ``f`` at the nodes) and ``f`` at its values, at the sample points of `el_residual` (the
+    midpoint, then the two interior 5-point Lobatto nodes, of every interval of the strictly
+    increasing mesh `t`, in that order). The same numbers as `el_residual` on the same
+    interpolant, without evaluating the gradient again. Returns ``(residual, residual_rel,
+    per_interval)``."""
+    n2, k = dS.shape[0], t.size - 1
+    if k == 0:
+        return 0.0, 0.0, np.zeros(0)
+    span = float(t[-1] - t[0])
+    D = float(np.max(np.abs(theta - theta[:, :1])))
+    r, rel = _scaled(dS, fS, (D / span, D / span ** 2))
+    # Sample order (midpoint, left, right) of each interval: the maxima do not depend on it.
+    per_interval = r.reshape(n2, 3, k).max(axis=(0, 1))
+    return float(r.max()), float(rel.max()), per_interval
 
 
 def weak_residual(objective, lam, t, dense):
@@ -407,7 +432,7 @@ def weak_residual(objective, lam, t, dense):
 
 
 def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_PANELS,
-            residual=True, residual_intervals=MIN_RESIDUAL_INTERVALS):
+            residual=True, residual_intervals=MIN_RESIDUAL_INTERVALS, mesh_residual=None):
     """Measure a path given on a mesh, with its dense output.
 
     Parameters
@@ -429,6 +454,10 @@ def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_P
         evaluations per interval).
     residual_intervals : int, optional
         Default ``MIN_RESIDUAL_INTERVALS``; `measurement_plan` gives the package's rule.
+    mesh_residual : tuple, optional
+        ``(residual, residual_rel, per_interval)`` of `el_residual` on the mesh `t` itself,
+        already known to the solver (`sampled_residual`); used when the residual is measured
+        on the mesh (``residual_intervals`` does not refine it).
 
     Returns
     -------
@@ -439,11 +468,11 @@ def measure(objective, lam, T, t, theta, theta_dot, dense=None, min_panels=MIN_P
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual,
-                        residual_intervals)
+                        residual_intervals, mesh_residual)
 
 
 def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual,
-             residual_intervals):
+             residual_intervals, mesh_residual=None):
     if dense is None:
         dense = hermite_dense(t, theta, theta_dot)
     finite_mesh = bool(np.isfinite(theta).all() and np.isfinite(theta_dot).all())
@@ -458,7 +487,10 @@ def _measure(objective, lam, T, t, theta, theta_dot, dense, min_panels, residual
             theta_r, v_r = theta, theta_dot
         else:
             theta_r, v_r = (np.asarray(a, dtype=float) for a in dense(t_res))
-        res, rel, per = el_residual(objective, lam, t_res, theta_r, v_r)
+        if t_res is t and mesh_residual is not None:
+            res, rel, per = mesh_residual
+        else:
+            res, rel, per = el_residual(objective, lam, t_res, theta_r, v_r)
         if not getattr(objective, "smooth", True):
             out["weak_residual_rel"] = weak_residual(objective, lam, t_res, dense)
     else:

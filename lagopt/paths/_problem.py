@@ -69,6 +69,11 @@ class RawSolution:
     # residual points and five Gauss points per interval), which samples that very
     # interpolant, instead of on a refined mesh (a cost proportional to the solve's).
     measured_on_mesh: bool = False
+    # With `measured_on_mesh`: the Euler-Lagrange residual of `dense` on the mesh, ``(residual,
+    # residual_rel, per_interval)`` as `_measure.el_residual` defines it, when the solver
+    # already evaluated it at the same points on the same interpolant (None: the finaliser
+    # evaluates it).
+    mesh_residual: Optional[tuple] = None
 
     def __post_init__(self):
         self.success, self.status = checked_status(self.success, self.status, "RawSolution")

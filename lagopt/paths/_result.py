@@ -291,11 +291,13 @@ def finalize(problem, raw, method, solve_counts=None, deadline=None):
             tq = np.atleast_1d(np.asarray(tq, dtype=float))
             return np.full((_n, tq.size), np.nan), np.full((_n, tq.size), np.nan)
     panels, res_intervals = measurement_plan(problem.n, t)
+    known = None
     if raw.measured_on_mesh and raw.dense is not None:
         panels, res_intervals = 1, 1   # one Gauss panel and residual set per mesh interval
+        known = raw.mesh_residual      # the solver's own evaluation of the same residual
     try:
         m = measure(obj, problem.lam, problem.T, t, theta, theta_dot, dense, min_panels=panels,
-                    residual_intervals=res_intervals)
+                    residual_intervals=res_intervals, mesh_residual=known)
     except NonFiniteError as exc:
         # The loss or its gradient is not finite somewhere along the path: a status, never
         # an exception (the other starts of a hedged solve are kept).

@@ -153,19 +153,23 @@ def _inertia_pass(H, lam, h, sigma):
         return count, smallest
     D = np.empty((n, n))
     L = np.empty((n, n))
+    Linv = np.zeros((n, n))
     schur = np.zeros((n, n))   # c^2 D_{i-1}^{-1}
+    cc = c * c
     for i in range(m):
+        # The pivot, symmetrised in place (no allocation per node: n is small, m large).
         for a in range(n):
-            for b in range(n):
-                D[a, b] = hl * H[a, b, i] - schur[a, b]
             D[a, a] = (2.0 * c + hl * H[a, a, i]) - schur[a, a]
-        D = 0.5 * (D + D.T)
+            for b in range(a):
+                v = 0.5 * (hl * (H[a, b, i] + H[b, a, i]) - schur[a, b] - schur[b, a])
+                D[a, b] = v
+                D[b, a] = v
         if _cholesky(D, L):
             # Positive definite pivot (the common case along a minimum): no negative
             # eigenvalue, the inverse from the factor at a third of eigh's cost.
             for k in range(n):
                 smallest = min(smallest, L[k, k] * L[k, k])
-            schur = (c * c) * _cholesky_inverse(L)
+            _cholesky_inverse(L, Linv, schur, cc)
             continue
         w, V = np.linalg.eigh(D)
         for k in range(n):
@@ -174,7 +178,7 @@ def _inertia_pass(H, lam, h, sigma):
             smallest = min(smallest, abs(w[k]))
         if smallest == 0.0:
             break
-        schur = (c * c) * np.dot(V / w, V.T)
+        schur = cc * np.dot(V / w, V.T)
     return count, smallest
 
 
@@ -201,10 +205,9 @@ def _cholesky(D, L):
 
 
 @njit(cache=True)
-def _cholesky_inverse(L):
-    """``(L L^T)^{-1}`` from the lower Cholesky factor."""
+def _cholesky_inverse(L, Linv, out, scale):
+    """``out = scale (L L^T)^{-1}`` from the lower Cholesky factor (`Linv` is workspace)."""
     n = L.shape[0]
-    Linv = np.zeros((n, n))
     for j in range(n):
         Linv[j, j] = 1.0 / L[j, j]
         for i in range(j + 1, n):
@@ -212,7 +215,14 @@ def _cholesky_inverse(L):
             for k in range(j, i):
                 acc -= L[i, k] * Linv[k, j]
             Linv[i, j] = acc / L[i, i]
-    return np.dot(Linv.T, Linv)
+    # (L^-1)^T L^-1, lower triangular L^-1: entry (a, b) sums over k >= max(a, b).
+    for a in range(n):
+        for b in range(a + 1):
+            acc = 0.0
+            for k in range(a, n):
+                acc += Linv[k, a] * Linv[k, b]
+            out[a, b] = scale * acc
+            out[b, a] = scale * acc
 
 
 @njit(cache=True)

@@ -29,6 +29,7 @@ from scipy.interpolate import CubicSpline
 
 from .._status import NonFiniteError, Status
 from ._formulas import DENSE_HESSIAN_MAX, AbortSolve
+from ._measure import sampled_residual
 from . import _lobatto
 from ._problem import RawSolution
 
@@ -257,9 +258,13 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
         def dense(tq):
             Y = pp(np.atleast_1d(np.asarray(tq, dtype=float)))
             return Y[:n], Y[n:]
+    known = None
+    if dense is not None and getattr(out, "samples", None) is not None \
+            and out.lam == problem.lam:
+        known = sampled_residual(out.x, out.y[:n], *out.samples)
     return RawSolution(t=out.x, theta=out.y[:n].copy(), theta_dot=out.y[n:].copy(),
                        success=out.status == Status.SUCCESS, status=out.status, message=msg,
-                       dense=dense, measured_on_mesh=dense is not None,
+                       dense=dense, measured_on_mesh=dense is not None, mesh_residual=known,
                        nit=sum(o.niter for o in out.history) if out.history else out.niter,
                        info=info)
 

@@ -168,3 +168,21 @@ def test_collocation_attempt_accepts_a_mesh_with_repeated_nodes():
         finally:
             collocation.ENGINE = "lobatto"
         assert out.status == Status.SUCCESS and np.all(np.diff(out.x) > 0)
+
+
+@pytest.mark.parametrize("n, seed", [(1, 0), (3, 1), (5, 2)])
+def test_the_certificate_reuses_the_solvers_residual_evaluation_exactly(n, seed):
+    # The collocation result's residual comes from the solver's last evaluation (no new
+    # gradient calls); it must be el_residual of the returned interpolant on its own mesh.
+    from lagopt.paths import solve_action_path
+    from lagopt.paths._measure import el_residual
+    obj = _quartic(n, seed)
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(n), rng.standard_normal(n)
+    path = solve_action_path(obj, a, b, T=2.0, method="collocation")
+    assert path.success and path.info["bvp_status"] is None   # the lean engine ran
+    res, rel, per = el_residual(obj, 1.0, path.t, path.theta, path.theta_dot)
+    assert path.info["residual_rel"] == pytest.approx(rel, rel=1e-6)
+    assert path.info["residual_abs"] == pytest.approx(res, rel=1e-6)
+    np.testing.assert_allclose(path.info["residual_per_interval"], per, rtol=1e-6, atol=1e-15)
+    assert path.residual == path.info["residual_rel"]
