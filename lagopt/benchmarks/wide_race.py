@@ -32,15 +32,27 @@ report part is held to :data:`GOALS`. The program writes into ``--out``
 * ``wide_race.png``: ``candidate / best other`` per cell on a log scale, a heat map
   per part.
 
+The per-cell tables also give each method's wall time (median over the cell's runs) and the
+candidate's wall time over L-BFGS's. Equal evaluations are not equal time: a LAML iteration
+does far more arithmetic per gradient than L-BFGS. ``--equal-time`` therefore adds a second
+race beside the first: every method gets, per cell, the wall time L-BFGS used at the same
+evaluation budget there (the median of its runs in the cell; or a fixed ``--time`` per cell),
+runs with ``max_time`` set to it and an evaluation budget that does not bind
+(:data:`EQUAL_TIME_EVALS`), and the report adds the losses at equal time and the candidate's
+wins against L-BFGS (:func:`run_equal_time`). ``--max-time`` caps every run of the
+equal-evaluation race as well (a time budget per run, beside its evaluation budget).
+
 Usage::
 
     python benchmarks/wide_race.py --quick --out results/        # seconds
     python benchmarks/wide_race.py --part tune --labels gd adam-0.01 lbfgs laml --jobs 2
     python benchmarks/wide_race.py --part dev --labels gd adam-0.01 lbfgs laml --jobs 2
     python benchmarks/wide_race.py --part report --out results/  # the judgement
+    python benchmarks/wide_race.py --part report --equal-time --out results/  # and at equal time
     python benchmarks/wide_race.py --from-json results/wide_race.json --out results/
 
-From Python: ``records = run(labels, part, budgets)``, then ``report(records, out)``.
+From Python: ``records = run(labels, part, budgets)``, then ``report(records, out)``; at equal
+time also ``records += run_equal_time(labels, part, budgets, records=records)``.
 
 The networks are far too small for a threaded BLAS to help, and on a busy machine OpenBLAS's
 threads make some runs much slower in wall time (L-BFGS 30x on a loaded 2-core machine) without
@@ -61,9 +73,10 @@ from lagopt.benchmarks._saved import read_saved
 from lagopt.datasets import TARGET_FORMULAS, TARGETS
 from lagopt.optim.race import select
 
-__all__ = ["run", "run_task", "report", "score", "summarize", "load", "main", "PARTS",
-           "SHAPES", "ACTIVATIONS", "BUDGETS", "DEFAULT_LABELS", "CANDIDATE", "BASELINES",
-           "GOALS"]
+__all__ = ["run", "run_equal_time", "time_allowances", "run_task", "report", "score",
+           "summarize", "load", "main", "PARTS", "SHAPES", "ACTIVATIONS", "BUDGETS",
+           "DEFAULT_LABELS", "CANDIDATE", "BASELINES", "GOALS", "EQUAL_TIME_EVALS",
+           "TIME_REFERENCE"]
 
 #: Network shapes ``(inputs, hidden..., outputs)``: the seed's 4-6-1 (37 parameters), a wider
 #: 4-16-1 (97) and a deeper 4-8-8-1 (121).
@@ -114,6 +127,12 @@ GOALS = (
     ("within", "candidate within 10 % of the best baseline in >= 3/4 of the cells", 0.75),
 )
 
+#: Evaluation budget of a run at equal wall time: far more than any method spends in the time
+#: of an L-BFGS run at 3,000 gradient evaluations, so only ``max_time`` ends it.
+EQUAL_TIME_EVALS = 10**7
+#: The label whose wall time (median per cell) every method gets in the equal-time race.
+TIME_REFERENCE = "lbfgs"
+
 _FORMAT = "lagopt.wide_race/1"
 #: The figure's colours saturate at this factor between the candidate and the best other.
 _CLIP = 3.0
@@ -154,16 +173,19 @@ def run_task(task):
     _warm_up(f, theta0)
     out = {k: task[k] for k in ("part", "target", "shape", "activation", "seed", "label",
                                 "method", "options", "budget")}
+    max_evals = _max_evals(task)
+    max_time = task.get("max_time")
+    out.update(mode=_mode(task), max_time=max_time)
     try:
-        res = minimize(f, theta0, method=task["method"], max_grad_evals=task["budget"],
-                       seed=task["seed"], **task["options"])
+        res = minimize(f, theta0, method=task["method"], max_grad_evals=max_evals,
+                       seed=task["seed"], max_time=max_time, **task["options"])
     except Exception as exc:  # noqa: BLE001 - one failing run must not lose the sweep
         out.update(fun=np.nan, n_grad=np.nan, nit=0, status=-1, wall_time=np.nan,
                    accept_rate=None, n_path_solves=None, error=f"{type(exc).__name__}: {exc}")
         return out
-    if not res.n_grad <= task["budget"]:
+    if not res.n_grad <= max_evals:
         raise AssertionError(f"{task['label']} spent {res.n_grad} gradient evaluations on a "
-                             f"budget of {task['budget']}.")
+                             f"budget of {max_evals}.")
     out.update(fun=float(res.fun), n_grad=float(res.n_grad), nit=int(res.nit),
                status=int(res.status), wall_time=float(res.wall_time),
                accept_rate=_optional(res.get("accept_rate")),
@@ -173,6 +195,27 @@ def run_task(task):
 
 def _optional(value):
     return None if value is None else float(value)
+
+
+def _mode(record):
+    """``"evals"`` (equal evaluations; also records saved before there were modes) or
+    ``"time"`` (equal wall time)."""
+    return record.get("mode") or "evals"
+
+
+def _max_evals(record):
+    """The evaluation budget a run was given: its cell's budget, or at equal time
+    :data:`EQUAL_TIME_EVALS`."""
+    return EQUAL_TIME_EVALS if _mode(record) == "time" else record["budget"]
+
+
+def _check_max_time(max_time):
+    if max_time is None:
+        return None
+    max_time = float(max_time)
+    if not (np.isfinite(max_time) and max_time > 0):
+        raise ValueError(f"`max_time` must be a number of seconds > 0, got {max_time}.")
+    return max_time
 
 
 # ----------------------------------------------------------------------------- the grid
@@ -207,14 +250,15 @@ def _part_seeds(names, seeds, quick):
     return {names[0]: seeds}
 
 
-def _tasks(labels, names, budgets, seeds, quick):
-    return grid_tasks(select(labels), names, budgets, seeds, quick)
+def _tasks(labels, names, budgets, seeds, quick, max_time=None):
+    return grid_tasks(select(labels), names, budgets, seeds, quick, max_time=max_time)
 
 
-def grid_tasks(optimizers, names, budgets, seeds, quick=False):
+def grid_tasks(optimizers, names, budgets, seeds, quick=False, *, max_time=None):
     """One task per run of the grid: parts `names`, `budgets`, ``seeds[part]``, and each
     ``label -> (method, options)`` of `optimizers` (also configurations that are not in
-    :data:`lagopt.optim.race.OPTIMIZERS`, as the selection of LAML's default runs)."""
+    :data:`lagopt.optim.race.OPTIMIZERS`, as the selection of LAML's default runs); every
+    run capped at `max_time` seconds of wall time if given."""
     shapes = SHAPES[:1] if quick else SHAPES
     tasks = []
     for p in names:
@@ -226,13 +270,14 @@ def grid_tasks(optimizers, names, budgets, seeds, quick=False):
                         for label, (method, options) in optimizers.items():
                             tasks += [dict(part=p, target=target, shape=_shape_name(shape),
                                            activation=act, seed=s, label=label, method=method,
-                                           options=dict(options), budget=int(b))
+                                           options=dict(options), budget=int(b),
+                                           mode="evals", max_time=max_time)
                                       for s in seeds[p]]
     return tasks
 
 
 def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False,
-        scheduler=None):
+        scheduler=None, max_time=None):
     """Run the race on one part of the grid (or both) and return one record per run.
 
     Parameters
@@ -255,20 +300,26 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
         (unless `seeds` is given).
     scheduler : str, optional, keyword-only
         Address of a Dask scheduler (overrides `jobs`).
+    max_time : float, optional, keyword-only
+        A time budget per run: seconds of wall time (``minimize(..., max_time=...)``) besides
+        the evaluation budget; whichever runs out first ends the run (``status`` 2,
+        ``MAX_TIME``, for the clock). Default None: no cap.
 
     Returns
     -------
     list of dict
         One record per run, in the grid's order: ``part``, ``target``, ``shape`` (e.g.
         ``"4-6-1"``), ``activation``, ``seed``, ``label``, ``method``, ``options``,
-        ``budget``, ``fun`` (the final loss), ``n_grad``, ``nit``, ``status``, ``wall_time``,
-        ``accept_rate`` and ``n_path_solves`` (None when the method does not report them),
-        and ``error`` for a run that raised.
+        ``budget``, ``mode`` (``"evals"``), ``max_time``, ``fun`` (the final loss),
+        ``n_grad``, ``nit``, ``status``, ``wall_time``, ``accept_rate`` and
+        ``n_path_solves`` (None when the method does not report them), and ``error`` for a
+        run that raised.
 
     Raises
     ------
     ValueError
-        For an unknown label or part, a budget < 1, or seeds that break the parts' split.
+        For an unknown label or part, a budget < 1, seeds that break the parts' split, or a
+        `max_time` that is not a positive number.
     """
     names = _part_names(part)
     labels = tuple(labels)
@@ -277,14 +328,100 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
     budgets = tuple(int(b) for b in budgets)
     if not budgets or min(budgets) < 1:
         raise ValueError(f"`budgets` must be one or more integers >= 1, got {budgets}.")
-    tasks = _tasks(labels, names, budgets, _part_seeds(names, seeds, quick), quick)
+    max_time = _check_max_time(max_time)
+    tasks = _tasks(labels, names, budgets, _part_seeds(names, seeds, quick), quick, max_time)
     return run_tasks(tasks, jobs, progress, scheduler=scheduler)
 
 
+def _cell_of(record):
+    return (record["part"], record["target"], record["shape"], record["activation"],
+            record["budget"])
+
+
+def time_allowances(records, reference=TIME_REFERENCE):
+    """Seconds of wall time per cell for the equal-time race: the median wall time of the
+    `reference` label's equal-evaluation runs in the cell (cells where it has no finite
+    wall time are left out).
+
+    Returns
+    -------
+    dict
+        ``(part, target, shape, activation, budget) -> seconds``.
+    """
+    walls = {}
+    for r in records:
+        if r["label"] == reference and _mode(r) == "evals" and np.isfinite(r["wall_time"]):
+            walls.setdefault(_cell_of(r), []).append(float(r["wall_time"]))
+    return {key: float(np.median(v)) for key, v in walls.items() if float(np.median(v)) > 0}
+
+
+def run_equal_time(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False,
+                   scheduler=None, records=None, seconds=None, reference=TIME_REFERENCE):
+    """The race at equal wall time: every method gets the same seconds per cell.
+
+    The grid is that of :func:`run` (same arguments). In each cell (part, target, shape,
+    activation, budget) every run gets ``max_time`` = the median wall time of the
+    `reference` label's runs at that evaluation budget in that cell (from `records`, or
+    from its runs made here when `records` is None), or the fixed `seconds`, and an
+    evaluation budget that does not bind (:data:`EQUAL_TIME_EVALS`). The time is charged by
+    :func:`lagopt.minimize` itself (the clock is read before every evaluation), so every
+    method ends within one evaluation and one iteration of it.
+
+    Parameters
+    ----------
+    labels, part, budgets, seeds, jobs, progress, quick, scheduler
+        As for :func:`run`; `budgets` are the evaluation budgets whose reference times are
+        used (they name the cells).
+    records : list of dict, optional, keyword-only
+        Equal-evaluation records (of :func:`run`) holding the `reference` label's runs of
+        these cells.
+    seconds : float, optional, keyword-only
+        A fixed time per run in every cell instead of the reference's.
+    reference : str, optional, keyword-only
+        The label whose wall time is given to all. Default ``"lbfgs"``.
+
+    Returns
+    -------
+    list of dict
+        One record per run, as those of :func:`run`, with ``mode = "time"``, ``max_time``
+        (the cell's seconds) and ``budget`` (the evaluation budget that names the cell; the
+        run's own was :data:`EQUAL_TIME_EVALS`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`run`, and for a non-positive `seconds`.
+    """
+    names = _part_names(part)
+    labels = tuple(labels)
+    if not labels:
+        raise ValueError("`labels` must name at least one optimizer.")
+    budgets = tuple(int(b) for b in budgets)
+    if not budgets or min(budgets) < 1:
+        raise ValueError(f"`budgets` must be one or more integers >= 1, got {budgets}.")
+    seeds_by_part = _part_seeds(names, seeds, quick)
+    tasks = _tasks(labels, names, budgets, seeds_by_part, quick)
+    if seconds is not None:
+        seconds = _check_max_time(seconds)
+        allowed = {_cell_of(t): seconds for t in tasks}
+    else:
+        if records is None:
+            records = run_tasks(_tasks((reference,), names, budgets, seeds_by_part, quick),
+                                jobs, progress, scheduler=scheduler,
+                                desc=f"wide race: {reference} times")
+        allowed = time_allowances(records, reference)
+    tasks = [dict(t, mode="time", max_time=allowed[_cell_of(t)]) for t in tasks
+             if _cell_of(t) in allowed]
+    return run_tasks(tasks, jobs, progress, scheduler=scheduler,
+                     desc="wide race at equal time")
+
+
 def run_tasks(tasks, jobs=1, progress=True, *, scheduler=None, desc="wide race"):
-    """:func:`run_task` over `tasks` (largest budgets first, for load balance); the records
-    come back in the order of `tasks`."""
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i]["budget"])
+    """:func:`run_task` over `tasks` (largest budgets, or at equal time longest times,
+    first, for load balance); the records come back in the order of `tasks`."""
+    order = sorted(range(len(tasks)),
+                   key=lambda i: -(tasks[i]["max_time"] if _mode(tasks[i]) == "time"
+                                   else tasks[i]["budget"]))
     done = map_tasks(run_task, [tasks[i] for i in order], n_jobs=jobs, scheduler=scheduler,
                      desc=desc, progress=progress)
     records = [None] * len(tasks)
@@ -308,12 +445,12 @@ def _ratio(a, b):
 
 
 def _check_budgets(records):
-    over = [r for r in records if np.isfinite(r["n_grad"]) and r["n_grad"] > r["budget"]]
+    over = [r for r in records if np.isfinite(r["n_grad"]) and r["n_grad"] > _max_evals(r)]
     if over:
         r = over[0]
         raise AssertionError(f"{len(over)} run(s) spent more than their budget, e.g. "
                              f"{r['label']} on {r['target']}/{r['shape']}/{r['activation']}: "
-                             f"{r['n_grad']} > {r['budget']}.")
+                             f"{r['n_grad']} > {_max_evals(r)}.")
 
 
 def _ordered(values):
@@ -344,6 +481,10 @@ def _cell(key, by_label, candidate):
     mine = by_label.get(candidate, [])
     solves = [r["n_path_solves"] for r in mine if r.get("n_path_solves") is not None]
     part, target, shape, act, budget = key
+    walls = {lab: _nanmedian([r["wall_time"] for r in rs]) for lab, rs in by_label.items()}
+    evals = {lab: _nanmean([r["n_grad"] for r in rs]) for lab, rs in by_label.items()}
+    allowed = [r["max_time"] for rs in by_label.values() for r in rs
+               if r.get("max_time") is not None]
     return dict(
         part=part, target=target, shape=shape, activation=act, budget=budget, means=means,
         runs=len(mine),
@@ -357,15 +498,31 @@ def _cell(key, by_label, candidate):
         within=_no_worse(c, baselines[best_base], 1 + WITHIN) if best_base else None,
         path_solves_sum=float(np.sum(solves)) if solves else None,
         path_solves_mean=float(np.mean(solves)) if solves else None,
-        wall_time=float(np.mean([r["wall_time"] for r in mine])) if mine else np.nan)
+        wall_time=float(np.mean([r["wall_time"] for r in mine])) if mine else np.nan,
+        walls=walls, n_grads=evals,
+        time_ratio_lbfgs=(_ratio(walls.get(candidate, np.nan), walls["lbfgs"])
+                          if "lbfgs" in others else np.nan),
+        max_time=float(np.median(allowed)) if allowed else None)
 
 
-def score(records, candidate=CANDIDATE):
+def _nanmedian(values):
+    v = np.asarray(values, dtype=float)
+    return float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else np.nan
+
+
+def _nanmean(values):
+    v = np.asarray(values, dtype=float)
+    return float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else np.nan
+
+
+def score(records, candidate=CANDIDATE, mode="evals"):
     """Score `candidate` cell by cell.
 
     A cell is (part, target, shape, activation, budget); its value for a label is the mean
     over initialisations of the final loss (NaN if a run failed, which counts against the
-    candidate).
+    candidate). Only the records of `mode` are scored: ``"evals"`` (the race at equal
+    evaluations, the default) or ``"time"`` (at equal wall time, :func:`run_equal_time`,
+    where ``budget`` names the cell whose reference time every run got).
 
     Returns
     -------
@@ -377,7 +534,10 @@ def score(records, candidate=CANDIDATE):
         the :data:`BASELINES` that ran, ``best_baseline``), each None when the comparison does
         not exist (the label did not run, or is the candidate); ``path_solves_sum`` and
         ``path_solves_mean`` (the candidate's ``n_path_solves`` per cell and per run, None
-        when not reported) and ``wall_time`` (the candidate's mean per run).
+        when not reported), ``wall_time`` (the candidate's mean per run), ``walls`` (label
+        -> median wall time per run), ``n_grads`` (label -> mean gradient evaluations per
+        run), ``time_ratio_lbfgs`` (the candidate's median wall time over L-BFGS's) and
+        ``max_time`` (the cell's time per run at equal time, else None).
 
     Raises
     ------
@@ -386,7 +546,7 @@ def score(records, candidate=CANDIDATE):
     AssertionError
         If a run spent more than its budget.
     """
-    records = list(records)
+    records = [r for r in records if _mode(r) == mode]
     if not any(r["label"] == candidate for r in records):
         raise ValueError(f"The candidate {candidate!r} did not run; labels present: "
                          f"{', '.join(_ordered(r['label'] for r in records))}.")
@@ -403,7 +563,7 @@ def _counts(cells):
     for flag, _, _ in GOALS:
         known = [c[flag] for c in cells if c[flag] is not None]
         out[flag] = (sum(known), len(known)) if known else None
-    for name in ("ratio_gd", "ratio_lbfgs", "ratio_best"):
+    for name in ("ratio_gd", "ratio_lbfgs", "ratio_best", "time_ratio_lbfgs"):
         vals = [c[name] for c in cells if not np.isnan(c[name])]
         out[name] = float(np.median(vals)) if vals else np.nan
     return out
@@ -417,7 +577,8 @@ def summarize(cells):
     dict
         part -> {"all" or budget -> counts}, where counts holds ``cells``, for each flag of
         :data:`GOALS` a pair ``(cells where it holds, cells where it is defined)`` or None,
-        and the medians of ``ratio_gd``, ``ratio_lbfgs`` and ``ratio_best`` (NaN when none).
+        and the medians of ``ratio_gd``, ``ratio_lbfgs``, ``ratio_best`` and
+        ``time_ratio_lbfgs`` (NaN when none).
     """
     out = {}
     for part in _ordered(c["part"] for c in cells):
@@ -520,7 +681,7 @@ def _goal_lines(counts, quick=False):
     return lines
 
 
-def _verdict_section(summary, candidate, quick=False):
+def _verdict_section(summary, candidate, quick=False, time_summary=None):
     lines = ["## Verdict", ""]
     if quick:
         lines += ["A quick run (one target, shape, seed and budget per part) checks that the "
@@ -530,6 +691,10 @@ def _verdict_section(summary, candidate, quick=False):
         lines += [f"On the **report** part (`{candidate}` is the candidate; the best baseline "
                   f"is the best of {', '.join(BASELINES)} among those that ran):", ""]
         lines += _goal_lines(summary["report"]["all"], quick) + [""]
+        if time_summary and "report" in time_summary:
+            lines += [_time_line(time_summary["report"]["all"], candidate,
+                                 "At equal wall time on the report part (for information; not "
+                                 "a goal)"), ""]
     else:
         lines += ["The report part was not run: no verdict.", ""]
     for part in _PART_ORDER:
@@ -540,10 +705,19 @@ def _verdict_section(summary, candidate, quick=False):
     return lines
 
 
+def _time_line(counts, candidate, lead):
+    """One line: the candidate's wins against L-BFGS at equal time, and the median ratios."""
+    c = counts["le_lbfgs"]
+    got = "not measured" if c is None else f"{c[0]}/{c[1]} cells"
+    return (f"- {lead}: `{candidate}` <= lbfgs in {got}; median loss ratio candidate/lbfgs "
+            f"{_fmt_ratio(counts['ratio_lbfgs'])}, candidate/gd "
+            f"{_fmt_ratio(counts['ratio_gd'])}.")
+
+
 def _cell_table(cells, labels, solves):
     head = (["target", "shape", "act."] + list(labels)
             + ["cand/gd", "cand/lbfgs", "cand/best other", "best other", "<= gd", "<= lbfgs",
-               "within 10 %"] + (["path solves / run"] if solves else []))
+               "within 10 %", "time cand/lbfgs"] + (["path solves / run"] if solves else []))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in cells:
         vals = [c["means"].get(lab, np.nan) for lab in labels]
@@ -554,7 +728,8 @@ def _cell_table(cells, labels, solves):
         row = ([c["target"], c["shape"], c["activation"]] + shown
                + [_fmt_ratio(c["ratio_gd"]), _fmt_ratio(c["ratio_lbfgs"]),
                   _fmt_ratio(c["ratio_best"]), c["best_other"] or "--", _flag(c["le_gd"]),
-                  _flag(c["le_lbfgs"]), _flag(c["within"])])
+                  _flag(c["le_lbfgs"]), _flag(c["within"]),
+                  _fmt_ratio(c["time_ratio_lbfgs"])])
         if solves:
             row.append(_fmt_count(c["path_solves_mean"]) if c["path_solves_mean"] is not None
                        else "--")
@@ -570,19 +745,102 @@ def _cells_section(cells, summary, labels, candidate):
         lines += [f"## Per cell: {part} part", "",
                   f"Mean final loss over initialisations (bold: the best in the row, ties "
                   f"included); ratios are `{candidate}` over the label; `within 10 %` compares "
-                  "with the best baseline.", ""]
+                  "with the best baseline; `time cand/lbfgs` is the candidate's median wall "
+                  "time per run over L-BFGS's (each method's in the wall-time tables below).",
+                  ""]
         for b in sorted(_ordered(c["budget"] for c in mine)):
             lines += [f"### {part}, budget {b:,}", ""]
             lines += _cell_table([c for c in mine if c["budget"] == b], labels, solves) + [""]
         lines += [f"### {part}: counts by budget", "",
                   "| budget | cells | <= gd | <= lbfgs | within 10 % | median cand/gd | "
-                  "median cand/lbfgs | median cand/best other |", "|" + "---|" * 8]
+                  "median cand/lbfgs | median cand/best other | median time cand/lbfgs |",
+                  "|" + "---|" * 9]
         for key, cnt in summary[part].items():
             counts = [("--" if cnt[f] is None else f"{cnt[f][0]}/{cnt[f][1]}")
                       for f, _, _ in GOALS]
             lines.append(f"| {'all' if key == 'all' else f'{key:,}'} | {cnt['cells']} | "
                          + " | ".join(counts) + f" | {_fmt_ratio(cnt['ratio_gd'])} | "
-                         f"{_fmt_ratio(cnt['ratio_lbfgs'])} | {_fmt_ratio(cnt['ratio_best'])} |")
+                         f"{_fmt_ratio(cnt['ratio_lbfgs'])} | {_fmt_ratio(cnt['ratio_best'])} | "
+                         f"{_fmt_ratio(cnt['time_ratio_lbfgs'])} |")
+        lines.append("")
+    return lines
+
+
+def _fmt_seconds(v):
+    if v is None or not np.isfinite(v):
+        return "--"
+    return f"{v:.3f}" if v >= 0.01 else f"{v:.2e}"
+
+
+def _wall_section(cells, summary, labels, candidate):
+    """Each label's median wall time per run, cell by cell (equal evaluations)."""
+    lines = ["## Wall time per cell", "",
+             "Median wall time of a run (seconds, over the cell's initialisations) at the "
+             f"cell's evaluation budget; `time cand/lbfgs` is `{candidate}`'s over L-BFGS's. "
+             "Measured on a shared machine, several runs at once: compare within this report.",
+             ""]
+    for part in summary:
+        mine = [c for c in cells if c["part"] == part]
+        for b in sorted(_ordered(c["budget"] for c in mine)):
+            head = ["target", "shape", "act."] + list(labels) + ["time cand/lbfgs"]
+            lines += [f"### {part}, budget {b:,}: wall time (s)", "",
+                      "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            for c in mine:
+                if c["budget"] == b:
+                    row = ([c["target"], c["shape"], c["activation"]]
+                           + [_fmt_seconds(c["walls"].get(lab, np.nan)) for lab in labels]
+                           + [_fmt_ratio(c["time_ratio_lbfgs"])])
+                    lines.append("| " + " | ".join(row) + " |")
+            lines.append("")
+    return lines
+
+
+def _equal_time_section(cells, summary, labels, candidate, meta):
+    """The race at equal wall time: losses, evaluations used, wins against L-BFGS."""
+    fixed = meta.get("time_per_cell")
+    source = (f"a fixed {fixed:g} s per run" if fixed else
+              f"the median wall time of `{meta.get('time_reference', TIME_REFERENCE)}`'s runs "
+              "at the cell's evaluation budget in the equal-evaluation race")
+    lines = ["## At equal wall time", "",
+             f"Every run of a cell got the same wall time, {source}, as "
+             f"`minimize(..., max_time=...)`, and an evaluation budget that does not bind "
+             f"({EQUAL_TIME_EVALS:,}); the clock is read before every evaluation, so each run "
+             "ends within one evaluation and one iteration of its time. Mean final loss over "
+             "initialisations (bold: the best in the row); `evals` are the mean gradient "
+             "evaluations the candidate and L-BFGS spent in that time. Wall times depend on "
+             "the machine and its load: these tables are for this run only.", ""]
+    time_labels = [lab for lab in labels if any(lab in c["means"] for c in cells)]
+    for part in summary:
+        mine = [c for c in cells if c["part"] == part]
+        for b in sorted(_ordered(c["budget"] for c in mine)):
+            head = (["target", "shape", "act.", "time (s)"] + time_labels
+                    + ["cand evals", "lbfgs evals", "cand/lbfgs", "<= lbfgs"])
+            lines += [f"### {part}, at the time of budget {b:,}", "",
+                      "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            for c in mine:
+                if c["budget"] != b:
+                    continue
+                vals = [c["means"].get(lab, np.nan) for lab in time_labels]
+                finite = [v for v in vals if np.isfinite(v)]
+                best = min(finite) if finite else np.nan
+                shown = [f"**{_fmt(v)}**" if np.isfinite(v) and _no_worse(v, best) else _fmt(v)
+                         for v in vals]
+                row = ([c["target"], c["shape"], c["activation"], _fmt_seconds(c["max_time"])]
+                       + shown
+                       + [_fmt_count(c["n_grads"].get(candidate, np.nan)),
+                          _fmt_count(c["n_grads"].get("lbfgs", np.nan)),
+                          _fmt_ratio(c["ratio_lbfgs"]), _flag(c["le_lbfgs"])])
+                lines.append("| " + " | ".join(row) + " |")
+            lines.append("")
+        lines += [f"### {part} at equal time: wins against L-BFGS", "",
+                  "| budget | cells | cand <= lbfgs | median cand/lbfgs | cand <= gd | "
+                  "median cand/gd |", "|" + "---|" * 6]
+        for key, cnt in summary[part].items():
+            wins = [("--" if cnt[f] is None else f"{cnt[f][0]}/{cnt[f][1]}")
+                    for f in ("le_lbfgs", "le_gd")]
+            lines.append(f"| {'all' if key == 'all' else f'{key:,}'} | {cnt['cells']} | "
+                         f"{wins[0]} | {_fmt_ratio(cnt['ratio_lbfgs'])} | {wins[1]} | "
+                         f"{_fmt_ratio(cnt['ratio_gd'])} |")
         lines.append("")
     return lines
 
@@ -592,7 +850,7 @@ def _cost_section(records, labels):
              "Gradient evaluations charged (never above the budget: checked for every run), "
              "wall time, and LAML's `n_path_solves` where the method reports it.", "",
              "| label | budget | runs | mean n_grad | max n_grad / budget | mean wall time (s) "
-             "| mean path solves |", "|" + "---|" * 7]
+             "| median wall time (s) | mean path solves |", "|" + "---|" * 8]
     for lab in labels:
         for b in sorted(_ordered(r["budget"] for r in records)):
             rs = [r for r in records if r["label"] == lab and r["budget"] == b]
@@ -606,7 +864,7 @@ def _cost_section(records, labels):
                 f"| {lab} | {b:,} | {len(rs)} | {_fmt_count(fin.mean() if fin.size else np.nan)}"
                 f" | {(fin.max() / b) if fin.size else np.nan:.3f} | "
                 f"{np.nanmean(wt) if np.isfinite(wt).any() else np.nan:.3f} | "
-                f"{_fmt_count(np.mean(ps)) if ps else '--'} |")
+                f"{_nanmedian(wt):.3f} | {_fmt_count(np.mean(ps)) if ps else '--'} |")
     return lines + [""]
 
 
@@ -614,16 +872,23 @@ def _fmt_count(v):
     return "--" if not np.isfinite(v) else f"{v:,.1f}"
 
 
-def _markdown(records, cells, summary, labels, candidate, meta, figure):
-    lines = _header(meta, labels, candidate, records) + _parts_section(records)
-    lines += _verdict_section(summary, candidate, bool(meta.get("quick")))
+def _markdown(records, cells, summary, labels, candidate, meta, figure, time_cells=None):
+    evals = [r for r in records if _mode(r) == "evals"]
+    time_summary = summarize(time_cells) if time_cells else None
+    lines = _header(meta, labels, candidate, evals) + _parts_section(evals)
+    lines += _verdict_section(summary, candidate, bool(meta.get("quick")), time_summary)
     lines += _cells_section(cells, summary, labels, candidate)
-    lines += _cost_section(records, labels)
+    lines += _wall_section(cells, summary, labels, candidate)
+    lines += _cost_section(evals, labels)
+    if time_cells:
+        lines += _equal_time_section(time_cells, time_summary, labels, candidate, meta)
     errors = [r for r in records if r.get("error")]
     if errors:
         lines += ["## Failed runs", ""] + [
             f"- {r['label']} on {r['part']}/{r['target']}/{r['shape']}/{r['activation']}, seed "
-            f"{r['seed']}, budget {r['budget']:,}: {r['error']}" for r in errors] + [""]
+            f"{r['seed']}, budget {r['budget']:,}"
+            f"{' (equal time)' if _mode(r) == 'time' else ''}: {r['error']}"
+            for r in errors] + [""]
     if figure:
         lines += ["## Figure", "", f"`{candidate} / best other` per cell, on a log scale: "
                   f"blue, the candidate is better; red, worse (colours clipped at a factor of "
@@ -696,7 +961,8 @@ def report(records, out=None, *, candidate=CANDIDATE, meta=None):
     Parameters
     ----------
     records : list of dict
-        As returned by :func:`run` or :func:`load`.
+        As returned by :func:`run` or :func:`load`; records of the equal-time race
+        (:func:`run_equal_time`, ``mode = "time"``) among them add its section.
     out : str, optional
         Folder to write ``wide_race.md``, ``wide_race.json`` and ``wide_race.png`` into.
     candidate : str, optional, keyword-only
@@ -714,11 +980,13 @@ def report(records, out=None, *, candidate=CANDIDATE, meta=None):
     records = list(records)
     meta = json.loads(json.dumps(meta or {}))      # as it will read back from the file
     meta["candidate"] = candidate
-    labels = _ordered(r["label"] for r in records)
+    labels = _ordered(r["label"] for r in records if _mode(r) == "evals")
     cells = score(records, candidate)
     summary = summarize(cells)
+    timed = any(_mode(r) == "time" for r in records)
+    time_cells = score(records, candidate, "time") if timed else None
     text = _markdown(records, cells, summary, labels, candidate, meta,
-                     "wide_race.png" if out is not None else None)
+                     "wide_race.png" if out is not None else None, time_cells)
     if out is not None:
         os.makedirs(out, exist_ok=True)
         _figure(cells, os.path.join(out, "wide_race.png"), candidate)
@@ -756,6 +1024,15 @@ def _parser():
     parser.add_argument("--from-json", default=None, metavar="PATH",
                         help="re-report a saved wide_race.json instead of running")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                        help="a wall-time cap per run of the equal-evaluation race (default: "
+                             "none)")
+    parser.add_argument("--equal-time", action="store_true",
+                        help="also race at equal wall time: every method gets, per cell, "
+                             f"{TIME_REFERENCE}'s median wall time at that budget (or --time)")
+    parser.add_argument("--time", type=float, default=None, metavar="SECONDS",
+                        help="with --equal-time: a fixed wall time per run instead of "
+                             f"{TIME_REFERENCE}'s")
     return parser
 
 
@@ -764,6 +1041,9 @@ def _command(args, labels, budgets):
     parts += ["--part", args.part, "--labels", *labels, "--budgets", *map(str, budgets)]
     parts += ["--seeds", *map(str, args.seeds)] if args.seeds else []
     parts += ["--candidate", args.candidate] if args.candidate != CANDIDATE else []
+    parts += ["--max-time", f"{args.max_time:g}"] if args.max_time is not None else []
+    parts += ["--equal-time"] if args.equal_time else []
+    parts += ["--time", f"{args.time:g}"] if args.time is not None else []
     return " ".join(parts + ["--jobs", str(args.jobs)])
 
 
@@ -773,13 +1053,23 @@ def _run_from_args(parser, args):
     if args.candidate not in labels:
         parser.error(f"--candidate {args.candidate} is not among the labels "
                      f"({' '.join(labels)}); pass --candidate LABEL")
+    if args.time is not None and not args.equal_time:
+        parser.error("--time is the time per run of --equal-time; pass --equal-time too")
+    if args.equal_time and args.time is None and TIME_REFERENCE not in labels:
+        parser.error(f"--equal-time gives every method {TIME_REFERENCE}'s wall time: add "
+                     f"{TIME_REFERENCE} to --labels, or pass --time SECONDS")
     budgets = tuple(args.budgets) if args.budgets else (
         (BUDGETS[0],) if args.quick else BUDGETS)
     t0 = time.perf_counter()
     try:
         records = run(labels, args.part, budgets, seeds=args.seeds, jobs=args.jobs,
                       progress=not args.no_progress, quick=args.quick,
-                      scheduler=args.scheduler)
+                      scheduler=args.scheduler, max_time=args.max_time)
+        if args.equal_time:
+            records += run_equal_time(labels, args.part, budgets, seeds=args.seeds,
+                                      jobs=args.jobs, progress=not args.no_progress,
+                                      quick=args.quick, scheduler=args.scheduler,
+                                      records=records, seconds=args.time)
     except ValueError as exc:
         parser.error(str(exc))
     import scipy
@@ -788,7 +1078,9 @@ def _run_from_args(parser, args):
             "jobs": args.jobs, "python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "machine": platform.machine(),
             "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"), "part": args.part,
-            "labels": labels, "budgets": budgets, "quick": args.quick}
+            "labels": labels, "budgets": budgets, "quick": args.quick,
+            "max_time": args.max_time, "equal_time": args.equal_time,
+            "time_per_cell": args.time, "time_reference": TIME_REFERENCE}
     return records, meta
 
 

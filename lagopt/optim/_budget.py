@@ -30,6 +30,14 @@ evaluation              charge (gradient evaluations)
 Batched calls (``loss_batch``, ``grad_batch``, ``hess_batch``) charge per column. The final
 loss that :func:`lagopt.minimize` reports as ``fun`` is evaluated outside the budget.
 
+A run may also have a wall-time cap (``minimize(..., max_time=seconds)``): before every charge
+the budgeted objective compares ``time.perf_counter()`` with its deadline, and once the deadline
+has passed it refuses the evaluation with :class:`TimeExhausted`, a subclass of
+:class:`BudgetExhausted`. Every method therefore ends on the clock exactly as it ends on the
+budget (within one evaluation, plus the work of the iteration that asked for it, after the
+deadline), and :func:`lagopt.minimize` reports ``Status.MAX_TIME`` with the iterate of lowest
+recorded loss (:attr:`BudgetedObjective.x_best`: a point whose loss was paid for).
+
 Derivative matrices are charged at the price of forming them from gradients, not at what a
 particular kernel happens to cost: ``MLPObjective`` forms its Jacobian for about the work of
 one gradient plus the writing of the matrix, yet sets ``jac_cost = n_params`` so that methods
@@ -39,7 +47,8 @@ import time
 
 import numpy as np
 
-__all__ = ["BudgetedObjective", "BudgetExhausted", "StopRequested", "NonFiniteLoss", "COSTS"]
+__all__ = ["BudgetedObjective", "BudgetExhausted", "TimeExhausted", "StopRequested",
+           "NonFiniteLoss", "COSTS"]
 
 #: Charge per evaluated point, in gradient evaluations (``"hess"`` and ``"hessp"`` depend on
 #: the objective, see :meth:`BudgetedObjective.cost`).
@@ -53,6 +62,16 @@ _SLACK = 1e-9
 
 class BudgetExhausted(Exception):
     """Raised by :class:`BudgetedObjective` instead of an evaluation the budget cannot pay."""
+
+
+class TimeExhausted(BudgetExhausted):
+    """Raised by :class:`BudgetedObjective` instead of an evaluation asked for after the deadline
+    of ``max_time``.
+
+    A :class:`BudgetExhausted`, so that every method that ends cleanly on the budget (catching
+    it, or letting :func:`lagopt.minimize` catch it) ends the same way on the clock;
+    :func:`lagopt.minimize` then reports ``Status.MAX_TIME`` (the objective's ``timed_out``).
+    """
 
 
 class StopRequested(Exception):
@@ -79,6 +98,10 @@ class BudgetedObjective:
         (:class:`StopRequested`).
     progress : tqdm progress bar, optional
         Advanced by the cost spent at every :meth:`record`.
+    max_time : float, optional
+        Wall-time cap in seconds (> 0), counted from the object's creation; None (default)
+        means no cap. Once ``time.perf_counter()`` has reached the deadline, every charge
+        raises :class:`TimeExhausted` (the check costs one clock read per evaluation).
 
     Attributes
     ----------
@@ -88,6 +111,13 @@ class BudgetedObjective:
         The current iterate (set with :meth:`set_iterate`).
     x_recorded : ndarray or None
         The last iterate whose (finite) loss was recorded.
+    x_best, loss_best : ndarray or None, float
+        The recorded iterate with the lowest finite loss, and that loss (``inf`` before any):
+        the best point whose loss was paid for.
+    deadline : float or None
+        ``time.perf_counter()`` value at which the time runs out (None without `max_time`).
+    timed_out : bool
+        Whether an evaluation was refused because the deadline had passed.
     nit : int
         Number of iterates declared after the first (iterations).
     counts : dict
@@ -103,7 +133,7 @@ class BudgetedObjective:
     ``history["n_grad"][k]`` is what had been spent when ``history["loss"][k]`` was known.
     """
 
-    def __init__(self, objective, max_grad_evals, callback=None, progress=None):
+    def __init__(self, objective, max_grad_evals, callback=None, progress=None, max_time=None):
         self.objective = objective
         self.n_params = objective.n_params
         self.max_grad_evals = float(max_grad_evals)
@@ -112,11 +142,16 @@ class BudgetedObjective:
         self.spent = 0.0
         self.x = None
         self.x_recorded = None
+        self.x_best = None
+        self.loss_best = np.inf
         self.nit = -1
         self.counts = {"loss": 0, "grad": 0, "loss_and_grad": 0, "hessp": 0, "hess": 0,
                        "residuals": 0, "jac": 0}
         self.raise_on_nonfinite = True
         self._t0 = time.perf_counter()
+        self.max_time = None if max_time is None else float(max_time)
+        self.deadline = None if max_time is None else self._t0 + self.max_time
+        self.timed_out = False
         self._hist = {"n_grad": [], "loss": [], "time": []}
         self._bar_done = 0.0
 
@@ -153,8 +188,27 @@ class BudgetedObjective:
         """Whether `m` evaluations of `kind` fit into the remaining budget."""
         return self.spent + self.cost(kind, m) <= self.max_grad_evals * (1 + _SLACK)
 
+    @property
+    def time_left(self):
+        """Seconds until the deadline (``inf`` without `max_time`, 0 once it has passed)."""
+        if self.deadline is None:
+            return np.inf
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def check_time(self):
+        """Raise :class:`TimeExhausted` if the deadline has passed (called by :meth:`charge`,
+        i.e. before every evaluation; methods may call it at other points of their own)."""
+        if self.deadline is not None and (self.timed_out
+                                          or time.perf_counter() >= self.deadline):
+            self.timed_out = True
+            raise TimeExhausted(
+                f"the wall-time cap max_time = {self.max_time:g} s was reached "
+                f"({self.spent:g} gradient evaluations spent)")
+
     def charge(self, kind, m=1):
-        """Charge `m` evaluations of `kind`, or raise :class:`BudgetExhausted` if they don't fit."""
+        """Charge `m` evaluations of `kind`, or raise :class:`BudgetExhausted` if they don't fit
+        (:class:`TimeExhausted` if the deadline of `max_time` has passed)."""
+        self.check_time()
         if not self.can_afford(kind, m):
             raise BudgetExhausted(
                 f"evaluating {kind} at {m} point(s) would exceed the budget of "
@@ -229,6 +283,8 @@ class BudgetedObjective:
             raise NonFiniteLoss(f"the loss became {loss} at iteration {self.nit}")
         if np.isfinite(loss):
             self.x_recorded = self.x
+            if loss < self.loss_best or self.x_best is None:
+                self.x_best, self.loss_best = self.x, loss
         self._hist["n_grad"].append(self.spent)
         self._hist["loss"].append(loss)
         self._hist["time"].append(time.perf_counter() - self._t0)
@@ -247,6 +303,23 @@ class BudgetedObjective:
             if stop is True:
                 raise StopRequested("the callback requested a stop")
 
+    def exhausted(self):
+        """``(status, message)`` of a run that a refused evaluation ended: ``MAX_TIME`` when
+        the deadline refused it (:attr:`timed_out`), else ``BUDGET_EXHAUSTED``."""
+        from .._status import Status
+
+        if self.timed_out:
+            return Status.MAX_TIME, time_message(self.max_time, self.spent)
+        return Status.BUDGET_EXHAUSTED, Status.BUDGET_EXHAUSTED.message(
+            budget=self.max_grad_evals)
+
     def history(self):
         """The recorded history as a dict of arrays ``n_grad``, ``loss``, ``time``."""
         return {k: np.asarray(v, dtype=np.float64) for k, v in self._hist.items()}
+
+
+def time_message(max_time, spent):
+    """The message of a run that the wall-time cap `max_time` ended."""
+    return (f"The wall-time cap `max_time` = {max_time:g} s was reached after {spent:g} "
+            "gradient evaluations; returned the iterate with the lowest loss paid for. Raise "
+            "`max_time` to continue.")

@@ -54,7 +54,11 @@ class Optimizer:
         ----------
         f : BudgetedObjective
             The budgeted objective (:class:`~lagopt.optim.BudgetedObjective`): evaluate
-            through it, declare iterates with ``f.set_iterate``.
+            through it, declare iterates with ``f.set_iterate``. It raises
+            :class:`~lagopt.optim.BudgetExhausted` for an evaluation the budget cannot pay or
+            that comes after the deadline of ``max_time`` (then a
+            :class:`~lagopt.optim._budget.TimeExhausted`); a method may let it propagate, or
+            catch it and return ``f.exhausted()``'s status.
         x0 : ndarray
             Float64 copy of the start.
         rng : numpy.random.Generator

@@ -13,6 +13,9 @@ such functions::
 (so the budget is enforced for them), declare each new iterate with ``f.set_iterate(x)`` and
 each loss they know at the current iterate with ``f.record(loss)``. They may simply let the
 budget run out: :func:`lagopt.minimize` catches the exhaustion and returns the current iterate.
+The wall-time cap ``max_time`` of :func:`lagopt.minimize` works through the same object (it
+refuses any evaluation after the deadline), so the methods need nothing of their own for it;
+the run then ends with ``Status.MAX_TIME`` at the iterate with the lowest recorded loss.
 ``status`` is a :class:`~lagopt._status.Status`: ``Status.SUCCESS`` (converged) or another code.
 
 The updates of gd, momentum and Adam are also available one step at a time (:func:`gd_step`,
@@ -350,7 +353,10 @@ class LBFGS(Optimizer):
     is set to the budget (at most ``2**31 - 1``, the range of scipy's integer) so that scipy
     normally stops by itself; its line search can overrun ``maxfun``, and then the budget
     refuses the evaluation and :func:`lagopt.minimize` returns the last iterate scipy reported
-    through its callback. Losses are recorded at the start point and at every iterate of that
+    through its callback. The wall-time cap (``minimize(..., max_time=...)``) interrupts scipy
+    the same way, from inside ``fun``: the run ends with ``Status.MAX_TIME`` at the iterate
+    with the lowest recorded loss, at most one evaluation and one iteration after the
+    deadline. Losses are recorded at the start point and at every iterate of that
     callback. A trial loss that is infinite makes L-BFGS-B backtrack; a non-finite start loss,
     gradient or trial point ends the run with ``Status.NON_FINITE`` and the last iterate whose
     loss was finite.

@@ -132,7 +132,9 @@ class Hybrid(Optimizer):
     row end the run with ``Status.NOT_CONVERGED`` and a message saying so.
 
     When the budget runs out in the middle of a window, the run ends at the window's
-    lowest-loss point (all its losses are paid for).
+    lowest-loss point (all its losses are paid for). The wall-time cap of
+    ``minimize(..., max_time=...)`` ends it the same way (``Status.MAX_TIME``, at the lowest
+    recorded loss of the run), within one evaluation and one action check of the deadline.
 
     The trajectory's action uses the trapezoid rule on the known losses
     (:func:`lagopt.paths._formulas.polyline_action`) rather than :func:`lagopt.paths.action`'s
@@ -243,8 +245,8 @@ class Hybrid(Optimizer):
         status, message = None, None
         try:
             status, message = run.loop(x0)
-        except BudgetExhausted:
-            status = Status.BUDGET_EXHAUSTED
+        except BudgetExhausted:             # the budget, or the clock of `max_time`
+            status = f.exhausted()[0]
             run.end_at_best_of_window()
         except StopRequested:
             status = Status.CALLBACK_STOP

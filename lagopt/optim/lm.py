@@ -164,6 +164,12 @@ class LM(Optimizer):
     with ``Status.BUDGET_EXHAUSTED`` although scipy had stopped: the returned point is the
     same.
 
+    Wall-time cap (``minimize(..., max_time=...)``): the clock is read before every residual
+    vector and Jacobian, and an evaluation asked for after the deadline interrupts scipy as the
+    budget does; the run ends with ``Status.MAX_TIME`` at the best point evaluated. One
+    Jacobian is the longest evaluation, so the run ends at most about one Jacobian and one
+    iteration's linear algebra after the deadline.
+
     The method (``solver="lm"``): Gauss-Newton steps damped as proposed by Levenberg [1]_ and
     Marquardt [2]_, in the trust-region form of Moré [3]_ that MINPACK implements; see also
     [4]_.
@@ -245,9 +251,10 @@ class LM(Optimizer):
                                                max_nfev=cap)
         except BudgetExhausted:
             # Caught here rather than by minimize, so that the result still names the solver.
-            status = Status.BUDGET_EXHAUSTED
+            # The budget or the clock (`max_time`: TimeExhausted, Status.MAX_TIME).
+            status, message = f.exhausted()
             return {"x": f.x, "status": status, "solver": used, "scipy_result": None,
-                    "message": status.message(budget=f.max_grad_evals) + note}
+                    "message": message + note}
         status, message = _outcome(res, f, max_nfev is not None, note)
         return {"x": f.x, "status": status, "message": message, "solver": used,
                 "scipy_result": res}

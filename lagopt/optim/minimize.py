@@ -1,4 +1,5 @@
-"""``lagopt.minimize``: one entry point for every optimizer, all on the same gradient budget."""
+"""``lagopt.minimize``: one entry point for every optimizer, all on the same gradient budget
+(and, optionally, the same wall-time cap ``max_time``)."""
 from __future__ import annotations
 
 import inspect
@@ -15,7 +16,8 @@ from .._status import NonFiniteError, Status
 from .._validation import as_rng, as_vector
 from ..objectives import Objective, as_objective
 from ..objectives.callable import DerivativeFunction, LossFunction
-from ._budget import BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested
+from ._budget import (BudgetedObjective, BudgetExhausted, NonFiniteLoss, StopRequested,
+                      time_message)
 from ._method import Optimizer
 from .baselines import GD, LBFGS, Adam, Momentum, Steepest
 from .lm import LM
@@ -100,9 +102,11 @@ class MinimizeResult(OptimizeResult):
     success : bool
         ``status == Status.SUCCESS``.
     status : Status
-        ``SUCCESS`` (converged), ``BUDGET_EXHAUSTED``, ``CALLBACK_STOP``, ``MAX_ITER``
-        (``maxiter`` reached), ``NON_FINITE`` (diverged: the last iterate with a finite loss is
-        returned) or ``NOT_CONVERGED`` (the method failed); see :class:`lagopt._status.Status`.
+        ``SUCCESS`` (converged), ``BUDGET_EXHAUSTED``, ``MAX_TIME`` (the wall-time cap
+        ``max_time`` was reached: the iterate with the lowest recorded loss is returned),
+        ``CALLBACK_STOP``, ``MAX_ITER`` (``maxiter`` reached), ``NON_FINITE`` (diverged: the
+        last iterate with a finite loss is returned) or ``NOT_CONVERGED`` (the method failed);
+        see :class:`lagopt._status.Status`.
     message : str
         The method's own message, else the default message of `status`.
     method : str
@@ -111,7 +115,8 @@ class MinimizeResult(OptimizeResult):
         against the gradient evaluations spent when it became known and the wall time
         (seconds since the start). ``n_grad`` is non-decreasing.
     wall_time : float
-        Seconds for the whole run.
+        Seconds for the whole run (with ``max_time``, at most about one evaluation and one
+        iteration of the method more than ``max_time``, plus the final `fun`).
     """
 
 
@@ -147,6 +152,17 @@ def _method_runner(method, options):
     return method, lambda f, x0, rng: entry(f, x0, rng, **options)
 
 
+def _check_max_time(max_time):
+    """`max_time` as a float > 0, or None (no cap; also for ``inf``); ValueError otherwise."""
+    if max_time is None:
+        return None
+    if isinstance(max_time, bool) or not isinstance(max_time, numbers.Real) \
+            or np.isnan(max_time) or max_time <= 0:
+        raise ValueError(f"`max_time` must be a number of seconds > 0, or None for no limit, "
+                         f"got {max_time!r}.")
+    return None if np.isinf(max_time) else float(max_time)
+
+
 def _check_options(name, func, options):
     params = inspect.signature(func).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
@@ -166,8 +182,9 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
              callback: Optional[Callable[[OptimizeResult], Any]] = None, progress: bool = False,
              *, grad: Optional[DerivativeFunction] = None,
              hess: Optional[DerivativeFunction] = None, keep_iterates: bool = False,
-             **options: Any) -> MinimizeResult:
-    r"""Minimise a loss with one of the registered optimizers, on a gradient-evaluation budget.
+             max_time: Optional[float] = None, **options: Any) -> MinimizeResult:
+    r"""Minimise a loss with one of the registered optimizers, on a gradient-evaluation budget
+    and, optionally, a wall-time cap.
 
     Parameters
     ----------
@@ -192,7 +209,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
         :mod:`lagopt.optim._budget`: a gradient (with or without its loss) costs 1, a loss
         alone 1/2, a Hessian-vector product ``objective.hessp_cost``, a Hessian ``n``, a
         residual vector 1/2 and a Jacobian of the residuals ``objective.jac_cost`` (``n`` by
-        default). No method can exceed it. Default 1000.
+        default). No method can exceed it. Default 1000. With `max_time`, whichever runs out
+        first ends the run.
     seed : int, numpy.random.Generator or None, optional
         Seed of the ``numpy.random.Generator`` passed to the method (stochastic methods draw
         only from it). Default None (fresh entropy).
@@ -208,6 +226,15 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
         Also keep the iterate of every history row, as ``history["x"]`` (shape
         ``(len(history["loss"]), n)``), e.g. for
         :func:`lagopt.optim.diagnostics.trajectory_efficiency`. Default False.
+    max_time : float, optional, keyword-only
+        Wall-time cap in seconds (> 0), counted from the start of the run. Before every
+        evaluation the budgeted objective reads the clock (``time.perf_counter()``); once the
+        deadline has passed it refuses the evaluation as it refuses one the budget cannot pay,
+        so every method (the scipy-driven ``"lbfgs"`` and ``"lm"`` included) stops within one
+        evaluation and the rest of its current iteration, and the run ends with
+        ``status = Status.MAX_TIME`` (``success=False``), the iterate with the lowest recorded
+        loss and a message naming `max_time`. Default None: no cap (``inf`` too). NaN, zero
+        or negative values raise ValueError.
     **options
         With a method name: the options of its object, e.g. ``method="gd", lr=0.1`` is
         ``method=GD(lr=0.1)``. Unknown options raise ``TypeError`` naming the valid ones;
@@ -222,7 +249,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     Raises
     ------
     ValueError
-        For an unknown `method` or invalid arguments.
+        For an unknown `method` or invalid arguments (e.g. `max_time` NaN, zero or
+        negative).
     TypeError
         For unknown options, options besides a method object, ``method="lm"`` on an
         objective without residuals, or a plain-callable loss that returns a non-numeric
@@ -234,6 +262,13 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     an iteration the run ends cleanly (``status = Status.BUDGET_EXHAUSTED``) with the method's
     current iterate: for example gradient descent returns the point its last paid-for gradient
     led to.
+
+    The wall-time cap ends a run the same way (``status = Status.MAX_TIME``), but returns the
+    iterate whose recorded loss is the lowest of the run: a point whose loss was paid for,
+    never worse than the start. Runs that differ only in speed stop at different points, so a
+    run with `max_time` is reproducible only when it ends before the cap. Races at equal
+    wall time (:mod:`lagopt.benchmarks.wide_race`, ``--equal-time``) give every method the same
+    `max_time` and an evaluation budget that does not bind.
 
     When the loss or a derivative stops being finite (the method diverged) the run ends with
     ``Status.NON_FINITE`` and the last iterate whose loss was finite; when already the start's
@@ -264,6 +299,7 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
             or not np.isfinite(max_grad_evals) or max_grad_evals < 1:
         raise ValueError(f"`max_grad_evals` must be a finite number >= 1, got "
                          f"{max_grad_evals!r}.")
+    max_time = _check_max_time(max_time)
     if callback is not None and not callable(callback):
         raise TypeError("`callback` must be callable.")
     method, run = _method_runner(method, options)
@@ -281,7 +317,8 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
         from tqdm.auto import tqdm
 
         bar = tqdm(total=float(max_grad_evals), desc=method, unit="grad")
-    f = BudgetedObjective(objective, max_grad_evals, callback=callback, progress=bar)
+    f = BudgetedObjective(objective, max_grad_evals, callback=callback, progress=bar,
+                          max_time=max_time)
     extra = {}
     t0 = time.perf_counter()
     try:
@@ -302,6 +339,15 @@ def minimize(objective: Union[Objective, LossFunction], theta0: ArrayLike,
     finally:
         if bar is not None:
             bar.close()
+    if f.timed_out and status not in (Status.SUCCESS, Status.NON_FINITE,
+                                      Status.CALLBACK_STOP):
+        # The clock refused an evaluation (the method may have reported it as the budget, or
+        # ended otherwise because of it): end at the best point whose loss was paid for.
+        if status != Status.MAX_TIME or message is None:
+            message = time_message(max_time, f.spent)
+        status = Status.MAX_TIME
+        if f.x_best is not None:
+            x = f.x_best
     if x is None:                       # stopped before any iterate was declared
         x = theta0
     nonfinite_start = status == Status.NON_FINITE and f.x_recorded is None

@@ -33,6 +33,14 @@ Options not listed keep the method's documented defaults (in parentheses where t
 An entry is the optimizer object ``METHODS[method].from_options(options)`` of
 :mod:`lagopt.optim.methods` (e.g. ``"adam-0.01"`` is ``Adam(lr=0.01)``); the pairs are kept
 because the benchmarks record them.
+
+Each entry runs as ``minimize(f, x0, method, max_grad_evals=budget, max_time=seconds,
+**options)``: every race gives each run its gradient-evaluation budget and may give it a time
+budget as well (``max_time``, seconds of wall time; whichever runs out first ends the run, the
+clock with ``Status.MAX_TIME``). The wide race (:mod:`lagopt.benchmarks.wide_race`) takes it
+per run (``run(..., max_time=...)``, ``--max-time``) and races at equal wall time
+(``run_equal_time``, ``--equal-time``): every method gets L-BFGS's wall time in each cell and an
+evaluation budget that does not bind.
 """
 __all__ = ["OPTIMIZERS", "RACE_LABELS", "TRAIN_LABELS", "TRAIN_QUICK_LABELS", "select"]
 
