@@ -26,6 +26,7 @@ from .optim import (GD, LAML, LBFGS, LM, Adam, AdamStep, GDStep, Hybrid, Momentu
 from .paths import (ActionPath, Auto, Collocation, Direct, Linear, MultipleShooting,
                     PathMethod, Shooting, Smoothstep, action, quadratic_solution,
                     solve_action_path)
+from .transition import solve_mep
 
 __version__ = "0.1.0"
 
@@ -39,4 +40,5 @@ __all__ = [
     "minimize", "reference_experiment", "trajectory_efficiency",
     "Optimizer", "LAML", "Hybrid", "GD", "Momentum", "Adam", "LBFGS", "Steepest", "LM",
     "GDStep", "MomentumStep", "AdamStep",
+    "solve_mep",
 ]
