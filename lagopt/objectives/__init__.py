@@ -7,7 +7,8 @@ functions are backed by numba kernels; ``CallableObjective`` wraps user callable
 from ._base import Objective
 from .callable import CallableObjective, as_objective
 from .mlp import MLPObjective
+from .gradient_squared import GradientSquared
 from .landscapes import Ackley, MullerBrown, Quadratic, Rastrigin, Rosenbrock
 
 __all__ = ["Objective", "MLPObjective", "Quadratic", "Rosenbrock", "Rastrigin", "Ackley",
-           "MullerBrown", "CallableObjective", "as_objective"]
+           "MullerBrown", "GradientSquared", "CallableObjective", "as_objective"]
