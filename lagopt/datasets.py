@@ -5,7 +5,10 @@ drawn from one legacy Mersenne-Twister stream exactly as the published experimen
 that its table can be reproduced to the last printed digit. :func:`make_regression` gives the
 :data:`TARGETS` of the wide optimizer race (:mod:`lagopt.benchmarks.wide_race`): smooth and
 non-smooth functions of four standardised inputs with a little noise, drawn from a
-``numpy.random.Generator``.
+``numpy.random.Generator``. :func:`make_tabular` gives data sets that look like real tabular
+data (:data:`TABULAR`: 4 or more correlated columns of mixed types and scales, heteroscedastic
+or heavy-tailed noise, several outputs, binary and 3-class labels), the problems of the wide
+race's realistic suite.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from scipy.special import ndtr
 
 from ._validation import positive_float, positive_int
 
-__all__ = ["make_dataset", "DATASETS", "make_regression", "TARGETS"]
+__all__ = ["make_dataset", "DATASETS", "make_regression", "TARGETS", "make_tabular", "TABULAR"]
 
 #: Names accepted by :func:`make_dataset`, in the order of the published table.
 DATASETS = ("linear", "nonlinear", "xor")
@@ -264,3 +267,253 @@ def make_regression(name, n=100, seed=0, *, n_features=4, noise=0.1):
     f = _TARGET_FUNCTIONS[name](X[:, :4])
     y = _standardise(f + noise * f.std() * e)
     return np.ascontiguousarray(X), np.ascontiguousarray(y)
+
+
+# ----------------------------------------------------------------------------- tabular data
+#: Names accepted by :func:`make_tabular`: synthetic data sets that look like real tabular data
+#: (see :data:`TABULAR_KINDS`).
+TABULAR = ("tabular", "tabular-heavy", "tabular-multi", "tabular-binary", "tabular-3class")
+
+#: What each of :data:`TABULAR` is: its targets ``y`` and their noise.
+TABULAR_KINDS = {
+    "tabular": "regression, 1 output, heteroscedastic Gaussian noise (its standard deviation "
+               "varies with the inputs), standardised targets",
+    "tabular-heavy": "regression, 1 output, heavy-tailed noise (Student t, 3 degrees of "
+                     "freedom), standardised targets",
+    "tabular-multi": "regression, 2-4 correlated outputs (default 3), heteroscedastic "
+                     "Gaussian noise, each column standardised",
+    "tabular-binary": "binary classification as regression: 0/1 labels (40 % ones) of a "
+                      "noisy score, not standardised",
+    "tabular-3class": "3-class classification as regression: one-hot labels (n, 3) of the "
+                      "largest of three noisy scores, not standardised",
+}
+
+#: Default relative noise of :func:`make_tabular`: regression targets, classification scores.
+TABULAR_NOISE = {"tabular": 0.3, "tabular-heavy": 0.3, "tabular-multi": 0.3,
+                 "tabular-binary": 0.5, "tabular-3class": 0.5}
+
+#: The kinds of input column of :func:`make_tabular` and their probabilities.
+COLUMN_TYPES = ("normal", "lognormal", "count", "binary", "bounded")
+_COLUMN_PROBS = (0.35, 0.2, 0.15, 0.15, 0.15)
+
+#: Fraction of ones of ``"tabular-binary"``.
+POSITIVE_FRACTION = 0.4
+#: Strength of the heteroscedasticity: the noise's standard deviation is proportional to
+#: ``exp(HETERO * h(x))`` for a standardised projection ``h`` of the inputs clipped to [-2, 2].
+HETERO = 0.5
+#: Number of tanh units of the noise-free target ("teacher") of :func:`make_tabular`.
+_TEACHER_UNITS = 4
+
+
+def _tabular_inputs(rng, n, p):
+    """Correlated raw columns of mixed types and scales, and their types."""
+    k = max(2, p // 4)                                    # latent factors
+    factors = rng.standard_normal((n, k))
+    loadings = 0.8 * rng.standard_normal((k, p))
+    own = rng.uniform(0.3, 1.0, size=p)
+    G = _standardise(factors @ loadings + own * rng.standard_normal((n, p)))
+    types = [COLUMN_TYPES[i] for i in rng.choice(len(COLUMN_TYPES), size=p, p=_COLUMN_PROBS)]
+    thresholds = rng.uniform(-1.0, 1.0, size=p)
+    scales = 10.0 ** rng.uniform(-2.0, 3.0, size=p)
+    offsets = 10.0 ** rng.uniform(0.0, 3.0, size=p) * rng.choice((-1.0, 0.0, 1.0), size=p)
+    raw = np.empty((n, p))
+    for j, kind in enumerate(types):
+        g = G[:, j]
+        if kind == "normal":
+            col = offsets[j] + scales[j] * g
+        elif kind == "lognormal":                        # skewed, positive (a price, an income)
+            col = scales[j] * np.exp(0.75 * g)
+        elif kind == "count":                            # small integers
+            col = np.floor(np.exp(0.5 * g + 1.0))
+        elif kind == "binary":                           # a yes/no column
+            col = (g > thresholds[j]).astype(np.float64)
+        else:                                            # bounded (a percentage)
+            col = 100.0 * ndtr(g)
+        raw[:, j] = col
+    return raw, types
+
+
+def _teacher(rng, X, m):
+    """`m` noise-free scores of the standardised inputs `X`: combinations of a linear part,
+    tanh units, an interaction and a threshold on a random half of the columns."""
+    n, p = X.shape
+    informative = np.sort(rng.choice(p, size=max(3, p // 2), replace=False))
+    Xi = X[:, informative]
+    q = Xi.shape[1]
+    lin = Xi @ rng.standard_normal(q)
+    units = np.tanh(1.5 * Xi @ rng.standard_normal((q, _TEACHER_UNITS)) / np.sqrt(q)
+                    + 0.5 * rng.standard_normal(_TEACHER_UNITS))
+    a, b, c = rng.choice(informative, size=3, replace=False)
+    inter = X[:, a] * X[:, b]
+    thresh = (X[:, c] > rng.uniform(-0.5, 0.5)).astype(np.float64)
+    basis = _standardise(np.column_stack([lin, units, inter, thresh]))
+    weight = np.array([1.0] + [0.7] * _TEACHER_UNITS + [0.5, 0.5])
+    A = weight[:, None] * rng.standard_normal((basis.shape[1], m))
+    return basis @ A, informative
+
+
+def _balancing_offsets(scores, steps=30):
+    """Per-class offsets that bring the classes of ``argmax(scores + offsets)`` near equal
+    sizes (a fixed number of multiplicative updates: deterministic)."""
+    n, k = scores.shape
+    b = np.zeros(k)
+    for _ in range(steps):
+        frac = np.bincount(np.argmax(scores + b, axis=1), minlength=k) / n
+        b -= 0.5 * np.log(np.maximum(frac, 1.0 / n) * k)
+    return b
+
+
+def make_tabular(name, n=400, seed=0, *, n_features=12, n_outputs=None, noise=None,
+                 standardize=True, return_info=False):
+    r"""A synthetic data set that looks like real tabular data: correlated inputs of mixed
+    types and scales, a noisy target or class labels.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TABULAR` (:data:`TABULAR_KINDS`):
+
+        - ``"tabular"``: one regression target with heteroscedastic Gaussian noise,
+          ``y = f(x) + noise * std(f) * s(x) * z`` with ``z ~ N(0, 1)`` and
+          ``s(x) = exp(HETERO * h(x)) / sqrt(mean(exp(2 HETERO h)))``, ``h`` a standardised
+          random projection of the informative inputs clipped to ``[-2, 2]`` (so
+          ``mean(s**2) = 1``: the noise's variance is ``noise**2`` of the target's on
+          average, and its standard deviation varies by up to ``exp(2) = 7.4`` between
+          samples); then standardised;
+        - ``"tabular-heavy"``: one regression target with heavy-tailed noise,
+          ``y = f(x) + noise * std(f) * t / sqrt(3)``, ``t`` Student's t with 3 degrees of
+          freedom (unit variance after the division, infinite kurtosis); then standardised;
+        - ``"tabular-multi"``: ``n_outputs`` (default 3) correlated targets
+          ``Y[:, j] = F[:, j] + noise * std(F[:, j]) * s(x) * z_j`` (``s`` as for
+          ``"tabular"``, independent ``z_j``), every column then standardised;
+        - ``"tabular-binary"``: labels ``y = 1`` where the score
+          ``f(x) + noise * std(f) * l`` (``l`` standard logistic divided by ``pi / sqrt(3)``,
+          unit variance) is above its ``1 - POSITIVE_FRACTION`` quantile, else 0: 40 % ones,
+          shape ``(n,)``;
+        - ``"tabular-3class"``: one-hot labels, shape ``(n, 3)``, of the largest of three
+          scores ``F[:, k] + noise * g_k + b_k`` (``F`` standardised columns, ``g_k`` Gumbel
+          divided by ``pi / sqrt(6)``, unit variance), with offsets ``b_k`` chosen so that
+          each class has roughly a third of the samples (between a quarter and 42 %).
+
+        The noise-free ``f`` (``F``) is a fixed random "teacher" of the standardised inputs:
+        a linear part, four tanh units, one pairwise interaction and one threshold, on a
+        random half (at least 3) of the columns; the other columns do not enter it.
+    n : int, optional
+        Number of samples, at least 10. Default 400.
+    seed : int or numpy.random.Generator, optional
+        Seed of the ``numpy.random.Generator`` everything is drawn from (an integer >= 0), or
+        the Generator itself, which is drawn from and advanced. Default 0.
+    n_features : int, optional, keyword-only
+        Number of input columns, at least 4. Default 12.
+    n_outputs : int, optional, keyword-only
+        Number of targets of ``"tabular-multi"``, at least 2 (default 3). The other kinds have
+        a fixed number (1, or 3 for ``"tabular-3class"``); giving another raises ValueError.
+    noise : float, optional, keyword-only
+        Relative noise level, >= 0. Default :data:`TABULAR_NOISE` (0.3 for the regression
+        kinds, 0.5 for the classification scores).
+    standardize : bool, optional, keyword-only
+        Return standardised inputs ``(X_raw - mean) / std`` per column, as a user would
+        before training. Default True; False returns the raw columns.
+    return_info : bool, optional, keyword-only
+        Also return a dict with ``X_raw``, ``column_types`` (one of :data:`COLUMN_TYPES` per
+        column), ``informative`` (the columns the teacher uses), ``f`` (the noise-free target
+        or scores, before standardisation), ``noise`` (the noise added to it), ``scale``
+        (``s(x)``, or ones where the noise is homoscedastic) and ``y_raw`` (``f + noise``, or
+        the noisy scores of the classification kinds).
+
+    Returns
+    -------
+    X : ndarray, shape (n, n_features)
+        Inputs. Before standardisation the columns are correlated (they share
+        ``max(2, n_features // 4)`` latent factors) and of mixed types and very different
+        scales: ``"normal"`` (any offset and scale, 0.01 to 1,000), ``"lognormal"`` (positive,
+        right-skewed), ``"count"`` (small non-negative integers), ``"binary"`` (0/1, 16-84 %
+        ones) and ``"bounded"`` (0 to 100).
+    y : ndarray, shape (n,) or (n, n_outputs)
+        Targets: standardised for the regression kinds, 0/1 for the classification ones.
+    info : dict
+        Only with `return_info`.
+
+    Raises
+    ------
+    ValueError
+        If `name` is not one of :data:`TABULAR`, `n` < 10, `n_features` < 4, `noise` < 0,
+        `seed` is a negative integer, or `n_outputs` does not fit `name`.
+    TypeError
+        If `name` is not a string, `n`, `n_features` or `n_outputs` are not integers, or
+        `seed` is neither an integer nor a Generator.
+
+    Notes
+    -----
+    All draws come from one ``Generator = numpy.random.default_rng(seed)`` in a fixed order
+    (latent factors, loadings, column noise, column types and scales, the teacher, then the
+    target noise), so the same arguments give the same arrays; nothing touches numpy's global
+    random state. Different `n` or `n_features` give different data sets altogether.
+
+    Examples
+    --------
+    >>> from lagopt.datasets import make_tabular
+    >>> X, y = make_tabular("tabular-3class", n=300, seed=1, n_features=10)
+    >>> X.shape, y.shape, bool((y.sum(axis=1) == 1).all())
+    ((300, 10), (300, 3), True)
+    >>> X, y = make_tabular("tabular-multi", n=200, n_outputs=2)
+    >>> X.shape, y.shape
+    ((200, 12), (200, 2))
+    """
+    _check_name(name, TABULAR, "tabular data set")
+    n = positive_int(n, "n", minimum=10)
+    n_features = positive_int(n_features, "n_features", minimum=4)
+    fixed = {"tabular-multi": None, "tabular-3class": 3}.get(name, 1)
+    if name == "tabular-multi":
+        n_outputs = 3 if n_outputs is None else positive_int(n_outputs, "n_outputs", minimum=2)
+    elif n_outputs is not None and positive_int(n_outputs, "n_outputs") != fixed:
+        raise ValueError(f"{name!r} has {fixed} output(s); got `n_outputs`={n_outputs}.")
+    else:
+        n_outputs = fixed
+    noise = TABULAR_NOISE[name] if noise is None else positive_float(noise, "noise",
+                                                                      allow_zero=True)
+    if not isinstance(seed, np.random.Generator):
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"`seed` must be an integer or a numpy Generator, got "
+                            f"{type(seed).__name__}.")
+        if seed < 0:
+            raise ValueError(f"`seed` must be >= 0, got {seed}.")
+    rng = np.random.default_rng(seed)
+
+    X_raw, types = _tabular_inputs(rng, n, n_features)
+    X = _standardise(X_raw)
+    F, informative = _teacher(rng, X, n_outputs)
+    h = np.clip(_standardise(X[:, informative] @ rng.standard_normal(len(informative))),
+                -2.0, 2.0)
+    s = np.exp(HETERO * h)
+    s /= np.sqrt(np.mean(s ** 2))
+    if name in ("tabular", "tabular-multi"):
+        scale = s
+        e = noise * F.std(axis=0) * s[:, None] * rng.standard_normal((n, n_outputs))
+    elif name == "tabular-heavy":
+        scale = np.ones(n)
+        e = noise * F.std(axis=0) * rng.standard_t(3, size=(n, 1)) / np.sqrt(3.0)
+    elif name == "tabular-binary":
+        scale = np.ones(n)
+        e = noise * F.std(axis=0) * rng.logistic(size=(n, 1)) / (np.pi / np.sqrt(3.0))
+    else:
+        scale = np.ones(n)
+        F = _standardise(F)
+        e = noise * rng.gumbel(size=(n, n_outputs)) / (np.pi / np.sqrt(6.0))
+    y_raw = F + e
+    if name == "tabular-binary":
+        y = (y_raw[:, 0] > np.quantile(y_raw[:, 0], 1.0 - POSITIVE_FRACTION)).astype(
+            np.float64)
+    elif name == "tabular-3class":
+        y_raw = y_raw + _balancing_offsets(y_raw)
+        y = np.eye(3)[np.argmax(y_raw, axis=1)]
+    else:
+        y = _standardise(y_raw)
+        y = y[:, 0] if n_outputs == 1 else y
+    out = (np.ascontiguousarray(X if standardize else X_raw), np.ascontiguousarray(y))
+    if not return_info:
+        return out
+    squeeze = (lambda a: a[:, 0]) if n_outputs == 1 else (lambda a: a)
+    info = {"X_raw": X_raw, "column_types": types, "informative": informative,
+            "f": squeeze(F), "noise": squeeze(e), "scale": scale, "y_raw": squeeze(y_raw)}
+    return out + (info,)

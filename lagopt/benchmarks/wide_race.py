@@ -19,6 +19,21 @@ The parts share no target and no initialisation seed. ``sincos`` is in the tunin
 it is the seed experiment's ``nonlinear`` target, on which LAML's default was already chosen;
 ``step`` (a saturated step) is the second, non-smooth, tuning target.
 
+The smooth targets of four inputs and 100 samples do not look like real data, on which LAML
+did worse. ``--suite realistic`` (opt-in; the default is ``--suite smooth``, the grid above)
+races a second grid, :data:`PROBLEMS`: data sets that look like real tabular data, from
+:func:`lagopt.datasets.make_tabular` -- 8 to 20 correlated input columns of mixed types and
+scales (standardised as a user would), 200 to 600 samples, regression targets with
+heteroscedastic or heavy-tailed noise, 2-4 correlated outputs, binary and 3-class (one-hot)
+labels fitted as regression with the same squared loss (:class:`lagopt.objectives.MLPObjective`
+has no cross-entropy) -- each with its own two networks of about 130 to 1,110 parameters, ReLU
+and tanh. Its parts (:data:`REALISTIC_PARTS`: ``real-tune``, ``real-dev`` choose,
+``real-report`` judges) share no problem, data seed or initialisation seed with each other or
+with :data:`PARTS`; ``--part tune|dev|report`` names the suite's part of that role, and
+``--suite all`` runs both grids. The verdict gives the realistic parts' goals and the
+candidate's wins against L-BFGS per budget, at equal evaluations and (``--equal-time``) at
+equal wall time.
+
 Every cell (part, target, shape, activation, budget) is the mean over initialisations of the
 final loss ``res.fun`` of one :func:`lagopt.minimize` run per initialisation, each budget a
 separate run. The candidate (``laml`` unless ``--candidate``) is scored cell by cell against
@@ -50,6 +65,9 @@ Usage::
     python benchmarks/wide_race.py --part report --out results/  # the judgement
     python benchmarks/wide_race.py --part report --equal-time --out results/  # and at equal time
     python benchmarks/wide_race.py --from-json results/wide_race.json --out results/
+    python benchmarks/wide_race.py --suite realistic --quick --out results/   # tens of seconds
+    python benchmarks/wide_race.py --suite realistic --part report --equal-time --jobs 2 \
+        --out results/realistic/   # the realistic suite's judgement (about 20 min on 2 cores)
 
 From Python: ``records = run(labels, part, budgets)``, then ``report(records, out)``; at equal
 time also ``records += run_equal_time(labels, part, budgets, records=records)``.
@@ -70,13 +88,14 @@ import numpy as np
 
 from lagopt._parallel import default_jobs, map_tasks
 from lagopt.benchmarks._saved import read_saved
-from lagopt.datasets import TARGET_FORMULAS, TARGETS
+from lagopt.datasets import TABULAR_KINDS, TARGET_FORMULAS, TARGETS
 from lagopt.optim.race import select
 
 __all__ = ["run", "run_equal_time", "time_allowances", "run_task", "report", "score",
            "summarize", "load", "main", "PARTS", "SHAPES", "ACTIVATIONS", "BUDGETS",
            "DEFAULT_LABELS", "CANDIDATE", "BASELINES", "GOALS", "EQUAL_TIME_EVALS",
-           "TIME_REFERENCE"]
+           "TIME_REFERENCE", "PROBLEMS", "REALISTIC_PARTS", "SUITES", "problem_data",
+           "problem_shapes"]
 
 #: Network shapes ``(inputs, hidden..., outputs)``: the seed's 4-6-1 (37 parameters), a wider
 #: 4-16-1 (97) and a deeper 4-8-8-1 (121).
@@ -103,8 +122,58 @@ PARTS = {
     "report": {"targets": ("ridge", "maxabs", "triple", "radial", "wave"),
                "seeds": (200, 201, 202), "role": "judges"},
 }
-#: Order in which parts are reported (the judging part first).
-_PART_ORDER = ("report", "dev", "tune")
+#: The realistic suite's problems (``--suite realistic``): data sets that look like real
+#: tabular data, from :func:`lagopt.datasets.make_tabular` (``kind``; ``n`` samples,
+#: ``features`` inputs, ``outputs`` targets, drawn with the data seed ``seed``), and the hidden
+#: layers of the two networks raced on each: a small one-hidden-layer network (about 130-330
+#: parameters) and a wider or deeper one (about 390-1,110).
+PROBLEMS = {
+    # real-tune
+    "hetero-a": dict(kind="tabular", n=300, features=10, outputs=1, seed=31,
+                     hidden=((12,), (32,))),
+    "binary-a": dict(kind="tabular-binary", n=400, features=14, outputs=1, seed=32,
+                     hidden=((10,), (16, 16))),
+    "multi-a": dict(kind="tabular-multi", n=250, features=8, outputs=2, seed=33,
+                    hidden=((12,), (24, 16))),
+    # real-dev
+    "heavy-b": dict(kind="tabular-heavy", n=500, features=16, outputs=1, seed=41,
+                    hidden=((8,), (48,))),
+    "3class-b": dict(kind="tabular-3class", n=350, features=10, outputs=3, seed=42,
+                     hidden=((12,), (20, 20))),
+    "hetero-b": dict(kind="tabular", n=200, features=20, outputs=1, seed=43,
+                     hidden=((6,), (16, 16))),
+    "binary-b": dict(kind="tabular-binary", n=600, features=8, outputs=1, seed=44,
+                     hidden=((16,), (48,))),
+    # real-report
+    "hetero-c": dict(kind="tabular", n=450, features=12, outputs=1, seed=51,
+                     hidden=((10,), (40,))),
+    "heavy-c": dict(kind="tabular-heavy", n=300, features=18, outputs=1, seed=52,
+                    hidden=((8,), (24, 24))),
+    "multi-c": dict(kind="tabular-multi", n=400, features=15, outputs=4, seed=53,
+                    hidden=((16,), (32, 16))),
+    "binary-c": dict(kind="tabular-binary", n=500, features=20, outputs=1, seed=54,
+                     hidden=((12,), (40,))),
+    "3class-c": dict(kind="tabular-3class", n=600, features=12, outputs=3, seed=55,
+                     hidden=((16,), (24, 24))),
+}
+#: The realistic suite's parts, with the roles of :data:`PARTS`. They share no problem (every
+#: kind of data is drawn anew for each part, with its own seed, size and networks) and no
+#: initialisation seed with each other or with :data:`PARTS`. The judging part has one
+#: problem of each kind, fixed before anything was run on the suite.
+REALISTIC_PARTS = {
+    "real-tune": {"targets": ("hetero-a", "binary-a", "multi-a"), "seeds": (300, 301, 302),
+                  "role": "chooses"},
+    "real-dev": {"targets": ("heavy-b", "3class-b", "hetero-b", "binary-b"),
+                 "seeds": (400, 401, 402), "role": "chooses"},
+    "real-report": {"targets": ("hetero-c", "heavy-c", "multi-c", "binary-c", "3class-c"),
+                    "seeds": (500, 501, 502), "role": "judges"},
+}
+#: The suites (``--suite``) and their parts, in the order tune, dev, report.
+SUITES = {"smooth": ("tune", "dev", "report"),
+          "realistic": ("real-tune", "real-dev", "real-report")}
+_ALL_PARTS = {**PARTS, **REALISTIC_PARTS}
+#: Order in which parts are reported (the judging part first; the smooth suite first).
+_PART_ORDER = ("report", "dev", "tune", "real-report", "real-dev", "real-tune")
 
 #: Samples per data set, for every shape: one data set per target, so that shapes compare on
 #: the same data. The 4-16-1 and 4-8-8-1 networks have about as many parameters as samples and
@@ -148,9 +217,32 @@ def _objective(target, shape, activation):
     from lagopt.datasets import make_regression
     from lagopt.objectives import MLPObjective
 
-    X, y = make_regression(target, n=N_SAMPLES, seed=DATA_SEED, noise=NOISE)
+    if target in PROBLEMS:
+        X, y = problem_data(target)
+    else:
+        X, y = make_regression(target, n=N_SAMPLES, seed=DATA_SEED, noise=NOISE)
     sizes = tuple(int(s) for s in shape.split("-"))
     return MLPObjective(X, y, sizes=sizes, activation=activation)
+
+
+def problem_data(name):
+    """Inputs and targets of the realistic suite's problem `name` (:data:`PROBLEMS`):
+    ``make_tabular(kind, n=n, seed=seed, n_features=features, n_outputs=outputs)``."""
+    spec = PROBLEMS[name]
+    from lagopt.datasets import make_tabular
+
+    return make_tabular(spec["kind"], n=spec["n"], seed=spec["seed"],
+                        n_features=spec["features"], n_outputs=spec["outputs"])
+
+
+def problem_shapes(name):
+    """The two network shapes ``(inputs, hidden..., outputs)`` raced on problem `name`."""
+    spec = PROBLEMS[name]
+    return tuple((spec["features"], *h, spec["outputs"]) for h in spec["hidden"])
+
+
+def _n_params(sizes):
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def run_task(task):
@@ -219,30 +311,40 @@ def _check_max_time(max_time):
 
 
 # ----------------------------------------------------------------------------- the grid
-def _part_names(part):
+def _part_names(part, suite="smooth"):
+    """The parts `part` names in `suite`: ``"tune"``, ``"dev"`` and ``"report"`` are the
+    suite's parts of that role (both suites' with ``suite="all"``), ``"all"`` all its parts;
+    a realistic part may also be named (``"real-report"``)."""
+    if suite not in (*SUITES, "all"):
+        raise ValueError(f"Unknown `suite`={suite!r}; choose one of "
+                         f"{', '.join(map(repr, SUITES))} or 'all'.")
+    suites = tuple(SUITES) if suite == "all" else (suite,)
     if part == "all":
-        return ("tune", "dev", "report")
+        return tuple(p for s in suites for p in SUITES[s])
+    if part in REALISTIC_PARTS:
+        return (part,)
     if part not in PARTS:
         raise ValueError(f"Unknown `part`={part!r}; choose one of "
-                         f"{', '.join(map(repr, PARTS))} or 'all'.")
-    return (part,)
+                         f"{', '.join(map(repr, _ALL_PARTS))} or 'all'.")
+    return tuple(SUITES[s][SUITES["smooth"].index(part)] for s in suites)
 
 
 def _role(part):
-    return PARTS[part]["role"] if part in PARTS else "chooses"
+    return _ALL_PARTS[part]["role"] if part in _ALL_PARTS else "chooses"
 
 
 def _part_seeds(names, seeds, quick):
     """Initialisation seeds per part, keeping the parts' seeds disjoint."""
     if seeds is None:
-        return {p: PARTS[p]["seeds"][:1] if quick else PARTS[p]["seeds"] for p in names}
+        return {p: _ALL_PARTS[p]["seeds"][:1] if quick else _ALL_PARTS[p]["seeds"]
+                for p in names}
     seeds = tuple(int(s) for s in seeds)
     if not seeds or min(seeds) < 0:
         raise ValueError(f"`seeds` must be one or more integers >= 0, got {seeds}.")
     if len(names) > 1:
         raise ValueError("`seeds` can only be given for one part: both parts with the same "
                          "seeds would no longer be disjoint.")
-    other = {s for p in PARTS if p != names[0] for s in PARTS[p]["seeds"]}
+    other = {s for p in _ALL_PARTS if p != names[0] for s in _ALL_PARTS[p]["seeds"]}
     shared = sorted(set(seeds) & other)
     if shared:
         raise ValueError(f"Seeds {shared} belong to another part; the {names[0]} part must "
@@ -258,13 +360,14 @@ def grid_tasks(optimizers, names, budgets, seeds, quick=False, *, max_time=None)
     """One task per run of the grid: parts `names`, `budgets`, ``seeds[part]``, and each
     ``label -> (method, options)`` of `optimizers` (also configurations that are not in
     :data:`lagopt.optim.race.OPTIMIZERS`, as the selection of LAML's default runs); every
-    run capped at `max_time` seconds of wall time if given."""
-    shapes = SHAPES[:1] if quick else SHAPES
+    run capped at `max_time` seconds of wall time if given. Realistic parts
+    (:data:`REALISTIC_PARTS`) race each problem's own two networks (:func:`problem_shapes`)."""
     tasks = []
     for p in names:
-        targets = PARTS[p]["targets"][:1] if quick else PARTS[p]["targets"]
+        targets = _ALL_PARTS[p]["targets"][:1] if quick else _ALL_PARTS[p]["targets"]
         for target in targets:
-            for shape in shapes:
+            shapes = problem_shapes(target) if target in PROBLEMS else SHAPES
+            for shape in (shapes[:1] if quick else shapes):
                 for act in ACTIVATIONS:
                     for b in budgets:
                         for label, (method, options) in optimizers.items():
@@ -277,15 +380,15 @@ def grid_tasks(optimizers, names, budgets, seeds, quick=False, *, max_time=None)
 
 
 def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False,
-        scheduler=None, max_time=None):
+        scheduler=None, max_time=None, suite="smooth"):
     """Run the race on one part of the grid (or both) and return one record per run.
 
     Parameters
     ----------
     labels : sequence of str
         Labels of :data:`lagopt.optim.race.OPTIMIZERS`, e.g. :data:`DEFAULT_LABELS`.
-    part : {"tune", "dev", "report", "all"}
-        Which part of :data:`PARTS` to run.
+    part : {"tune", "dev", "report", "all"} or a part of :data:`REALISTIC_PARTS`
+        Which part of the `suite` to run (:data:`SUITES`), or one realistic part by name.
     budgets : sequence of int
         Gradient-evaluation budgets, each >= 1; each is a separate run.
     seeds : sequence of int, optional
@@ -304,6 +407,10 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
         A time budget per run: seconds of wall time (``minimize(..., max_time=...)``) besides
         the evaluation budget; whichever runs out first ends the run (``status`` 2,
         ``MAX_TIME``, for the clock). Default None: no cap.
+    suite : {"smooth", "realistic", "all"}, optional, keyword-only
+        ``"smooth"`` (the default): the regression targets of :data:`PARTS`; ``"realistic"``:
+        the tabular problems of :data:`REALISTIC_PARTS` (:data:`PROBLEMS`), whose parts are
+        named ``real-tune``, ``real-dev``, ``real-report``; ``"all"``: both.
 
     Returns
     -------
@@ -318,10 +425,10 @@ def run(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False
     Raises
     ------
     ValueError
-        For an unknown label or part, a budget < 1, seeds that break the parts' split, or a
-        `max_time` that is not a positive number.
+        For an unknown label, part or suite, a budget < 1, seeds that break the parts'
+        split, or a `max_time` that is not a positive number.
     """
-    names = _part_names(part)
+    names = _part_names(part, suite)
     labels = tuple(labels)
     if not labels:
         raise ValueError("`labels` must name at least one optimizer.")
@@ -356,7 +463,8 @@ def time_allowances(records, reference=TIME_REFERENCE):
 
 
 def run_equal_time(labels, part, budgets, seeds=None, jobs=1, progress=True, *, quick=False,
-                   scheduler=None, records=None, seconds=None, reference=TIME_REFERENCE):
+                   scheduler=None, records=None, seconds=None, reference=TIME_REFERENCE,
+                   suite="smooth"):
     """The race at equal wall time: every method gets the same seconds per cell.
 
     The grid is that of :func:`run` (same arguments). In each cell (part, target, shape,
@@ -369,7 +477,7 @@ def run_equal_time(labels, part, budgets, seeds=None, jobs=1, progress=True, *, 
 
     Parameters
     ----------
-    labels, part, budgets, seeds, jobs, progress, quick, scheduler
+    labels, part, budgets, seeds, jobs, progress, quick, scheduler, suite
         As for :func:`run`; `budgets` are the evaluation budgets whose reference times are
         used (they name the cells).
     records : list of dict, optional, keyword-only
@@ -392,7 +500,7 @@ def run_equal_time(labels, part, budgets, seeds=None, jobs=1, progress=True, *, 
     ValueError
         As :func:`run`, and for a non-positive `seconds`.
     """
-    names = _part_names(part)
+    names = _part_names(part, suite)
     labels = tuple(labels)
     if not labels:
         raise ValueError("`labels` must name at least one optimizer.")
@@ -465,7 +573,8 @@ def _rank(values, value):
 def _cell_key(key):
     part, target, shape, act, budget = key
     sizes = tuple(int(s) for s in shape.split("-"))
-    return (_rank(_PART_ORDER, part), _rank(TARGETS, target), target, _rank(SHAPES, sizes),
+    return (_rank(_PART_ORDER, part), _rank(TARGETS + tuple(PROBLEMS), target), target,
+            _rank(SHAPES, sizes),
             sizes, _rank(ACTIVATIONS, act), act, budget)
 
 
@@ -626,25 +735,57 @@ def _header(meta, labels, candidate, records):
     opts = {}
     for r in records:
         opts.setdefault(r["label"], (r["method"], r["options"]))
+    real = [r for r in records if r["target"] in PROBLEMS]
+    smooth = [r for r in records if r["target"] not in PROBLEMS]
     described = "; ".join(
         f"`{lab}` = `{opts[lab][0]}`" + ("".join(f", {k}={v!r}" for k, v in
                                                   sorted(opts[lab][1].items())))
         for lab in labels)
     targets = "; ".join(f"`{t}`: {TARGET_FORMULAS.get(t, '?')}" for t in
-                        _ordered(r["target"] for r in records))
+                        _ordered(r["target"] for r in smooth))
+    if real and not smooth:
+        return lines + _realistic_setup(real) + [
+            f"Optimizers: {described}. Candidate: `{candidate}`.", ""]
     lines += [
-        f"**Setup.** Networks {', '.join(_ordered(r['shape'] for r in records))} (linear "
+        f"**Setup.** Networks {', '.join(_ordered(r['shape'] for r in smooth))} (linear "
         f"output, mean squared error), activations "
-        f"{', '.join(_ordered(r['activation'] for r in records))}, trained on "
+        f"{', '.join(_ordered(r['activation'] for r in smooth))}, trained on "
         f"`make_regression(target, n={N_SAMPLES}, seed={DATA_SEED}, noise={NOISE})` "
         f"(standardised inputs and targets; the noise alone costs about 0.01) from "
         "`init_params(numpy.random.default_rng(seed))` (weights 0.1 N(0, 1), zero biases). "
         "Each budget is a separate run, charged by the one rule of `lagopt.optim._budget`. "
         "A cell is (target, shape, activation, budget); its value is the mean over "
         "initialisations of the final loss.",
-        "", f"Targets: {targets}.", "", f"Optimizers: {described}. Candidate: `{candidate}`.",
-        ""]
-    return lines
+        "", f"Targets: {targets}.", ""]
+    lines += _realistic_setup(real) if real else []
+    return lines + [f"Optimizers: {described}. Candidate: `{candidate}`.", ""]
+
+
+def _realistic_setup(records):
+    """The realistic suite's setup: the data sets and networks of the problems that ran."""
+    lines = [
+        "**Realistic suite.** Problems that look like real tabular data, from "
+        "`lagopt.datasets.make_tabular(kind, n, seed, n_features=..., n_outputs=...)` "
+        "(`lagopt.benchmarks.wide_race.PROBLEMS`): correlated input columns of mixed types "
+        "and scales (normal, skewed, counts, yes/no, bounded), standardised as a user would; "
+        "regression targets with heteroscedastic or heavy-tailed noise (relative level 0.3: "
+        "the noise alone costs about 0.08 of the standardised targets' variance), standardised; "
+        "and 0/1 or one-hot class labels, fitted as regression with the same mean squared "
+        "error (`MLPObjective` has no cross-entropy loss). Networks with a linear output, "
+        "activations "
+        f"{', '.join(_ordered(r['activation'] for r in records))}, from "
+        "`init_params(numpy.random.default_rng(seed))`; cells, budgets and scoring as for "
+        "the smooth targets, a cell's target being the problem.", "",
+        "| problem | part | kind | samples | features | outputs | data seed | networks "
+        "(parameters) |", "|---|---|---|---|---|---|---|---|"]
+    for name in _ordered(r["target"] for r in records):
+        spec = PROBLEMS[name]
+        part = next(p for p, v in REALISTIC_PARTS.items() if name in v["targets"])
+        nets = ", ".join(f"{_shape_name(z)} ({_n_params(z):,})" for z in problem_shapes(name))
+        lines.append(f"| {name} | {part} | {spec['kind']}: {TABULAR_KINDS[spec['kind']]} | "
+                     f"{spec['n']} | {spec['features']} | {spec['outputs']} | {spec['seed']} "
+                     f"| {nets} |")
+    return lines + [""]
 
 
 def _parts_section(records):
@@ -656,15 +797,21 @@ def _parts_section(records):
              "judges: its numbers are the result, and nothing is chosen by looking at them.",
              "",
              "| part | role | targets | seeds | in this run |", "|---|---|---|---|---|"]
-    for part in _PART_ORDER:
+    real = any(r["part"] in REALISTIC_PARTS for r in records)
+    for part in (_PART_ORDER if real else SUITES["smooth"][::-1]):
         mine = [r for r in records if r["part"] == part]
         ran = (f"{', '.join(_ordered(r['target'] for r in mine))}; seeds "
                f"{', '.join(str(s) for s in _ordered(r['seed'] for r in mine))}; budgets "
                f"{', '.join(f'{b:,}' for b in sorted(_ordered(r['budget'] for r in mine)))}"
                if mine else "not run")
         role = _role(part)
-        lines.append(f"| {part} | {role} | {', '.join(PARTS[part]['targets'])} | "
-                     f"{', '.join(map(str, PARTS[part]['seeds']))} | {ran} |")
+        lines.append(f"| {part} | {role} | {', '.join(_ALL_PARTS[part]['targets'])} | "
+                     f"{', '.join(map(str, _ALL_PARTS[part]['seeds']))} | {ran} |")
+    if real:
+        lines += ["", "The realistic suite's parts (`REALISTIC_PARTS`, `--suite realistic`) are "
+                  "split the same way: **real-tune** and **real-dev** choose, **real-report** "
+                  "judges; no problem (data seed, size, networks) and no initialisation seed "
+                  "is in two parts of either suite."]
     return lines + [""]
 
 
@@ -695,13 +842,43 @@ def _verdict_section(summary, candidate, quick=False, time_summary=None):
             lines += [_time_line(time_summary["report"]["all"], candidate,
                                  "At equal wall time on the report part (for information; not "
                                  "a goal)"), ""]
-    else:
+    elif "real-report" not in summary:
         lines += ["The report part was not run: no verdict.", ""]
+    if "real-report" in summary:
+        lines += [f"On the **real-report** part (the realistic suite's judging part; "
+                  f"`{candidate}` is the candidate):", ""]
+        lines += _goal_lines(summary["real-report"]["all"], quick)
+        lines += _budget_lines("real-report", summary, time_summary, candidate) + [""]
     for part in _PART_ORDER:
         if part in summary and _role(part) != "judges":
             lines += [f"On the **{part}** part (for information only; it does not judge):",
                       ""]
-            lines += _goal_lines(summary[part]["all"], quick) + [""]
+            lines += _goal_lines(summary[part]["all"], quick)
+            if part in REALISTIC_PARTS:
+                lines += _budget_lines(part, summary, time_summary, candidate)
+            lines += [""]
+    return lines
+
+
+def _le_lbfgs_by_budget(counts):
+    """``300: 3/10, 1,000: 4/10, ...; all: 7/20`` -- the cells where the candidate <= lbfgs."""
+    def one(c):
+        return "not measured" if c["le_lbfgs"] is None else \
+            f"{c['le_lbfgs'][0]}/{c['le_lbfgs'][1]}"
+    by_budget = ", ".join(f"{b:,}: {one(c)}" for b, c in counts.items() if b != "all")
+    return f"{by_budget}; all: {one(counts['all'])}"
+
+
+def _budget_lines(part, summary, time_summary, candidate):
+    """The candidate's wins against L-BFGS by budget, at equal evaluations and at equal
+    time (when it ran)."""
+    lines = [f"- `{candidate}` <= lbfgs by budget, at equal evaluations: "
+             f"{_le_lbfgs_by_budget(summary[part])}"]
+    if time_summary and part in time_summary:
+        lines.append(f"- `{candidate}` <= lbfgs by budget, at equal wall time (L-BFGS's at "
+                     f"that budget; for information): "
+                     f"{_le_lbfgs_by_budget(time_summary[part])}; median loss ratio "
+                     f"candidate/lbfgs {_fmt_ratio(time_summary[part]['all']['ratio_lbfgs'])}")
     return lines
 
 
@@ -1007,8 +1184,12 @@ def _parser():
                              f"{' '.join(DEFAULT_LABELS)})")
     parser.add_argument("--candidate", default=None,
                         help=f"the label scored against the others (default: {CANDIDATE})")
-    parser.add_argument("--part", choices=(*PARTS, "all"), default="all",
-                        help="which part of the grid to run (default: all)")
+    parser.add_argument("--part", choices=(*PARTS, *REALISTIC_PARTS, "all"), default="all",
+                        help="which part of the suite's grid to run (default: all)")
+    parser.add_argument("--suite", choices=(*SUITES, "all"), default="smooth",
+                        help="smooth: the regression targets of PARTS (default); realistic: "
+                             "the tabular problems of REALISTIC_PARTS (parts real-tune, "
+                             "real-dev, real-report); all: both")
     parser.add_argument("--budgets", type=int, nargs="+", default=None,
                         help="gradient-evaluation budgets (default: 300 1000 3000; quick: 300)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
@@ -1038,6 +1219,7 @@ def _parser():
 
 def _command(args, labels, budgets):
     parts = ["python benchmarks/wide_race.py"] + (["--quick"] if args.quick else [])
+    parts += ["--suite", args.suite] if args.suite != "smooth" else []
     parts += ["--part", args.part, "--labels", *labels, "--budgets", *map(str, budgets)]
     parts += ["--seeds", *map(str, args.seeds)] if args.seeds else []
     parts += ["--candidate", args.candidate] if args.candidate != CANDIDATE else []
@@ -1064,12 +1246,13 @@ def _run_from_args(parser, args):
     try:
         records = run(labels, args.part, budgets, seeds=args.seeds, jobs=args.jobs,
                       progress=not args.no_progress, quick=args.quick,
-                      scheduler=args.scheduler, max_time=args.max_time)
+                      scheduler=args.scheduler, max_time=args.max_time, suite=args.suite)
         if args.equal_time:
             records += run_equal_time(labels, args.part, budgets, seeds=args.seeds,
                                       jobs=args.jobs, progress=not args.no_progress,
                                       quick=args.quick, scheduler=args.scheduler,
-                                      records=records, seconds=args.time)
+                                      records=records, seconds=args.time,
+                                      suite=args.suite)
     except ValueError as exc:
         parser.error(str(exc))
     import scipy
@@ -1081,6 +1264,8 @@ def _run_from_args(parser, args):
             "labels": labels, "budgets": budgets, "quick": args.quick,
             "max_time": args.max_time, "equal_time": args.equal_time,
             "time_per_cell": args.time, "time_reference": TIME_REFERENCE}
+    if args.suite != "smooth":
+        meta["suite"] = args.suite
     return records, meta
 
 
