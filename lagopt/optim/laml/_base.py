@@ -286,7 +286,8 @@ class CandidatePath:
     """
 
     def __init__(self, t, theta, losses, method, lam, T, success=False,
-                 status=Status.NOT_SOLVED, message="", raw=None, info=None, kinetic=None):
+                 status=Status.NOT_SOLVED, message="", raw=None, info=None, kinetic=None,
+                 kinetic_error=0.0, exact_kinetic=None):
         self.t = np.asarray(t, dtype=np.float64)
         self.theta = np.asarray(theta, dtype=np.float64)
         self.losses = np.asarray(losses, dtype=np.float64)
@@ -297,8 +298,13 @@ class CandidatePath:
         self.message = message
         self.raw = raw
         self.info = {} if info is None else info
-        # A path known in closed form between its nodes gives its exact kinetic energy.
+        # A path known in closed form between its nodes gives its exact kinetic energy; an
+        # approximate one (Krylov quadrature of the model path) its error estimate and a
+        # callable giving the exact value on demand (see `action_below`).
         self._kinetic = None if kinetic is None else float(kinetic)
+        self.kinetic_error = float(kinetic_error)
+        self._exact_kinetic = exact_kinetic
+        self._potential = None
 
     @property
     def k(self):
@@ -319,12 +325,37 @@ class CandidatePath:
 
     @property
     def potential(self):
-        return trapezoid_potential(self.t, self.losses, self.lam)
+        if self._potential is None:
+            self._potential = trapezoid_potential(self.t, self.losses, self.lam)
+        return self._potential
 
     @property
     def action(self):
-        """Discrete trapezoid action of the nodes (NaN if a node's loss is unknown)."""
+        """Discrete trapezoid action of the nodes (NaN if a node's loss is unknown).
+
+        For a model path whose kinetic energy was estimated by Krylov quadrature
+        (:func:`~lagopt.optim.laml.model_path.krylov_kinetic`) the kinetic part is that
+        estimate, a lower bound within ``kinetic_error`` of the exact value."""
         return self.kinetic + self.potential
+
+    def exact_kinetic(self):
+        """Replace an estimated kinetic energy by the exact one (no-op when it is exact)."""
+        if self._exact_kinetic is not None and self.kinetic_error > 0:
+            self._kinetic = float(self._exact_kinetic())
+            self.kinetic_error = 0.0
+        self._exact_kinetic = None
+        return self.kinetic
+
+    def action_below(self, bound):
+        """``action < bound``, decided as with the exact kinetic energy: an estimated kinetic
+        energy (see :attr:`action`) is replaced by the exact one when `bound` lies within its
+        error estimate (it is a lower bound, so ``action >= bound`` is certain already)."""
+        S = self.action
+        if not np.isfinite(S):
+            return False
+        if self.kinetic_error > 0 and S < bound <= S + self.kinetic_error:
+            S = self.exact_kinetic() + self.potential
+        return bool(S < bound)
 
     def seed_action(self):
         """The original experiment's rule ``sum_{i<k-1} [1/2 |dtheta_i|^2 + lam L_i] / k``."""

@@ -44,6 +44,9 @@ class ThresholdCriterion(Criterion):
 
     def accept(self, state, path):
         value = self.value(state, path)
+        if self.rule == "trapezoid" and path.kinetic_error > 0 \
+                and value <= self.threshold < value + path.kinetic_error:
+            value = path.exact_kinetic() + path.potential
         return bool(np.isfinite(value)) and not value > self.threshold
 
 
@@ -114,7 +117,4 @@ class RestingActionCriterion(Criterion):
         return state.lam * state.loss * state.T
 
     def accept(self, state, path):
-        S = path.action
-        if not np.isfinite(S):
-            return False
-        return bool(S < (1.0 - self.margin) * self.resting_action(state))
+        return path.action_below((1.0 - self.margin) * self.resting_action(state))

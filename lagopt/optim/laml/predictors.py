@@ -275,6 +275,7 @@ class BFGSPredictor(QuasiNewtonPredictor):
     def reset(self, state):
         super().reset(state)
         self.H = None
+        self._work = None  # two n x n scratch matrices of the update
 
     def _observe(self, state, s, y):
         if state.n > self.max_dense:
@@ -294,21 +295,50 @@ class BFGSPredictor(QuasiNewtonPredictor):
     def _model(self, state, g, loss):
         if state.n > self.max_dense:
             return super()._model(state, g, loss)
-        H = self.H
-        return lambda: QuadraticModel.from_inverse(g, H, loss)
+        return DenseInverseModel(g, self.H, loss)
 
     def _update(self, s, y):
         sy = float(s @ y)
-        if not sy > 1e-10 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+        if not sy > 1e-10 * float(np.sqrt(float(s @ s) * float(y @ y))):
             return
         if self.H is None:
             self.H = np.eye(s.size) * (sy / float(y @ y))
         rho = 1.0 / sy
         Hy = self.H @ y
         # H+ = H - rho (Hy s^T + s Hy^T) + (rho^2 y^T H y + rho) s s^T, a new matrix (the
-        # model of the previous iteration may still refer to the old one)
-        self.H = (self.H - rho * (np.outer(Hy, s) + np.outer(s, Hy))
-                  + (rho * rho * float(y @ Hy) + rho) * np.outer(s, s))
+        # model of the previous iteration may still refer to the old one). The same
+        # floating-point operations as that formula (``outer(s, Hy)`` is the transpose of
+        # ``outer(Hy, s)``, element for element), with three n x n temporaries instead of
+        # seven.
+        c = rho * rho * float(y @ Hy) + rho
+        if self._work is None or self._work[0].shape[0] != s.size:
+            self._work = (np.empty((s.size, s.size)), np.empty((s.size, s.size)))
+        P, S = self._work
+        np.multiply.outer(Hy, s, out=P)
+        np.add(P, P.T, out=S)
+        S *= rho
+        H = self.H - S
+        np.multiply.outer(s, s, out=P)
+        P *= c
+        H += P
+        self.H = H
+
+
+class DenseInverseModel:
+    """``state.model`` of :class:`BFGSPredictor`: calling it gives the
+    :class:`QuadraticModel` of the dense inverse Hessian `H` (one eigendecomposition, made
+    once, on demand); :class:`~lagopt.optim.laml.ModelPathSolver` reads `H` directly to
+    estimate the model path's kinetic energy without it (:func:`krylov_kinetic`)."""
+
+    __slots__ = ("g", "H", "loss", "_model")
+
+    def __init__(self, g, H, loss):
+        self.g, self.H, self.loss, self._model = g, H, loss, None
+
+    def __call__(self):
+        if self._model is None:
+            self._model = QuadraticModel.from_inverse(self.g, self.H, self.loss)
+        return self._model
 
 
 class SteepestPathPredictor(Predictor):
