@@ -1,4 +1,5 @@
-"""The ``lagopt`` command: ``lagopt paths``, ``lagopt train`` and ``lagopt bench``.
+"""The ``lagopt`` command: ``lagopt paths``, ``lagopt train``, ``lagopt connect`` and
+``lagopt bench``.
 
 Each sub-command writes a markdown table and PNG figures into ``--out`` and prints the table;
 ``--quick`` runs a small version (well under a minute for ``paths`` and ``train``; for
@@ -299,6 +300,68 @@ def cmd_train(args):
     return _report(args.out, "train.md", text, figures)
 
 
+# ---------------------------------------------------------------------------------- connect
+#: The 2-D function `lagopt connect` accepts besides the data sets (its minima A -> B).
+CONNECT_FUNCTIONS = ("muller-brown",)
+
+
+def _connect_problem(args):
+    """Training and held-out objectives (None for a 2-D function), the two minima, and a
+    description of how they were found (a list of lines)."""
+    import lagopt
+    from lagopt.benchmarks.transition import split_objectives, train_network
+    if args.problem in CONNECT_FUNCTIONS:
+        f = lagopt.MullerBrown()
+        return f, None, np.array(f.minima[0]), np.array(f.minima[1]), [
+            "Müller-Brown minima A (-0.558, 1.442) and B (0.623, 0.028); no held-out data."]
+    sizes = tuple(args.sizes) if args.sizes else ((4, 6, 1) if args.quick else (4, 16, 1))
+    if sizes[0] != 4 or sizes[-1] != 1 or len(sizes) < 2:
+        raise _Refused(f"--sizes must start with 4 (the inputs of {args.problem}) and end "
+                       f"with 1 (one output), got {' '.join(map(str, sizes))}")
+    X, y = lagopt.make_dataset(args.problem, n=2 * args.samples, seed=42)
+    f, f_test = split_objectives(X, y, sizes, args.samples, activation=args.activation)
+    train_budget = args.train_budget or (500 if args.quick else 2000)
+    nets = [train_network(f, seed, train_budget) for seed in (args.seed, args.seed + 1)]
+    notes = [f"Network {'-'.join(map(str, sizes))} ({args.activation}, {f.n_params} "
+             f"parameters) on {args.problem}: {args.samples} training and {args.samples} "
+             "held-out samples (`make_dataset(..., seed=42)` split in two)."]
+    notes += [f"Network {k + 1}: seed {n['seed']}, L-BFGS, training loss {n['loss']:.4g} "
+              f"after {n['n_grad']:.0f} gradient evaluations, {n['time']:.2f} s."
+              for k, n in enumerate(nets)]
+    return f, f_test, nets[0]["theta"], nets[1]["theta"], notes
+
+
+def cmd_connect(args):
+    from lagopt import plotting
+    from lagopt.benchmarks.transition import mep_options
+    from lagopt.transition.connect import connect
+    plotting.use_agg()
+    f, f_test, a, b, notes = _connect_problem(args)
+    budget = args.budget if args.budget is not None else (300 if args.quick else 1000)
+    res = connect(f, a, b, held_out=f_test, max_grad_evals=budget, seed=args.seed,
+                  progress=args.progress, mep_options=None if f_test is None else mep_options(f))
+    rows = [[r["curve"], _fmt(r["success"]), _fmt(r["barrier"]),
+             _fmt(r["barrier_held_out"]), f"{r['n_grad']:.0f}", str(r["n_loss"]),
+             f"{r['time']:.2f}", r["message"].replace("|", "/")[:240]] for r in res.rows()]
+    header = ["curve", "success", "barrier (train)", "barrier (held-out)", "gradient evals",
+              "loss evals", "seconds", "note"]
+    table = markdown_table(header, rows)
+    title = (f"the {args.problem} network" if f_test is not None else args.problem)
+    fig = res.plot(title=f"Loss between two minima of {title}")
+    figures = [plotting.save(fig, os.path.join(args.out, "connect.png"))]
+    text = (f"# Mode connectivity on {args.problem}, {budget} gradient evaluations per curve"
+            f"\n\n{table}\n\n" + "\n".join(f"- {n}" for n in notes) + "\n\n"
+            "*barrier*: the highest loss along the curve minus the mean loss of its two ends "
+            f"(line and Bézier curve at {res.n_eval} points equally spaced in t; the minimum-"
+            "energy path at its images and refined saddles). The curves are found on the "
+            "training data; *held-out*: the same curves judged on the held-out samples. The "
+            "Bézier curve's control point is trained by Garipov et al.'s procedure (t ~ U(0, 1) "
+            "per step, Adam), the MEP by `lagopt.transition.solve_mep`, each on the same "
+            "budget. *gradient evals*: spent finding the curve (a Hessian-vector product "
+            "counts 1); *loss evals*: spent measuring it.\n")
+    return _report(args.out, "connect.md", text, figures)
+
+
 # ---------------------------------------------------------------------------------- bench
 def cmd_bench(args):
     import importlib
@@ -314,7 +377,7 @@ def cmd_bench(args):
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
                 ["--scheduler", args.scheduler] if args.scheduler else []) + (
                 [] if args.progress else ["--no-progress"])
-        argv += ["--no-progress"] if name == "scale" and not args.progress else []
+        argv += ["--no-progress"] if name in ("scale", "transition") and not args.progress else []
         start = time.perf_counter()
         code = module.main(argv)
         # Benchmark mains return an exit code, or their rows (success) when called in-process.
@@ -346,7 +409,7 @@ def build_parser():
         prog="lagopt",
         description="Least-action paths through loss landscapes, and the LAML optimizer.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="{paths,train,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{paths,train,connect,bench}")
 
     p = sub.add_parser("paths", help="smoothstep vs straight vs true least-action paths",
                        description="Solve least-action paths between end points on a data set's "
@@ -388,6 +451,35 @@ def build_parser():
     _parallel_options(t, "the runs")
     _common(t, "lagopt-train")
     t.set_defaults(func=cmd_train)
+
+    c = sub.add_parser("connect", help="mode connectivity: line, Bézier curve and MEP "
+                                       "between two trained networks",
+                       description="Train two networks from different seeds, then measure the "
+                                   "loss barrier between them along the straight line, a "
+                                   "trained quadratic Bézier curve and the minimum-energy "
+                                   "path, on the training and on held-out data.")
+    c.add_argument("--problem", default="nonlinear", choices=DATASETS + CONNECT_FUNCTIONS,
+                   help="a data set (the network below) or muller-brown (its minima A and B; "
+                        "default: nonlinear)")
+    c.add_argument("--sizes", type=_int_at_least(1), nargs="+", default=None,
+                   help="layer sizes of the network, inputs 4 to output 1 (default: 4 16 1; "
+                        "4 6 1 with --quick)")
+    c.add_argument("--activation", default=DEFAULT_ACTIVATION, choices=ACTIVATIONS,
+                   help=f"hidden activation (default: {DEFAULT_ACTIVATION}: smooth, as the "
+                        "MEP's Hessian-vector products want)")
+    c.add_argument("--samples", type=_int_at_least(2), default=100,
+                   help="training samples, and as many held-out ones (default: 100)")
+    c.add_argument("--budget", type=_int_at_least(1), default=None,
+                   help="gradient evaluations for the Bézier curve and for the MEP, each "
+                        "(default: 1000; 300 with --quick)")
+    c.add_argument("--train-budget", type=_int_at_least(1), default=None,
+                   help="L-BFGS gradient evaluations per network (default: 2000; 500 with "
+                        "--quick)")
+    c.add_argument("--seed", type=_int_at_least(0), default=0,
+                   help="seed of the first network (the second: seed + 1) and of the curves "
+                        "(default: 0)")
+    _common(c, "lagopt-connect")
+    c.set_defaults(func=cmd_connect)
 
     b = sub.add_parser("bench", help="run the benchmark suite and write results.md",
                        description="Run the benchmark programs of lagopt.benchmarks (seed "

@@ -15,8 +15,10 @@ wide_race                the same on unseen targets, shapes and initialisations,
                          tune and dev parts (settings chosen) and a report part (judged)
 kernels                  numba batched kernels against a per-point numpy loop
 scale                    paths on networks of 10^3-10^5 parameters: sweeps, memory
+transition               minimum-energy paths against known saddles (Müller-Brown...);
+                         line, Bézier curve and MEP between trained networks
 =======================  ===========================================================
 """
 #: Run order of ``lagopt bench`` (cheapest first).
 SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "bvp_classics", "compare_paths",
-         "optimizer_race", "wide_race", "scale")
+         "optimizer_race", "wide_race", "scale", "transition")

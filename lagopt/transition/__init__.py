@@ -7,8 +7,10 @@ minimum energy path with its saddles and intermediate minima, each refined by Ne
 `hessian_index`).
 """
 from ._result import CriticalPoint, MEPResult
+from .connect import ConnectResult, bezier_curve, connect
 from .mep import solve_mep
 from .saddle import HessianIndex, hessian_index, refine_minimum, refine_saddle
 
 __all__ = ["solve_mep", "MEPResult", "CriticalPoint", "refine_saddle", "refine_minimum",
-           "hessian_index", "HessianIndex"]
+           "hessian_index", "HessianIndex",
+           "connect", "ConnectResult", "bezier_curve"]
