@@ -397,7 +397,9 @@ def _block_hessians(objective, lam, T, dense, n):
     if lam > 0.0 and np.isfinite(H).all():
         # Every 4th node: the fastest mode's rate (eigenvalues of 127 blocks of 37 x 37 cost
         # more than the inertia itself); the grid then has 31 samples of it.
-        top = float(np.max(np.abs(np.linalg.eigvalsh(np.moveaxis(H[:, :, ::4], 2, 0)))))
+        sample = H[:, :, ::4]
+        top = float(np.max(np.abs(sample if n == 1 else
+                                  np.linalg.eigvalsh(np.moveaxis(sample, 2, 0)))))
         need = int(min(MAX_INTERVALS, cap, np.ceil(np.sqrt(lam * top) * T / OMEGA_H)))
         if need > N:
             N = need
