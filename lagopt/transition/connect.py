@@ -65,6 +65,9 @@ ADAM_EPS = 1e-12
 #: The step is constant for this share of the budget, then decays linearly to 1 % of it
 #: (the last steps average the noise of the random ``t`` out).
 BEZIER_CONSTANT_SHARE = 0.5
+#: With ``mep_options={"init": "bezier"}``, the share of the MEP's budget spent training its
+#: own Bézier curve to start the string on.
+MEP_BEZIER_SHARE = 0.5
 #: Colours of the three curves in :meth:`ConnectResult.plot` (Okabe-Ito palette).
 CURVE_STYLE = {"line": {"color": "#D55E00", "ls": "--"},
                "bezier": {"color": "#0072B2", "ls": "-"},
@@ -381,13 +384,44 @@ def train_bezier(objective: Objective, theta_a: NDArray[np.float64],
     return c, n, message
 
 
-def _mep_profile(objective, a, b, held_out, ends, ends_ho, budget, seed, progress, options):
-    """Solve the MEP and profile it; a raised exception becomes a failed profile."""
+def _polyline_points(P, k):
+    """The columns of `P` and `k` points equally spaced in arc length on the polyline through
+    them, in path order (the MEP as a curve, evaluated as densely as the other two)."""
+    s = _arc_length(P)
+    u = np.union1d(np.linspace(0.0, 1.0, k), s)
+    j = np.clip(np.searchsorted(s, u, side="right") - 1, 0, P.shape[1] - 2)
+    w = np.where(s[j + 1] > s[j], (u - s[j]) / np.maximum(s[j + 1] - s[j], 1e-300), 0.0)
+    return P[:, j] * (1.0 - w) + P[:, j + 1] * w
+
+
+def _mep_profile(objective, a, b, held_out, ends, ends_ho, budget, seed, progress, options,
+                 n_eval=DEFAULT_N_EVAL):
+    """Solve the MEP within `budget` and profile it; a raised exception becomes a failed
+    profile.
+
+    Options besides `solve_mep`'s: ``init`` = ``"line"`` (default) or ``"bezier"``,
+    ``bezier_share`` (default `MEP_BEZIER_SHARE`): with ``"bezier"``, a Bézier curve is
+    trained for ``bezier_share * budget`` gradients (its own, charged to the MEP) and the
+    string starts on it with the rest of the budget; ``lr_rel``: the first-order string's
+    step relative to ``rms(b - a)`` (`solve_mep`'s ``lr``).
+    """
     start = time.perf_counter()
+    options = dict(options)
+    init = options.pop("init", "line")
+    share = float(options.pop("bezier_share", MEP_BEZIER_SHARE))
+    if "lr_rel" in options:
+        options["lr"] = float(options.pop("lr_rel")) * float(np.sqrt(np.mean((b - a) ** 2)))
+    spent = 0
     try:
         from .mep import solve_mep
-        res = solve_mep(objective, a, b, max_grad_evals=budget, seed=seed, progress=progress,
-                        **options)
+        if init == "bezier":
+            used = max(1, min(budget - 1, int(round(share * budget))))
+            c, spent, _ = train_bezier(objective, a, b, used, seed=seed)
+            options.setdefault("init_path", bezier_curve(a, b, c, np.linspace(0, 1, n_eval)))
+        elif init != "line":
+            raise ValueError(f"`init` must be 'line' or 'bezier', got {init!r}")
+        res = solve_mep(objective, a, b, max_grad_evals=budget - spent, seed=seed,
+                        progress=progress, **options)
     except Exception as exc:   # reported, not hidden: the table shows the failure
         return _failed_profile(a, b, f"{type(exc).__name__}: {exc}",
                           time.perf_counter() - start), None
@@ -397,18 +431,19 @@ def _mep_profile(objective, a, b, held_out, ends, ends_ho, budget, seed, progres
         # Fewer than three images is no path (the solver stopped before building its string):
         # a barrier of the two ends alone would pretend to measure something.
         prof = _failed_profile(a, b, str(res.message), elapsed)
-        prof.n_grad = float(res.n_grad)
+        prof.n_grad = float(res.n_grad + spent)
         return prof, res
     saddles = [np.asarray(cp.x, dtype=float) for cp in (res.saddles or [])]
     S = np.column_stack(saddles) if saddles else np.empty((a.size, 0))
     sad = np.asarray(objective.loss_batch(S), dtype=float) if saddles else np.empty(0)
     sad_ho = (np.asarray(held_out.loss_batch(S), dtype=float)
               if saddles and held_out is not None else np.empty(0))
-    prof = _profile("mep", P, objective, held_out, ends, ends_ho, saddle_loss=sad,
-                    saddle_loss_held_out=sad_ho, n_grad=float(res.n_grad), time=elapsed,
+    prof = _profile("mep", _polyline_points(P, n_eval), objective, held_out, ends, ends_ho,
+                    saddle_loss=sad, saddle_loss_held_out=sad_ho,
+                    n_grad=float(res.n_grad + spent), time=elapsed,
                     success=bool(res.success), message=str(res.message))
     # Place the saddles on the path's own arc length.
-    prof.saddle_s = np.array([_position_on(P, prof.s, x) for x in saddles])
+    prof.saddle_s = np.array([_position_on(prof.points, prof.s, x) for x in saddles])
     return prof, res
 
 
@@ -452,11 +487,26 @@ def connect(objective: Objective, theta_a: ArrayLike, theta_b: ArrayLike, *,
     bezier_lr : float, optional, keyword-only
         Adam's step for the control point (see :func:`train_bezier`).
     mep_options : dict, optional, keyword-only
-        More keyword arguments of :func:`lagopt.transition.solve_mep`. By default the solver
-        is called with ``refine_ends=False``: the curves join the two given points (e.g. the
-        networks as trained, whose gradients are small but not zero), and all three barriers
-        are measured from their losses; ``{"refine_ends": True}`` lets the solver first refine
-        its ends to stationary points (with Newton steps charged to the same budget).
+        More keyword arguments of :func:`lagopt.transition.solve_mep`, plus ``init``
+        (``"line"``, default, or ``"bezier"``), ``bezier_share`` and ``lr_rel`` (see below).
+        By default the solver is called with ``refine_ends=False``: the curves join the two
+        given points (e.g. the networks as trained, whose gradients are small but not zero),
+        and all three barriers are measured from their losses; ``{"refine_ends": True}`` lets
+        the solver first refine its ends to stationary points (with Newton steps charged to
+        the same budget). ``certify_ends`` defaults to ``n_params <= 200`` (the dense
+        Hessian is cheap there); above, the ends are taken as given (the MEP then reports
+        ``success=False`` with that reason, but its path and barrier are measured).
+
+        **Equal budget, and the string's start.** The MEP gets the same total budget as the
+        Bézier curve: everything it spends counts (gradients, Hessian-vector products 1 each,
+        dense Hessians ``n``, and with ``init="bezier"`` the gradients of its own Bézier
+        training). With ``init="line"`` the string starts on the straight line. With
+        ``init="bezier"`` the MEP first trains *its own* Bézier curve for
+        ``bezier_share * max_grad_evals`` gradients (default half; not the Bézier curve
+        reported here, which had the whole budget) and starts the string on it with the
+        rest; ``lr_rel`` sets the first-order string's step relative to ``rms(b - a)``.
+        The MEP's barrier is measured like the others: on ``n_eval`` points equally spaced
+        in arc length along the polyline through its images, plus the images and saddles.
 
     Returns
     -------
@@ -489,8 +539,10 @@ def connect(objective: Objective, theta_a: ArrayLike, theta_b: ArrayLike, *,
     bezier = _profile("bezier", bezier_curve(a, b, c, t), f, held_out, ends, ends_ho,
                       n_grad=float(used), time=time.perf_counter() - t0,
                       success=not note, message=note or f"{used} Adam steps")
+    from .saddle import DENSE_MAX
+    defaults = {"refine_ends": False, "certify_ends": f.n_params <= DENSE_MAX}
     mep, res = _mep_profile(f, a, b, held_out, ends, ends_ho, budget, int(seeds[1]),
-                            progress, {"refine_ends": False, **(mep_options or {})})
+                            progress, {**defaults, **(mep_options or {})}, n_eval)
     return ConnectResult(line=line, bezier=bezier, mep=mep, control=c, mep_result=res,
                          end_loss=ends, end_loss_held_out=ends_ho, max_grad_evals=budget,
                          n_eval=n_eval, n_params=f.n_params, time=time.perf_counter() - start)

@@ -39,7 +39,7 @@ from .._status import NonFiniteError, Status
 from .._validation import as_vector
 from ..objectives import as_objective
 from ._result import CriticalPoint, MEPResult
-from .saddle import DENSE_MAX, BudgetExhausted, Evaluator, _certify, _refine
+from .saddle import CERT_MAX_HVP, DENSE_MAX, BudgetExhausted, Evaluator, _certify, _refine
 
 __all__ = ["solve_mep"]
 
@@ -47,6 +47,25 @@ __all__ = ["solve_mep"]
 N_IMAGES = 11
 #: Default cap on string iterations.
 MAX_ITER = 500
+#: ``method="auto"`` uses the first-order string above this many parameters.
+AUTO_NEWTON_MAX = DENSE_MAX
+#: ``method="auto"``: the Newton string is given up for the first-order one when, over a
+#: window of this many iterations, its best tangent residual did not fall below
+#: `NEWTON_STALL` times the best before the window.
+NEWTON_WINDOW, NEWTON_STALL = 50, 0.5
+#: First-order string: Adam's step relative to the root-mean-square coordinate of ``b - a``
+#: (the same scale as the Bézier training of `lagopt.transition.connect`), its moment decay
+#: rates, and the share of the iterations with a constant step (then linear decay to 1 %).
+FO_LR = 0.01
+FO_BETAS = (0.0, 0.999)
+FO_CONSTANT_SHARE = 0.5
+#: First-order string: the step is halved when the tangent residual has not reached a new
+#: best for this many iterations (deterministic convergence on smooth potentials).
+FO_PATIENCE = 25
+#: The climbing image starts climbing after this share of the (estimated) iterations, at
+#: least `FO_CLIMB_MIN` iterations.
+FO_CLIMB_SHARE, FO_CLIMB_MIN = 0.1, 5
+METHODS = ("auto", "newton", "first_order")
 
 
 # ---------------------------------------------------------------------- the string
@@ -133,9 +152,13 @@ class _State:
         self.minima: list[CriticalPoint] = []
         self.saddles: list[CriticalPoint] = []
         self.stage_grads: dict[str, int] = {}
+        self.climbing: Optional[int] = None
+        self.method = "newton"
+        self.path_tol = np.nan
 
 
-def _evolve(ev: Evaluator, st: _State, path_tol: float, max_iter: int, progress: bool) -> bool:
+def _evolve(ev: Evaluator, st: _State, path_tol: float, max_iter: int, progress: bool,
+            give_up: bool = False):
     """Simplified string method with per-image damped Newton steps along ``-(grad V)_perp``.
 
     Each iteration evaluates ``V`` and ``grad V`` at all interior images in one batch and
@@ -147,9 +170,11 @@ def _evolve(ev: Evaluator, st: _State, path_tol: float, max_iter: int, progress:
     displacement (``h`` the image spacing), give ``alpha_i = c_i / (c_i^2 + a_i^2)`` (Newton,
     ``1 / c_i``, where the coupling is weak). Steps are capped at half the spacing (the cap
     is also the step where ``c_i <= 0``). Returns whether the tangent residual reached
-    `path_tol`.
+    `path_tol`; with `give_up`, returns ``"stalled"`` when the residual stops falling (see
+    `NEWTON_WINDOW`), for the caller to continue with `_evolve_first_order`.
     """
     X, free = st.X, ~st.fixed
+    start = len(st.history)
     while True:
         st.E[free], st.G[:, free] = ev.vg_batch(X[:, free])
         T, _ = tangents(X)
@@ -161,6 +186,10 @@ def _evolve(ev: Evaluator, st: _State, path_tol: float, max_iter: int, progress:
                   f"max V {np.max(st.E):.8g}, n_grad {ev.n_grad}")
         if res <= path_tol or st.n_iter >= max_iter:    # max_iter: cap on the total count
             return res <= path_tol
+        h = st.history[start:]
+        if give_up and len(h) > NEWTON_WINDOW and (len(h) - 1) % NEWTON_WINDOW == 0 and \
+                min(h[-NEWTON_WINDOW:]) > NEWTON_STALL * min(h[:-NEWTON_WINDOW]):
+            return "stalled"
         st.n_iter += 1
         scale = float(np.max(np.linalg.norm(st.G, axis=0)))
         P = -Gp[:, free]
@@ -179,6 +208,91 @@ def _evolve(ev: Evaluator, st: _State, path_tol: float, max_iter: int, progress:
         Y[:, free] += P * (lengths / np.maximum(pn, 1e-300))
         X = reparametrize(Y, st.fixed)
         st.X = X
+
+
+def _evolve_first_order(ev: Evaluator, st: _State, path_tol: float, max_iter: int,
+                        progress: bool, lr: float, climb: bool = True) -> bool:
+    """Simplified string method with per-image Adam on the perpendicular force and a
+    climbing image: the first-order mode for large ``n`` and the fallback of a stalled
+    Newton string.
+
+    Each iteration evaluates ``V`` and ``grad V`` at the free images in one batch (no
+    Hessian), forms the perpendicular gradient ``g_perp = g - (g.tau) tau`` of every free
+    image and, once climbing has started (after `FO_CLIMB_SHARE` of the iterations), the
+    climbing gradient ``g - 2 (g.tau) tau`` of the highest free image, whose tangential force
+    is reversed so that it climbs to the saddle (Henkelman, Uberuaga and Jónsson, J. Chem.
+    Phys. 113, 9901 (2000)). Every free image takes an Adam step (Kingma and Ba; moments per
+    image and coordinate, which copes with the very different curvatures of a network's
+    parameters) of size `lr`, constant for `FO_CONSTANT_SHARE` of the iterations the budget
+    or `max_iter` allows and then decaying linearly to 1 %, halved whenever the residual
+    has not reached a new best for `FO_PATIENCE` iterations; then the images are
+    redistributed at equal arc length with the climbing image pinned.
+
+    Stops when the tangent residual is at most `path_tol` (True), at `max_iter`, or when the
+    budget cannot pay for another iteration (False). The last evaluated energies always
+    belong to the returned string.
+    """
+    X = st.X
+    base_fixed = st.fixed.copy()
+    free0 = ~base_fixed
+    n_free = int(free0.sum())
+    M, S = np.zeros_like(X), np.zeros_like(X)
+    b1, b2 = FO_BETAS
+    left = max_iter - st.n_iter
+    if ev.budget is not None:
+        left = min(left, int((ev.budget - ev.n_grad) // max(n_free, 1)) - 1)
+    left = max(left, 1)
+    flat = FO_CONSTANT_SHARE * left
+    climb_at = st.n_iter + max(FO_CLIMB_MIN, int(FO_CLIMB_SHARE * left))
+    first, k, best, since, shrink = st.n_iter, 0, np.inf, 0, 1.0
+    ci = None
+    while True:
+        free = ~st.fixed
+        st.E[free], st.G[:, free] = ev.vg_batch(X[:, free])
+        T, _ = tangents(X)
+        Gp, res = perp_residual(st.G, T)
+        st.residual = res
+        st.history.append(res)
+        if ci is not None:
+            st.climbing = ci
+        if progress:
+            print(f"string iteration {st.n_iter:4d} (first order): tangent residual "
+                  f"{res:.3e}, max V {np.max(st.E):.8g}, n_grad {ev.n_grad}")
+        if res < best:
+            best, since = res, 0
+        else:
+            since += 1
+            if since >= FO_PATIENCE:
+                shrink, since = 0.5 * shrink, 0
+        no_budget = ev.budget is not None and ev.n_grad + n_free > ev.budget
+        if res <= path_tol or st.n_iter >= max_iter or no_budget:
+            st.fixed = base_fixed
+            return res <= path_tol
+        st.n_iter += 1
+        k += 1
+        D = Gp.copy()
+        inner = np.flatnonzero(~base_fixed)
+        ci = None
+        if climb and st.n_iter >= climb_at and inner.size:
+            ci = int(inner[np.argmax(st.E[inner])])
+            if 0 < ci < X.shape[1] - 1 and st.E[ci] > max(st.E[ci - 1], st.E[ci + 1]):
+                D[:, ci] = st.G[:, ci] - 2.0 * T[:, ci] * float(st.G[:, ci] @ T[:, ci])
+            else:
+                ci = None
+        M = b1 * M + (1 - b1) * D
+        S = b2 * S + (1 - b2) * D * D
+        mhat, shat = M / (1 - b1 ** k), S / (1 - b2 ** k)
+        j = st.n_iter - first
+        rate = lr * shrink * (1.0 if j <= flat else
+                              max(0.01, 1.0 - 0.99 * (j - flat) / max(left - flat, 1)))
+        Y = X.copy()
+        Y[:, free0] -= rate * mhat[:, free0] / (np.sqrt(shat[:, free0]) + 1e-12 * lr)
+        fixed = base_fixed.copy()
+        if ci is not None:
+            fixed[ci] = True
+        X = reparametrize(Y, fixed)
+        st.X = X
+        st.fixed = base_fixed
 
 
 # ---------------------------------------------------------------------- critical points
@@ -292,8 +406,14 @@ def _finish(ev, st, points, status, message, t0, n_images):
     qp = _quasi_potential(points) if finite and saddles else np.nan
     if status == Status.SUCCESS and not np.isfinite([fwd, bwd, qp, residual]).all():
         status, message = Status.NON_FINITE, message + " | But a reported value is not finite."
+    ci = st.climbing if st.climbing is not None and st.climbing < E.size else None
     info = {"n_images": n_images, "residual_history": st.history,
-            "string_residual": st.residual, "n_grad_stages": dict(st.stage_grads)}
+            "string_residual": st.residual, "n_grad_stages": dict(st.stage_grads),
+            "method": st.method, "climbing_image": ci,
+            "barrier_estimate": (float(E[ci] - minima[0].energy) if ci is not None and minima
+                                 and finite else fwd),
+            "ends_certified": bool(len(st.minima) >= 2 and st.minima[0].certified
+                                   and st.minima[-1].certified)}
     return MEPResult(path=X, s=s, energy=E, saddles=saddles, minima=minima,
                      barrier_forward=fwd, barrier_backward=bwd, quasi_potential=qp,
                      tangent_residual=residual, success=status == Status.SUCCESS,
@@ -320,17 +440,33 @@ def _verdict_message(points: list, problems: list, st: _State):
     return Status.NOT_CONVERGED, "Not certified: " + " | ".join(lines) + ". " + hint
 
 
-def _ends(ev, a, b, tol, refine_ends, dense_max, k):
-    """The two end minima: refined from `a`, `b`, or only certified where they are."""
+def _ends(ev, a, b, tol, refine_ends, dense_max, k, certify_ends=True, max_hvp=CERT_MAX_HVP):
+    """The two end minima: refined from `a`, `b`, or only certified where they are (or, with
+    ``certify_ends=False``, only evaluated: reported as not certified)."""
     if refine_ends:
         radius = 0.1 * float(np.linalg.norm(b - a))
-        return [_refine(ev, x, "minimum", tol, None, dense_max, radius=radius, k=k)
-                for x in (a, b)]
-    return [_certify(ev, x, "minimum", tol, dense_max, k) for x in (a, b)]
+        return [_refine(ev, x, "minimum", tol, None, dense_max, radius=radius, k=k,
+                        max_hvp=max_hvp) for x in (a, b)]
+    if certify_ends:
+        return [_certify(ev, x, "minimum", tol, dense_max, k, max_hvp=max_hvp) for x in (a, b)]
+    V, G = ev.vg_batch(np.column_stack([a, b]))
+    out = []
+    for j, x in enumerate((a, b)):
+        gnorm = float(np.max(np.abs(G[:, j])))
+        cp = CriticalPoint(x=np.array(x, dtype=float), energy=V[j], grad_norm=gnorm,
+                           eigenvalues=np.empty(0), index=-1, kind="minimum", certified=False,
+                           n_grad=1, message=(
+                               f"Not a certified minimum: taken as given (certify_ends=False; "
+                               f"|grad V|_max = {gnorm:.2e}, Hessian index not computed)."))
+        cp._g = G[:, j].copy()
+        out.append(cp)
+    return out
 
 
 def _check_args(objective, theta_a, theta_b, n_images, tol, path_tol, max_grad_evals,
-                max_iter):
+                max_iter, method="auto"):
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
     a = as_vector(theta_a, "theta_a")
     b = as_vector(theta_b, "theta_b", a.size)
     if np.array_equal(a, b):
@@ -353,9 +489,48 @@ def _check_args(objective, theta_a, theta_b, n_images, tol, path_tol, max_grad_e
     return obj, a, b, int(m)
 
 
-def _run(ev, st, a, b, m, tol, path_tol, max_iter, refine_ends, dense_max, k, progress, t0):
+def _initial_string(a, xa, xb, m, init_path):
+    """`m` images from `xa` to `xb`: the segment, or `init_path` (its ends replaced by the
+    refined ends) redistributed at equal arc length along its spline."""
+    if init_path is None:
+        return np.linspace(0.0, 1.0, m)[None, :] * (xb - xa)[:, None] + xa[:, None]
+    P = np.array(init_path, dtype=float)
+    if P.ndim != 2 or P.shape[0] != a.size or P.shape[1] < 2 or not np.all(np.isfinite(P)):
+        raise ValueError(f"`init_path` must be a finite array of shape ({a.size}, k >= 2), "
+                         f"got shape {P.shape}.")
+    P[:, 0], P[:, -1] = xa, xb
+    return reparametrize(P, m=m)
+
+
+def _string(ev, st, path_tol, max_iter, progress, method, lr, climb=True):
+    """Run the string in the chosen mode; returns whether it converged."""
+    if method == "first_order":
+        st.method = st.method if st.method != "newton" else "first_order"
+        return _evolve_first_order(ev, st, path_tol, max_iter, progress, lr, climb)
+    out = _evolve(ev, st, path_tol, max_iter, progress, give_up=method == "auto")
+    if out == "stalled":
+        st.method = "newton+first_order"
+        return _evolve_first_order(ev, st, path_tol, max_iter, progress, lr, climb)
+    return bool(out)
+
+
+def _not_converged_message(st, path_tol, ends):
+    base = (f"The string did not converge: tangent residual {st.residual:.2e} > path_tol = "
+            f"{path_tol:g} after {st.n_iter} iterations ({st.method} string).")
+    if st.climbing is not None:
+        ci = st.climbing
+        base += (f" Climbing image {ci} of {st.X.shape[1]}: V = {st.E[ci]:.6g}, barrier "
+                 f"estimate {st.E[ci] - ends[0].energy:.6g} from the first end (an upper "
+                 "bound on the path's true barrier up to the residual; not refined to a "
+                 "saddle, not certified).")
+    return base + " Raise `max_iter` or `max_grad_evals`, loosen `path_tol`, or use fewer " \
+                  "images."
+
+
+def _run(ev, st, a, b, m, tol, path_tol, max_iter, refine_ends, dense_max, k, progress, t0,
+         method="auto", certify_ends=True, init_path=None, lr=None, max_hvp=CERT_MAX_HVP):
     mark = ev.n_grad
-    ends = _ends(ev, a, b, tol, refine_ends, dense_max, k)
+    ends = _ends(ev, a, b, tol, refine_ends, dense_max, k, certify_ends, max_hvp)
     st.minima = ends
     st.stage_grads["ends"] = ev.n_grad - mark
     xa, xb = ends[0].x, ends[1].x
@@ -364,20 +539,27 @@ def _run(ev, st, a, b, m, tol, path_tol, max_iter, refine_ends, dense_max, k, pr
                        "Both ends converge to the same minimum (they lie in one basin): there "
                        "is no path to find. Start the ends in different basins, or pass "
                        "`refine_ends=False` with both ends at minima.", t0, m)
-    st.X = np.linspace(0.0, 1.0, m)[None, :] * (xb - xa)[:, None] + xa[:, None]
+    if method == "auto" and (a.size > AUTO_NEWTON_MAX
+                             or not (ends[0].certified and ends[1].certified)):
+        method = "first_order"
+    if lr is None:
+        lr = FO_LR * float(np.sqrt(np.mean((xb - xa) ** 2)))
+    st.X = _initial_string(a, xa, xb, m, init_path)
     st.E, st.G = np.full(m, np.nan), np.full((a.size, m), np.nan)
     st.fixed = np.zeros(m, bool)
     st.fixed[[0, -1]] = True
     st.E[0], st.E[-1] = ends[0].energy, ends[1].energy
     st.G[:, 0], st.G[:, -1] = ends[0]._g, ends[1]._g
     mark = ev.n_grad
-    converged = _evolve(ev, st, path_tol, max_iter, progress)
+    converged = _string(ev, st, path_tol, max_iter, progress, method, lr)
     st.stage_grads["string"] = ev.n_grad - mark
     if not converged:
-        return _finish(ev, st, ends, Status.MAX_ITER,
-                       f"The string did not converge: tangent residual {st.residual:.2e} > "
-                       f"path_tol = {path_tol:g} after {st.n_iter} iterations. Raise "
-                       "`max_iter`, loosen `path_tol`, or use fewer images.", t0, m)
+        out_of_budget = ev.budget is not None and st.n_iter < max_iter
+        return _finish(ev, st, ends,
+                       Status.BUDGET_EXHAUSTED if out_of_budget else Status.MAX_ITER,
+                       _not_converged_message(st, path_tol, ends)
+                       + (" The budget (`max_grad_evals`) cannot pay for another "
+                          "iteration." if out_of_budget else ""), t0, m)
     mark = ev.n_grad
     inner, problems = _critical_points(ev, st, tol, dense_max, k)
     st.stage_grads["critical_points"] = ev.n_grad - mark
@@ -387,7 +569,10 @@ def _run(ev, st, a, b, m, tol, path_tol, max_iter, refine_ends, dense_max, k, pr
     if inner:                      # re-converge the string with the points pinned
         mark = ev.n_grad
         _assemble(st, inner)
-        if not _evolve(ev, st, path_tol, st.n_iter + max_iter, progress):
+        st.climbing = None
+        polish = "first_order" if st.method != "newton" else method
+        if not _string(ev, st, path_tol, st.n_iter + max_iter, progress, polish, lr,
+                       climb=False):
             problems.append(f"with the refined points pinned, the string did not re-converge "
                             f"(tangent residual {st.residual:.2e} > path_tol = {path_tol:g})")
         st.stage_grads["polish"] = ev.n_grad - mark
@@ -399,7 +584,10 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
               n_images: Optional[int] = None, tol: float = 1e-8, path_tol: float = 1e-3,
               max_grad_evals: Optional[int] = None, refine_ends: bool = True,
               seed: Optional[int] = None, progress: bool = False,
-              dense_max: int = DENSE_MAX, max_iter: int = MAX_ITER, k: int = 4) -> MEPResult:
+              dense_max: int = DENSE_MAX, max_iter: int = MAX_ITER, k: int = 4,
+              method: str = "auto", certify_ends: bool = True,
+              init_path: Optional[ArrayLike] = None, lr: Optional[float] = None,
+              cert_max_hvp: Optional[int] = CERT_MAX_HVP) -> MEPResult:
     r"""The minimum energy path (MEP) of ``V`` between two minima, with certified saddles.
 
     The MEP is the curve from minimum to minimum whose tangent is parallel to ``grad V``
@@ -416,10 +604,31 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
        ``n <= dense_max``, truncated CG on Hessian-vector products above) to
        ``max |grad V| <= tol`` (``refine_ends=True``), or only certified where they are.
     2. The string method (E, Ren, Vanden-Eijnden 2007): ``n_images`` images on the segment
-       between the minima move by ``-(grad V)_perp``, each with its own step
-       ``|g_perp|^2 / (g_perp . H g_perp)`` (one batched gradient and one batched
-       Hessian-vector product per iteration), and are redistributed to equal arc length along
-       a cubic spline, until the tangent residual is at most `path_tol`.
+       between the minima (or on `init_path`) move by ``-(grad V)_perp`` and are
+       redistributed to equal arc length along a cubic spline, until the tangent residual is
+       at most `path_tol`. Two modes (`method`):
+
+       * ``"newton"``: each image takes its own damped Newton step
+         ``|g_perp|^2 / (g_perp . H g_perp)`` (one batched gradient and one batched
+         Hessian-vector product per iteration). Fast near a true MEP between true minima
+         (Müller-Brown: certified in about 400 gradients), but with an indefinite Hessian far
+         from critical points in high dimension (networks) it oscillates.
+       * ``"first_order"``: no Hessian. Every free image takes an RMSprop/Adam step (moments
+         per image and coordinate, ``beta1 = 0``) on ``g_perp``, of size `lr`, constant for
+         half the iterations the budget allows, then decaying linearly, and halved when the
+         residual stalls; after the first 10 % of the iterations the highest image *climbs*
+         (its tangential force reversed, CI-NEB), so its energy estimates the barrier; it is
+         pinned in the equal-arc-length redistribution.
+       * ``"auto"`` (default): first-order when ``n > AUTO_NEWTON_MAX`` (200) or when the
+         ends are not certified minima (``certify_ends=False``, or they fail their
+         certificate), else Newton, switching to first-order if the Newton residual stalls
+         (its best over 50 iterations not below half the best before). ``info["method"]``
+         says what ran.
+
+       A string that does not reach `path_tol` within `max_iter` or the budget returns
+       (``MAX_ITER`` or ``BUDGET_EXHAUSTED``) with the string, its energies, the residual
+       reached and the climbing image's barrier estimate (``info["barrier_estimate"]``,
+       ``info["climbing_image"]``); its points are then not refined nor certified.
     3. The Hermite energy profile along the string (slopes ``grad V . dtheta/ds``) locates the
        maxima and the minima between them; each maximum is refined to a saddle with P-RFO
        (`refine_saddle`, following the mode closest to the path tangent) and each interior
@@ -462,6 +671,26 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
         Cap on string iterations. Default 500.
     k : int, optional
         Eigenvalues reported per certified point. Default 4.
+    method : {"auto", "newton", "first_order"}, optional
+        The string's mode (see Method, step 2). Default ``"auto"``.
+    certify_ends : bool, optional
+        With ``refine_ends=False``: compute the ends' Hessian-index certificates (default
+        True), or take the ends as given (one gradient each, no Hessian): they are then
+        reported ``certified=False`` with that reason, so ``success`` is False however the
+        rest goes (the path, its barrier and any certified saddles are still returned).
+        Meant for ends that are not exact minima, e.g. trained networks.
+    init_path : array_like, shape (n, k), optional
+        Initial curve (columns, ``k >= 2``) from ``theta_a`` to ``theta_b`` (its end columns
+        are replaced by the ends), redistributed to ``n_images`` at equal arc length. Default
+        the straight segment.
+    lr : float, optional
+        Step of the first-order mode. Default ``FO_LR * rms(theta_b - theta_a)`` (0.01 times
+        the root-mean-square coordinate of the end difference).
+    cert_max_hvp : int or None, optional
+        Cap on the Hessian-vector products of each matrix-free certificate and Lanczos mode
+        search (``n > dense_max``), charged to the budget. A point whose Lanczos has not
+        finished within it is reported uncertified ("index unknown") instead of running on.
+        Default `CERT_MAX_HVP` (1000); None: no cap.
 
     Returns
     -------
@@ -469,7 +698,9 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
         ``path``, ``s``, ``energy``, ``saddles``, ``minima``, ``barrier_forward``,
         ``barrier_backward``, ``quasi_potential``, ``tangent_residual``, ``success``,
         ``status``, ``message``, ``n_grad``, ``n_iter``, ``time``. ``success`` only when the
-        string converged and every saddle and minimum is certified. A non-finite ``V`` or
+        string converged and every saddle and minimum (the ends included) is certified.
+        ``info`` adds ``method``, ``climbing_image``, ``barrier_estimate``,
+        ``ends_certified``, ``residual_history`` and ``n_grad_stages``. A non-finite ``V`` or
         gradient met on the way gives ``Status.NON_FINITE`` (no exception), a spent budget
         ``Status.BUDGET_EXHAUSTED``, an unconverged string ``Status.MAX_ITER``, an
         uncertified point ``Status.NOT_CONVERGED``.
@@ -500,13 +731,14 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
     """
     t0 = time.perf_counter()
     obj, a, b, m = _check_args(objective, theta_a, theta_b, n_images, tol, path_tol,
-                               max_grad_evals, max_iter)
+                               max_grad_evals, max_iter, method)
     ev = Evaluator(obj, max_grad_evals, np.random.default_rng(seed))
     st = _State(np.column_stack([a, b]))
     st.path_tol = float(path_tol)
     try:
         return _run(ev, st, a, b, m, float(tol), float(path_tol), int(max_iter),
-                    bool(refine_ends), int(dense_max), int(k), progress, t0)
+                    bool(refine_ends), int(dense_max), int(k), progress, t0, method,
+                    bool(certify_ends), init_path, lr, cert_max_hvp)
     except (NonFiniteError, FloatingPointError) as exc:
         return _finish(ev, st, st.minima if len(st.minima) == 2 else [], Status.NON_FINITE,
                        f"Non-finite values: {exc} (after {ev.n_grad} gradient evaluations, "

@@ -47,6 +47,17 @@ __all__ = ["refine_saddle", "refine_minimum", "hessian_index", "HessianIndex"]
 DENSE_MAX = 200
 #: Relative width of the degenerate band of eigenvalues (times the largest magnitude seen).
 EIG_RTOL = 1e-6
+#: Default cap on the Hessian-vector products of one matrix-free certificate (Lanczos for the
+#: lowest eigenvalues plus the coarse largest one). When eigsh has not finished within it the
+#: point is reported uncertified (index unknown) instead of running on.
+CERT_MAX_HVP = 1000
+
+#: Cap on the conjugate-gradient iterations of one matrix-free (Steihaug) step.
+CG_MAX = 250
+
+
+class _LanczosCap(RuntimeError):
+    """Raised inside eigsh's matvec when the cap on Hessian-vector products is reached."""
 
 
 class BudgetExhausted(RuntimeError):
@@ -142,6 +153,9 @@ class HessianIndex(int):
         ``"dense"`` or ``"lanczos"``.
     n_grad : int
         Gradient evaluations spent (dense Hessian ``n``, each Hessian-vector product 1).
+    finished : bool
+        False when Lanczos hit its cap of Hessian-vector products (``max_hvp``) before
+        converging: the eigenvalues are then unknown (empty) and the index is undecided.
     """
 
     eigenvalues: NDArray[np.float64]
@@ -150,6 +164,8 @@ class HessianIndex(int):
     complete: bool
     method: str
     n_grad: int
+
+    finished: bool = True
 
     def __new__(cls, index: int, **attrs: Any) -> "HessianIndex":
         self = super().__new__(cls, index)
@@ -164,27 +180,46 @@ class HessianIndex(int):
 
 
 def _lanczos(ev: Evaluator, x: NDArray[np.float64], k: int, which: str,
-             v0: Optional[NDArray[np.float64]] = None, tol: float = 1e-10):
-    """``k`` extreme eigenpairs (``which`` = 'SA' or 'LA') of the Hessian at `x` by eigsh."""
+             v0: Optional[NDArray[np.float64]] = None, tol: float = 1e-10,
+             max_hvp: Optional[int] = None):
+    """``k`` extreme eigenpairs (``which`` = 'SA' or 'LA') of the Hessian at `x` by eigsh.
+
+    At most `max_hvp` Hessian-vector products (each charged to the budget): when eigsh has
+    not finished by then, the eigenpairs it had converged are returned (possibly none), with
+    ``finished=False``. Returns ``(w, V, finished)``.
+    """
     n = ev.n
-    op = LinearOperator((n, n), matvec=lambda v: ev.hessp(x, np.ravel(v)), dtype=float)
+    count = [0]
+
+    def matvec(v):
+        if max_hvp is not None and count[0] >= max_hvp:
+            raise _LanczosCap
+        count[0] += 1
+        return ev.hessp(x, np.ravel(v))
+
+    op = LinearOperator((n, n), matvec=matvec, dtype=float)
     if v0 is None or not np.any(v0):
         v0 = ev.rng.standard_normal(n)
     ncv = min(n, max(2 * k + 1, 20))
+    finished = True
     try:
         w, V = eigsh(op, k=k, which=which, v0=v0, ncv=ncv, tol=tol, maxiter=50 * n)
     except ArpackNoConvergence as exc:      # keep what converged
         w, V = exc.eigenvalues, exc.eigenvectors
+    except _LanczosCap:
+        return np.empty(0), np.empty((n, 0)), False
     except ArpackError:
-        return np.empty(0), np.empty((n, 0))
+        return np.empty(0), np.empty((n, 0)), finished
     order = np.argsort(w)
-    return np.asarray(w)[order], np.asarray(V)[:, order]
+    return np.asarray(w)[order], np.asarray(V)[:, order], finished
 
 
 def _index(ev: Evaluator, x: NDArray[np.float64], k: int, dense_max: int,
-           eig_rtol: float = EIG_RTOL, H: Optional[NDArray[np.float64]] = None) -> HessianIndex:
+           eig_rtol: float = EIG_RTOL, H: Optional[NDArray[np.float64]] = None,
+           max_hvp: Optional[int] = CERT_MAX_HVP) -> HessianIndex:
     start = ev.n_grad
     n = ev.n
+    finished = True
     if n <= dense_max:
         if H is None:
             H = ev.hess(x)
@@ -193,12 +228,15 @@ def _index(ev: Evaluator, x: NDArray[np.float64], k: int, dense_max: int,
         found = w
     else:
         k = max(1, min(k, n - 1))
-        found, _ = _lanczos(ev, x, k, "SA")
-        top, _ = _lanczos(ev, x, 1, "LA", tol=1e-3)
+        found, _, finished = _lanczos(ev, x, k, "SA", max_hvp=max_hvp)
+        top = np.empty(0)
+        if finished:
+            left = None if max_hvp is None else max(max_hvp - (ev.n_grad - start), 0)
+            top, _, _ = _lanczos(ev, x, 1, "LA", tol=1e-3, max_hvp=left)
         scale = float(np.max(np.abs(np.concatenate([found, top])))) if found.size else 0.0
         if found.size == n - 1 and top.size and top[-1] > found[-1]:
             found = np.append(found, top[-1])        # the whole spectrum is known
-        complete = bool(found.size >= k and found[-1] > 0)
+        complete = bool(finished and found.size >= k and found[-1] > 0)
         method = "lanczos"
     eig_tol = eig_rtol * scale if scale > 0 else np.inf
     index = int(np.sum(found < -eig_tol))
@@ -206,7 +244,8 @@ def _index(ev: Evaluator, x: NDArray[np.float64], k: int, dense_max: int,
     return HessianIndex(index, eigenvalues=np.asarray(found[:max(k, 1)] if method == "dense"
                                                       else found),
                         degenerate=degenerate, eig_tol=float(eig_tol), complete=complete,
-                        method=method, n_grad=ev.n_grad - start)
+                        method=method, n_grad=ev.n_grad - start, finished=finished,
+                        max_hvp=max_hvp)
 
 
 def _prepare(objective, x, seed=None, budget=None):
@@ -218,7 +257,8 @@ def _prepare(objective, x, seed=None, budget=None):
 
 
 def hessian_index(objective: Any, x: ArrayLike, k: int = 4, *, dense_max: int = DENSE_MAX,
-                  eig_rtol: float = EIG_RTOL, seed: Optional[int] = None) -> HessianIndex:
+                  eig_rtol: float = EIG_RTOL, seed: Optional[int] = None,
+                  max_hvp: Optional[int] = CERT_MAX_HVP) -> HessianIndex:
     """The Morse index of ``V`` at `x`: the number of negative Hessian eigenvalues.
 
     Parameters
@@ -240,6 +280,10 @@ def hessian_index(objective: Any, x: ArrayLike, k: int = 4, *, dense_max: int = 
         Eigenvalues with ``|lambda| <= eig_rtol * max |lambda|`` are degenerate. Default 1e-6.
     seed : int, optional
         Seed of the Lanczos start vector (`numpy.random.default_rng`).
+    max_hvp : int or None, optional
+        Cap on the Hessian-vector products of the matrix-free route (default
+        `CERT_MAX_HVP`, 1000; None: no cap). When Lanczos has not finished within it the
+        result has ``finished=False``, no eigenvalues and ``degenerate=True`` (undecided).
 
     Returns
     -------
@@ -258,7 +302,7 @@ def hessian_index(objective: Any, x: ArrayLike, k: int = 4, *, dense_max: int = 
     (True, 'lanczos', False)
     """
     ev, x = _prepare(objective, x, seed)
-    return _index(ev, x, int(k), int(dense_max), float(eig_rtol))
+    return _index(ev, x, int(k), int(dense_max), float(eig_rtol), max_hvp=max_hvp)
 
 
 # ---------------------------------------------------------------------- steps
@@ -345,9 +389,9 @@ def _krylov_step(ev, x, g, kind, mode, radius):
     """Matrix-free step: Lanczos lowest mode (saddle) plus Steihaug-CG in its complement."""
     cg_tol = min(0.5, np.sqrt(np.linalg.norm(g))) * np.linalg.norm(g)
     if kind == "minimum":
-        step = _steihaug(lambda v: ev.hessp(x, v), g, radius, cg_tol, 2 * ev.n)
+        step = _steihaug(lambda v: ev.hessp(x, v), g, radius, cg_tol, min(2 * ev.n, CG_MAX))
         return step, None, None
-    w, V = _lanczos(ev, x, 1, "SA", v0=mode, tol=1e-6)
+    w, V, _ = _lanczos(ev, x, 1, "SA", v0=mode, tol=1e-6, max_hvp=CERT_MAX_HVP)
     if w.size == 0:
         raise np.linalg.LinAlgError("Lanczos did not converge on the lowest Hessian mode")
     v, b = V[:, 0], float(w[0])
@@ -361,7 +405,8 @@ def _krylov_step(ev, x, g, kind, mode, radius):
     h_up = _uphill_component(f, b)
     h_up = float(np.clip(h_up, -radius, radius))
     rest = np.sqrt(max(radius ** 2 - h_up ** 2, 0.0)) or 0.1 * radius
-    step = _steihaug(lambda u: proj(ev.hessp(x, proj(u))), proj(g), rest, cg_tol, 2 * ev.n)
+    step = _steihaug(lambda u: proj(ev.hessp(x, proj(u))), proj(g), rest, cg_tol,
+                     min(2 * ev.n, CG_MAX))
     return proj(step) + h_up * v, v, b
 
 
@@ -395,7 +440,7 @@ def _accept(kind, v, g, v_new, g_new, pred):
 
 
 def _refine(ev: Evaluator, x0, kind, tol, direction=None, dense_max=DENSE_MAX, max_iter=100,
-            radius=None, k=4, eig_rtol=EIG_RTOL) -> CriticalPoint:
+            radius=None, k=4, eig_rtol=EIG_RTOL, max_hvp=CERT_MAX_HVP) -> CriticalPoint:
     """Trust-region (P-)RFO to a minimum or saddle from `x0`, then its certificate.
 
     Budget and non-finite errors propagate (callers decide); everything else is a verdict.
@@ -416,7 +461,11 @@ def _refine(ev: Evaluator, x0, kind, tol, direction=None, dense_max=DENSE_MAX, m
             step, new_mode, _ = _dense_step(g, H, kind, mode, radius)
             Hs = H @ step
         else:
-            step, new_mode, _ = _krylov_step(ev, x, g, kind, mode, radius)
+            try:
+                step, new_mode, _ = _krylov_step(ev, x, g, kind, mode, radius)
+            except np.linalg.LinAlgError:      # Lanczos capped: stop, certify where we are
+                stalled = True
+                break
             Hs = ev.hessp(x, step)
         step_norm = float(np.linalg.norm(step))
         if step_norm <= 1e-15 * (1.0 + np.linalg.norm(x)):
@@ -430,7 +479,7 @@ def _refine(ev: Evaluator, x0, kind, tol, direction=None, dense_max=DENSE_MAX, m
         if accepted:
             x, v, g = x + step, v_new, g_new
             mode = new_mode if new_mode is not None else mode
-    idx = _index(ev, x, k, dense_max, eig_rtol)
+    idx = _index(ev, x, k, dense_max, eig_rtol, max_hvp=max_hvp)
     return _verdict(x, v, g, idx, kind, tol, it, max_iter, stalled, ev.n_grad - start)
 
 
@@ -442,7 +491,10 @@ def _verdict(x, v, g, idx, kind, tol, it, max_iter, stalled, n_grad) -> Critical
         why = ("no progress (the trust region collapsed)" if stalled else
                f"{max_iter} iterations" if it >= max_iter else "stopped")
         problems.append(f"|grad V|_max = {gnorm:.2e} > tol = {tol:.1e} after {why}")
-    if idx.degenerate:
+    if not getattr(idx, "finished", True):
+        problems.append(f"the Hessian index is unknown: Lanczos (eigsh) did not finish within "
+                        f"its cap of {idx.max_hvp} Hessian-vector products")
+    elif idx.degenerate:
         problems.append(f"a Hessian eigenvalue is within {idx.eig_tol:.1e} of zero "
                         "(degenerate: the index is undecided)")
     elif int(idx) != want or not idx.complete:
@@ -462,11 +514,12 @@ def _verdict(x, v, g, idx, kind, tol, it, max_iter, stalled, n_grad) -> Critical
     return cp
 
 
-def _certify(ev: Evaluator, x, kind, tol, dense_max=DENSE_MAX, k=4) -> CriticalPoint:
+def _certify(ev: Evaluator, x, kind, tol, dense_max=DENSE_MAX, k=4,
+             max_hvp=CERT_MAX_HVP) -> CriticalPoint:
     """The certificate of `x` as it is (no refinement)."""
     start = ev.n_grad
     v, g = ev.vg(np.asarray(x, dtype=float))
-    idx = _index(ev, x, k, dense_max)
+    idx = _index(ev, x, k, dense_max, max_hvp=max_hvp)
     return _verdict(np.array(x, dtype=float), v, g, idx, kind, tol, 0, 1, False,
                     ev.n_grad - start)
 
