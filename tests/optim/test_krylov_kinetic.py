@@ -79,3 +79,108 @@ def test_the_curve_of_a_krylov_path_is_the_exact_model_curve():
     np.testing.assert_allclose(res.history["loss"], ref.history["loss"], rtol=1e-9)
     with pytest.raises(ValueError, match="kinetic"):
         ModelPathSolver(kinetic="lanczos")
+
+
+# ----------------------------------------------------------------------------- compiled kernels
+def _numpy_lanczos_gauss(H, d, steps, lam, T):
+    """Reference: the NumPy Lanczos recursion (full reorthogonalisation, twice) and the Gauss
+    rule ``1/2 |d|^2 e1^T I_AA(sqrt(lam T_k^-1)) e1`` after ``k`` and ``k - 2`` steps, by
+    ``np.linalg.eigh`` of the tridiagonal matrix and the closed-form integrals."""
+    from lagopt.optim.laml.model_path import _kinetic_integrals
+    norm2 = float(d @ d)
+    Q = [d / np.sqrt(norm2)]
+    alpha, beta = [], []
+    for j in range(steps):
+        w = H @ Q[j]
+        alpha.append(float(Q[j] @ w))
+        P = np.array(Q)
+        w -= (P @ w) @ P
+        w -= (P @ w) @ P
+        beta.append(float(np.linalg.norm(w)))
+        Q.append(w / beta[-1])
+
+    def gauss(k):
+        Tk = np.diag(alpha[:k]) + np.diag(beta[:k - 1], 1) + np.diag(beta[:k - 1], -1)
+        h, V = np.linalg.eigh(Tk)
+        I_aa, _ = _kinetic_integrals(np.sqrt(lam / h), T)
+        return 0.5 * norm2 * float((V[0] ** 2) @ I_aa), float(h.min())
+
+    return gauss(steps), gauss(steps - 2)
+
+
+@pytest.mark.parametrize("n, decades, lam, T", [(30, 3.0, 1e4, 1.0), (193, 6.0, 1e4, 1.0),
+                                                (50, 1.0, 1.0, 0.3), (12, 8.0, 1e2, 2.0)])
+def test_compiled_lanczos_is_the_numpy_recursion(n, decades, lam, T):
+    from lagopt.optim.laml._kernels import lanczos_kinetic
+    from lagopt.optim.laml.model_path import _LANCZOS_BREAKDOWN, _OMEGA_T_SERIES
+    rs = np.random.RandomState(n)
+    H = _spd(n, decades, rs)
+    H = 0.5 * (H + H.T)
+    d = -(H @ rs.randn(n))
+    steps = min(8, n - 1)
+    (G_ref, h_ref), (G_old_ref, _) = _numpy_lanczos_gauss(H, d, steps, lam, T)
+    G, G_old, h_min, k, invariant = lanczos_kinetic(H, d, steps, lam, T, _LANCZOS_BREAKDOWN,
+                                                    _OMEGA_T_SERIES, np.finfo(float).tiny)
+    assert k == steps and not invariant
+    assert G == pytest.approx(G_ref, rel=1e-12)
+    assert G_old == pytest.approx(G_old_ref, rel=1e-12)
+    assert h_min == pytest.approx(h_ref, rel=1e-10)
+    # The public function: the same value, and the error estimate of its docstring.
+    G_pub, err = krylov_kinetic(H, d, lam, T, max_steps=steps)
+    assert G_pub == G and err == pytest.approx(10 * (G - G_old) + 1e-12 * G, rel=1e-12)
+
+
+def test_compiled_lanczos_stops_on_an_invariant_subspace():
+    # H with 3 distinct eigenvalues: the Krylov space of any d has dimension <= 3, so the
+    # recursion stops there and the quadrature is exact.
+    rs = np.random.RandomState(3)
+    n = 40
+    Q, _ = np.linalg.qr(rs.randn(n, n))
+    H = (Q * np.repeat([0.01, 0.1, 1.0], [10, 10, 20])) @ Q.T
+    H = 0.5 * (H + H.T)
+    g = rs.randn(n)
+    d = -(H @ g)
+    G, err = krylov_kinetic(H, d, 1e4, 1.0)
+    exact = QuadraticModel.from_inverse(g, H).path(d, 1e4, 1.0).kinetic
+    assert G == pytest.approx(exact, rel=1e-9) and err <= 1e-11 * exact
+
+
+@pytest.mark.parametrize("n", [1, 7, 37, 193])
+def test_inplace_bfgs_update_is_bitwise_the_numpy_formula(n):
+    from lagopt.optim.laml._kernels import bfgs_update_inplace
+    rs = np.random.RandomState(n)
+    A = rs.randn(n, n)
+    H = A @ A.T + np.eye(n)
+    s, y = rs.randn(n), rs.randn(n)
+    rho = 1.0 / float(s @ y)
+    Hy = H @ y
+    c = rho * rho * float(y @ Hy) + rho
+    P = np.multiply.outer(Hy, s)
+    expected = H - (P + P.T) * rho + np.multiply.outer(s, s) * c
+    bfgs_update_inplace(H, s, Hy, rho, c)
+    assert np.array_equal(H, expected)
+
+
+def test_a_bfgs_model_of_an_earlier_iteration_is_stale():
+    from lagopt.objectives import Quadratic
+    from lagopt.optim._budget import BudgetedObjective
+    from lagopt.optim.laml import BFGSPredictor, BudgetView, LAMLState
+    rs = np.random.RandomState(0)
+    f = Quadratic(_spd(6, 2, rs) + np.eye(6))
+    view = BudgetView(BudgetedObjective(f, 1e6))
+    x = rs.randn(6)
+    state = LAMLState(x, *view.loss_and_grad(x), view, np.random.default_rng(0), 1.0, 1.0, 1.0)
+    pred = BFGSPredictor()
+    pred.reset(state)
+    models = []
+    for _ in range(4):
+        x = pred.predict(state)
+        models.append(state.model)
+        state.move(x, *view.loss_and_grad(x))
+    built = models[-1]()                        # the current one works...
+    np.testing.assert_allclose(built.minimiser_step(), models[-1].minimiser_step(),
+                               rtol=1e-10, atol=1e-14)
+    pred.predict(state)                         # ...until the matrix moves on
+    with pytest.raises(RuntimeError, match="earlier iteration"):
+        models[-1].H
+    assert models[-1]() is built                # a model already built stays valid

@@ -25,6 +25,15 @@ from ...paths.core import (BVPProblem, RawSolution, finalize, polyline_kinetic, 
 __all__ = ["BudgetView", "LAMLState", "CandidatePath", "Stage", "Predictor", "Criterion",
            "Explorer", "Update", "Confidence"]
 
+
+def two_nodes(a, b):
+    """The ``(n, 2)`` array of columns `a` and `b` (``np.column_stack([a, b])``, without its
+    per-call overhead)."""
+    theta = np.empty((a.shape[0], 2))
+    theta[:, 0] = a
+    theta[:, 1] = b
+    return theta
+
 # Points remembered by a BudgetView (about 0.3 kB each for the 37-parameter network).
 _TAPE_SIZE = 4096
 
@@ -84,6 +93,11 @@ class BudgetView(Objective):
             entry[0] = float(loss)
         if grad is not None:
             entry[1] = np.array(grad, dtype=np.float64, copy=True)
+
+    def known(self, x):
+        """``[loss, grad]`` of `x` on the tape (either may be None; the stored gradient
+        itself, not a copy: do not modify it), or None when `x` is not on it."""
+        return self._tape.get(self._key(x))
 
     def known_loss(self, x):
         """The loss at `x` if it is on the tape, else None (no charge either way)."""
@@ -326,7 +340,12 @@ class CandidatePath:
     @property
     def potential(self):
         if self._potential is None:
-            self._potential = trapezoid_potential(self.t, self.losses, self.lam)
+            if self.t.size == 2:   # trapezoid_potential's operations, on two nodes
+                t0, t1 = self.t.tolist()
+                L0, L1 = self.losses.tolist()
+                self._potential = self.lam * ((t1 - t0) * 0.5 * (L0 + L1))
+            else:
+                self._potential = trapezoid_potential(self.t, self.losses, self.lam)
         return self._potential
 
     @property
@@ -364,6 +383,8 @@ class CandidatePath:
 
     def best_node(self, first=1):
         """Index of the node of least known loss among ``first, ..., k-1``."""
+        if first >= self.t.size - 1:
+            return self.t.size - 1
         L = np.where(np.isfinite(self.losses[first:]), self.losses[first:], np.inf)
         j = int(np.argmin(L))
         return first + j if np.isfinite(L[j]) else self.k - 1

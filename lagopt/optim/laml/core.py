@@ -16,6 +16,7 @@ and any stage can be replaced by passing it as an option of the optimizer object
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -165,6 +166,11 @@ def make_stages(preset="default", **overrides):
         raise TypeError(f"`restart` must be a StallRestart, got "
                         f"{type(settings['restart']).__name__}.")
     return stages, settings
+
+
+def _norm(v):
+    """``np.linalg.norm`` of a 1-D float array (the same operations: ``sqrt(v.v)``)."""
+    return math.sqrt(float(v.dot(v)))
 
 
 def _inf_norm(g):
@@ -398,7 +404,7 @@ def _iteration(state, stages, view, track, hist):
     track["best"] = (state.loss, state.x)
     view.note(state.x, loss=state.loss, grad=state.grad)
     x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
-    if float(np.linalg.norm(x_star - state.x)) > stages.criterion.max_move(state):
+    if _norm(x_star - state.x) > stages.criterion.max_move(state):
         predicted = stages.path.unevaluated(state, x_star, "beyond the criterion's "
                                             "longest acceptable move; not evaluated")
     else:
@@ -415,7 +421,7 @@ def _iteration(state, stages, view, track, hist):
     x_new, loss_new, g_new = stages.update.step(state, followed)
     improved = loss_new < loss_before
     stages.confidence.update(state, accepted, improved)
-    step = float(np.linalg.norm(x_new - state.x))
+    step = _norm(x_new - state.x)
     state.move(x_new, loss_new, g_new)
     state.iteration += 1
     _add_row(hist, state.confidence, followed.method, step, action=followed.action,
@@ -473,6 +479,11 @@ def _end_at_best_known(f, state, best_known, hist):
 def _best(best, path):
     """The lower of ``best`` and the path's least-loss node (loss, point)."""
     L = path.losses
+    if L.size == 2:
+        end = float(L[1])
+        if -math.inf < end < best[0]:           # False for NaN
+            return end, path.theta[:, 1].copy()
+        return best
     if L.size > 1 and np.any(np.isfinite(L[1:])):
         j = path.best_node(first=1)
         if L[j] < best[0]:

@@ -20,11 +20,19 @@ Newton direction -- and ends on the Newton step, much like the Levenberg-Marquar
 by the gradient and the stored pairs ``(s, y)`` an explicit small symmetric matrix, on its
 orthogonal complement ``b_perp I`` (``1 / gamma`` of the L-BFGS initial matrix). The path then
 costs ``O(n k)`` for ``k <= 2 m + 1`` basis vectors. A dense BFGS matrix gives it on the
-whole space (``k = n``, one eigendecomposition: ``O(n^3)``, for small ``n``).
+whole space (``k = n``, one eigendecomposition: ``O(n^3)``, for small ``n``); its kinetic
+energy alone, which is what LAML's criterion needs, costs ``O(n^2)`` by Lanczos quadrature
+(:func:`krylov_kinetic`).
 """
+import math
+
 import numpy as np
 
+from ._kernels import lanczos_kinetic
+
 __all__ = ["QuadraticModel", "ModelPath", "lbfgs_inverse_apply", "krylov_kinetic"]
+
+_TINY = np.finfo(float).tiny
 
 # Basis vectors whose QR diagonal falls below this fraction of the largest are dropped
 # (linearly dependent pairs).
@@ -287,23 +295,6 @@ KRYLOV_MAX_STEPS = 8
 _LANCZOS_BREAKDOWN = 1e-13
 
 
-def _quadrature_kinetic(alpha, beta, norm2, lam, T):
-    """Gauss quadrature ``1/2 |d|^2 e1^T I_AA(sqrt(lam T_k^-1)) e1`` of the tridiagonal
-    ``T_k`` (diagonal `alpha`, off-diagonal `beta`), and the least Ritz value."""
-    k = len(alpha)
-    if k == 1:
-        h, w2 = np.array(alpha), np.ones(1)
-    else:
-        Tk = np.diag(alpha)
-        i = np.arange(k - 1)
-        Tk[i, i + 1] = Tk[i + 1, i] = beta[:k - 1]
-        h, V = np.linalg.eigh(Tk)
-        w2 = V[0] * V[0]
-    h = np.maximum(h, np.finfo(float).tiny)
-    I_aa, _ = _kinetic_integrals(np.sqrt(lam / h), T)
-    return 0.5 * norm2 * float(w2 @ I_aa), float(h.min())
-
-
 def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
     r"""The kinetic energy of the least-action path of the model ``B = H^-1`` (dense
     symmetric positive definite `H`) from ``0`` to `d`, the model's minimiser step ``d* = -H
@@ -325,7 +316,8 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
     2010, ch. 6). The recursion (``k`` products with `H`, ``O(n^2 k)``, full
     reorthogonalisation) runs `max_steps` steps, or fewer when the Krylov space is invariant
     (then the value is exact to rounding); the rule is formed after ``k - 2`` and ``k``
-    steps.
+    steps. The recursion and the quadratures run in one compiled kernel
+    (:func:`~lagopt.optim.laml._kernels.lanczos_kinetic`).
 
     When `d_star` is given and differs from `d` (rounding: ``d = (x + d*) - x``), the exact
     kinetic energy has the extra term ``-d*^T (I_AA + I_AC)(Omega) (d - d*)``, of size at most
@@ -351,29 +343,11 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
     if norm2 == 0.0 or n == 0:
         return 0.0, 0.0
     steps = min(int(max_steps), n)
-    Qm = np.empty((steps, n))
-    alpha, beta = [], []
-    q = d / np.sqrt(norm2)
-    values = []
-    for j in range(steps):
-        Qm[j] = q
-        w = H @ q
-        a = float(q @ w)
-        alpha.append(a)
-        P = Qm[:j + 1]
-        w -= (P @ w) @ P
-        w -= (P @ w) @ P          # twice is enough (Giraud et al., 2005)
-        b = float(np.sqrt(w @ w))
-        beta.append(b)
-        invariant = b <= _LANCZOS_BREAKDOWN * abs(alpha[0])
-        if invariant or j >= steps - 3 and (steps - 1 - j) % 2 == 0:
-            values.append(_quadrature_kinetic(alpha, beta, norm2, lam, T))
-            if invariant or (steps == n and j == steps - 1):
-                return values[-1][0], (1e-12 * values[-1][0]
-                                       + _offset_error(d, d_star, values[-1][1], lam, T))
-        q = w / b
-    G, h_min = values[-1]
-    G_old = values[-2][0] if len(values) >= 2 else 0.0
+    G, G_old, h_min, k, invariant = lanczos_kinetic(
+        np.ascontiguousarray(H, dtype=np.float64), np.ascontiguousarray(d), steps, float(lam),
+        float(T), _LANCZOS_BREAKDOWN, _OMEGA_T_SERIES, _TINY)
+    if invariant or k == n:
+        return G, 1e-12 * G + _offset_error(d, d_star, h_min, lam, T)
     return G, (10.0 * max(G - G_old, 0.0) + 1e-12 * G
                + _offset_error(d, d_star, h_min, lam, T))
 
@@ -383,5 +357,5 @@ def _offset_error(d, d_star, h_min, lam, T):
     if d_star is None:
         return 0.0
     e = d - d_star
-    omega = np.sqrt(lam / max(h_min, np.finfo(float).tiny))
-    return float(np.sqrt((e @ e) * (d_star @ d_star))) * (omega + 2.0 / T)
+    omega = math.sqrt(lam / max(h_min, _TINY))
+    return math.sqrt(float(e @ e) * float(d_star @ d_star)) * (omega + 2.0 / T)

@@ -1,0 +1,118 @@
+"""Numba kernels of LAML's dense BFGS predictor.
+
+:func:`bfgs_update_inplace` applies the BFGS update of the inverse Hessian to a dense
+symmetric matrix in place, element by element with the floating-point operations of the
+formula ``H - rho (Hy s^T + s Hy^T) + (rho^2 y^T H y + rho) s s^T`` written with NumPy
+(``outer``, ``P + P.T``, ``*= rho``, subtraction, ``outer(s, s) * c``, addition): the result
+is bit for bit that of the NumPy expression, in one pass over the matrix and without its seven
+``n x n`` temporaries. (No ``fastmath``: LLVM then contracts nothing into fused multiply-adds.)
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def bfgs_update_inplace(H, s, Hy, rho, c):
+    """``H[i, j] = (H[i, j] - (Hy[i] s[j] + Hy[j] s[i]) rho) + (s[i] s[j]) c`` for all
+    ``i, j`` (`H` C-contiguous, square)."""
+    n = H.shape[0]
+    for i in range(n):
+        hi = Hy[i]
+        si = s[i]
+        for j in range(n):
+            H[i, j] = (H[i, j] - (hi * s[j] + Hy[j] * si) * rho) + (si * s[j]) * c
+
+
+@njit(cache=True)
+def _gauss_kinetic(alpha, beta, k, norm2, lam, T, series, tiny):
+    """``1/2 |d|^2 e1^T I_AA(sqrt(lam T_k^-1)) e1`` of the leading ``k x k`` block of the
+    Lanczos tridiagonal matrix, and its least Ritz value (see :func:`lanczos_kinetic`)."""
+    Tk = np.zeros((k, k))
+    for i in range(k):
+        Tk[i, i] = alpha[i]
+        if i + 1 < k:
+            Tk[i, i + 1] = beta[i]
+            Tk[i + 1, i] = beta[i]
+    if k == 1:
+        h = np.empty(1)
+        h[0] = alpha[0]
+        V = np.ones((1, 1))
+    else:
+        h, V = np.linalg.eigh(Tk)
+    total = 0.0
+    h_min = np.inf
+    for i in range(k):
+        hi = max(h[i], tiny)
+        h_min = min(h_min, hi)
+        w = np.sqrt(lam / hi)
+        x = w * T
+        if x < series:
+            I_aa = 1.0 / T
+        else:
+            eps = np.exp(-2.0 * x)
+            one_m = -np.expm1(-2.0 * x)
+            I_aa = w * w * 2.0 * T * eps / one_m ** 2 + w * (1.0 + eps) / (2.0 * one_m)
+        total += V[0, i] * V[0, i] * I_aa
+    return 0.5 * norm2 * total, h_min
+
+
+@njit(cache=True)
+def lanczos_kinetic(H, d, steps, lam, T, breakdown, series, tiny):
+    """The Lanczos part of :func:`~lagopt.optim.laml.model_path.krylov_kinetic`: `steps`
+    steps of the recursion on the symmetric `H` from `d` (``|d| > 0``; full
+    reorthogonalisation, twice), stopped early when the Krylov space is invariant (the new
+    vector's norm below `breakdown` times the first diagonal entry), then the Gauss rules of
+    the tridiagonal matrix after ``k`` and ``k - 2`` steps.
+
+    Returns ``(G_k, G_{k-2}, h_min, k, invariant)``: ``G_{k-2}`` is 0 when ``k <= 2`` and NaN
+    when not formed (the space invariant, or ``k = n``: then ``G_k`` is exact to rounding);
+    ``h_min`` the least Ritz value of ``T_k``."""
+    n = d.shape[0]
+    Qm = np.empty((steps, n))
+    alpha = np.empty(steps)
+    beta = np.empty(steps)
+    c = np.empty(steps)
+    norm2 = 0.0
+    for i in range(n):
+        norm2 += d[i] * d[i]
+    nrm = np.sqrt(norm2)
+    for i in range(n):
+        Qm[0, i] = d[i] / nrm
+    k = steps
+    invariant = False
+    tol = 0.0
+    for j in range(steps):
+        w = H @ Qm[j]
+        for sweep in range(2):            # twice is enough (Giraud et al., 2005)
+            for m in range(j + 1):
+                acc = 0.0
+                for i in range(n):
+                    acc += Qm[m, i] * w[i]
+                c[m] = acc
+            if sweep == 0:
+                alpha[j] = c[j]
+            for m in range(j + 1):
+                cm = c[m]
+                for i in range(n):
+                    w[i] -= cm * Qm[m, i]
+        b2 = 0.0
+        for i in range(n):
+            b2 += w[i] * w[i]
+        b = np.sqrt(b2)
+        beta[j] = b
+        if j == 0:
+            tol = breakdown * abs(alpha[0])
+        if b <= tol:
+            k = j + 1
+            invariant = True
+            break
+        if j + 1 < steps:
+            for i in range(n):
+                Qm[j + 1, i] = w[i] / b
+    G, h_min = _gauss_kinetic(alpha, beta, k, norm2, lam, T, series, tiny)
+    if invariant or k == n:
+        return G, np.nan, h_min, k, invariant
+    G_old = 0.0
+    if k > 2:
+        G_old, _ = _gauss_kinetic(alpha, beta, k - 2, norm2, lam, T, series, tiny)
+    return G, G_old, h_min, k, invariant
