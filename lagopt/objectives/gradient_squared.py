@@ -51,7 +51,7 @@ class GradientSquared(Objective):
     >>> from lagopt.objectives import CallableObjective, GradientSquared
     >>> V = CallableObjective(lambda th: (th[0]**2 - 1)**2 + th[1]**2, 2)
     >>> U = GradientSquared(V)
-    >>> float(U.loss(np.array([0.5, 0.1])))     # 1/2 |(-1.5, 0.2)|^2
+    >>> round(U.loss(np.array([0.5, 0.1])), 6)  # 1/2 |(-1.5, 0.2)|^2 (V's gradient by differences)
     1.145
     """
 
