@@ -254,13 +254,7 @@ def make_regression(name, n=100, seed=0, *, n_features=4, noise=0.1):
     n = positive_int(n, "n", minimum=2)
     n_features = positive_int(n_features, "n_features", minimum=4)
     noise = positive_float(noise, "noise", allow_zero=True)
-    if not isinstance(seed, np.random.Generator):
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"`seed` must be an integer or a numpy Generator, got "
-                            f"{type(seed).__name__}.")
-        if seed < 0:
-            raise ValueError(f"`seed` must be >= 0, got {seed}.")
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
 
     X = _standardise(rng.standard_normal((n, n_features)))
     e = rng.standard_normal(n)
@@ -472,13 +466,7 @@ def make_tabular(name, n=400, seed=0, *, n_features=12, n_outputs=None, noise=No
         n_outputs = fixed
     noise = TABULAR_NOISE[name] if noise is None else positive_float(noise, "noise",
                                                                       allow_zero=True)
-    if not isinstance(seed, np.random.Generator):
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"`seed` must be an integer or a numpy Generator, got "
-                            f"{type(seed).__name__}.")
-        if seed < 0:
-            raise ValueError(f"`seed` must be >= 0, got {seed}.")
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
 
     X_raw, types = _tabular_inputs(rng, n, n_features)
     X = _standardise(X_raw)
@@ -517,3 +505,15 @@ def make_tabular(name, n=400, seed=0, *, n_features=12, n_outputs=None, noise=No
     info = {"X_raw": X_raw, "column_types": types, "informative": informative,
             "f": squeeze(F), "noise": squeeze(e), "scale": scale, "y_raw": squeeze(y_raw)}
     return out + (info,)
+
+
+def _generator(seed):
+    """``numpy.random.default_rng(seed)`` for an integer ``>= 0`` or a Generator (used as
+    is); TypeError / ValueError otherwise."""
+    if not isinstance(seed, np.random.Generator):
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"`seed` must be an integer or a numpy Generator, got "
+                            f"{type(seed).__name__}.")
+        if seed < 0:
+            raise ValueError(f"`seed` must be >= 0, got {seed}.")
+    return np.random.default_rng(seed)
