@@ -84,10 +84,10 @@ def test_rotated_double_well_50d_first_order():
     assert res.quasi_potential == pytest.approx(2.0, rel=1e-9)
 
 
-def test_auto_is_first_order_above_the_newton_size():
+def test_auto_is_lbfgs_above_the_newton_size():
     f, a, b = _rotated_double_well(n=250, seed=1)
     res = solve_mep(f, a, b, max_iter=5, certify_ends=False)
-    assert res.info["method"] == "first_order" and not res.success
+    assert res.info["method"] == "lbfgs" and not res.success
 
 
 def _clustered_quadratic(n=400):
@@ -144,4 +144,4 @@ def test_connect_mep_on_a_small_network_within_budget():
         assert res.mep.loss.size >= 65
         # Honest status: ends not exact minima, or string not converged; said in the message.
         assert res.mep.success is False and res.mep.message
-        assert res.mep_result.info["method"] == "first_order"
+        assert res.mep_result.info["method"] == "lbfgs"
