@@ -33,10 +33,11 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
-from .path_stage import ModelPathSolver, PathSolver
-from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
-                         QuasiNewtonPredictor,
-                         ReferencePredictor, SteepestPathPredictor)
+from .model_path import KRYLOV_MAX_STEPS, krylov_kinetic_of
+from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
+from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
+                         LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
+                         SteepestPathPredictor)
 
 __all__ = ["LAML", "laml", "LAMLStages", "PRESETS", "make_stages"]
 
@@ -326,7 +327,8 @@ _OVERRIDES = ("predictor", "path", "criterion", "explorer", "update", "confidenc
 
 
 def _run(f, x0, rng, stages, settings, gtol, maxiter):
-    """One LAML run with the stages and settings of :meth:`LAML.stages`."""
+    """One LAML run with the stages and settings of :meth:`LAML.stages` (the default preset's
+    stages iterate by :class:`_DenseModelStep`, the same iterates as :func:`_iteration`)."""
     restarter = settings["restart"]
     tol = settings["tol"]
     view = BudgetView(f)
@@ -349,6 +351,7 @@ def _run(f, x0, rng, stages, settings, gtol, maxiter):
         if restarter is not None:
             restarter.reset(state)
         f.set_iterate(x0, loss)
+        iteration = _DenseModelStep.plan(stages, state) or _iteration
         while True:
             if maxiter is not None and state.iteration >= maxiter:
                 status, message = Status.MAX_ITER, "The iteration limit `maxiter` was reached."
@@ -357,7 +360,7 @@ def _run(f, x0, rng, stages, settings, gtol, maxiter):
                 status, message = (Status.SUCCESS,
                                    "The gradient norm (max |g_i|) is at most `gtol`.")
                 break
-            accepted, followed_ok = _iteration(state, stages, view, track, hist)
+            accepted, followed_ok = iteration(state, stages, view, track, hist)
             n_accepted += accepted
             f.set_iterate(state.x, state.loss)
             if tol is not None and followed_ok and state.loss < tol:
@@ -404,11 +407,21 @@ def _iteration(state, stages, view, track, hist):
     track["best"] = (state.loss, state.x)
     view.note(state.x, loss=state.loss, grad=state.grad)
     x_star = np.asarray(stages.predictor.predict(state), dtype=np.float64)
+    return _from_prediction(state, stages, track, hist, x_star)
+
+
+def _from_prediction(state, stages, track, hist, x_star):
+    """Steps 2-6 of :func:`_iteration`, from the predicted end point `x_star`."""
     if _norm(x_star - state.x) > stages.criterion.max_move(state):
         predicted = stages.path.unevaluated(state, x_star, "beyond the criterion's "
                                             "longest acceptable move; not evaluated")
     else:
         predicted = stages.path.solve(state, x_star)
+    return _from_path(state, stages, track, hist, predicted)
+
+
+def _from_path(state, stages, track, hist, predicted):
+    """Steps 3-6 of :func:`_iteration`, from the predicted path."""
     track["best"] = _best(track["best"], predicted)
     accepted = bool(stages.criterion.accept(state, predicted))
     followed = predicted
@@ -427,6 +440,115 @@ def _iteration(state, stages, view, track, hist):
     _add_row(hist, state.confidence, followed.method, step, action=followed.action,
              predicted_action=predicted.action, accepted=accepted, explored=not accepted)
     return accepted, followed_ok
+
+
+class _DenseModelStep:
+    """The default preset's common iteration, inlined: :func:`_iteration` with the stages
+    :class:`BFGSPredictor` (dense), :class:`ModelPathSolver` (Krylov kinetic energy),
+    :class:`RestingActionCriterion` and :class:`LeastLossUpdate` (any confidence, explorer
+    and restart), the same operations on the same values in the same order, so the iterates
+    and every history field are bit for bit those of :func:`_iteration`.
+
+    An iteration whose predicted path is accepted is made here without the stages' objects:
+    no :class:`CandidatePath`, no tape, the end evaluated through the budget directly. Every
+    other case -- no gradient or no BFGS matrix yet, a prediction that is not a descent
+    direction or lies beyond the criterion's longest move, an acceptance decision that needs
+    the exact kinetic energy, a rejection -- continues with the general code from the point
+    reached (the tape filled as the general code would have filled it), so what the
+    explorer, the criterion and a restart see is unchanged.
+    """
+
+    __slots__ = ("predictor", "path", "criterion", "steps", "rtol2")
+
+    def __init__(self, stages, state):
+        self.predictor, self.path, self.criterion = (stages.predictor, stages.path,
+                                                     stages.criterion)
+        self.steps = min(KRYLOV_MAX_STEPS, state.n)
+        self.rtol2 = _KRYLOV_END_RTOL ** 2
+
+    @classmethod
+    def plan(cls, stages, state):
+        """The fast iteration for these stages, or None when they are not the default's."""
+        p, path = stages.predictor, stages.path
+        if not (_FAST_PATH and type(p) is BFGSPredictor and state.n <= p.max_dense
+                and type(path) is ModelPathSolver
+                and type(stages.criterion) is RestingActionCriterion
+                and type(stages.update) is LeastLossUpdate
+                and path.kinetic != "exact"
+                and (path.kinetic == "krylov" or (state.n >= path.krylov_min
+                                                  and state.n > KRYLOV_MAX_STEPS))):
+            return None
+        return cls(stages, state)
+
+    def __call__(self, state, stages, view, track, hist):
+        x, g, loss0 = state.x, state.grad, state.loss
+        if g is None:
+            return _iteration(state, stages, view, track, hist)
+        view.clear_tape()
+        track["best"] = (loss0, x)
+        # 1. QuasiNewtonPredictor.predict with BFGSPredictor's dense memory
+        p = self.predictor
+        last = p._last
+        if last is not None and last[0] is not x:
+            p._update(x - last[0], g - last[1])
+        p._last = (x, g)
+        H = p.H
+        d = None
+        if H is not None:
+            d = -(H @ g)
+            p._last_direction = d
+            if not float(d @ g) < 0 or not np.isfinite(d).all():
+                p._forget(state)
+                d = None
+        if d is None:
+            state.model = None
+            x_star = p._end_point(state, g, None)
+            view.note(x, loss=loss0, grad=g)
+            return _from_prediction(state, stages, track, hist, x_star)
+        p._retire()
+        state.model = p._issued = DenseInverseModel(g, H, loss0, d_star=d)
+        c = state.confidence if p.use_confidence else 1.0
+        x_star = x + c * d
+        # 2. ModelPathSolver.solve: the Krylov kinetic energy of the path to the minimiser step
+        d_end = x_star - x
+        dd = float(d_end.dot(d_end))
+        step = math.sqrt(dd)
+        e = d_end - d
+        ee, ss = float(e @ e), float(d @ d)
+        if not (0.0 < dd < math.inf and not step > self.criterion.max_move(state)
+                and ee <= self.rtol2 * ss):
+            view.note(x, loss=loss0, grad=g)
+            return _from_prediction(state, stages, track, hist, x_star)
+        lam, T = state.lam, state.T
+        state.path_solves["model"] += 1
+        kinetic, error = krylov_kinetic_of(H, d_end, self.steps, lam, T, ee * ss)
+        value, g_end = view.budget.loss_and_grad(x_star)
+        loss1 = float(value)
+        g1 = np.array(g_end, dtype=np.float64, copy=True)
+        # 3. RestingActionCriterion.accept (CandidatePath.action_below)
+        S = kinetic + lam * ((T - 0.0) * 0.5 * (loss0 + loss1))
+        bound = (1.0 - self.criterion.margin) * (lam * loss0 * T)
+        if not (math.isfinite(S) and S < bound and not (error > 0 and bound <= S + error)):
+            view.note(x, loss=loss0, grad=g)
+            view.note(x_star, loss=loss1, grad=g1)
+            predicted = self.path.krylov_path(state, x.copy(), x_star, d_end, kinetic,
+                                              error, loss1)
+            return _from_path(state, stages, track, hist, predicted)
+        if -math.inf < loss1 < loss0:
+            track["best"] = (loss1, x_star)
+        # 5. LeastLossUpdate.step (the end), 6. confidence, and the move
+        stages.confidence.update(state, True, loss1 < loss0)
+        state.x_prev, state.grad_prev = x, g
+        state.x, state.loss, state.grad = x_star, loss1, g1
+        state.iteration += 1
+        _add_row(hist, state.confidence, "model", step, action=S, predicted_action=S,
+                 accepted=True, explored=False)
+        return True, True
+
+
+#: Whether :func:`_run` uses :class:`_DenseModelStep` when the stages allow (tests compare
+#: it with the general loop).
+_FAST_PATH = True
 
 
 def _stalled_status(restarter, gtol):

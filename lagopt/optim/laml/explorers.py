@@ -151,6 +151,8 @@ class PathBacktrackExplorer(Explorer):
     @staticmethod
     def _along(path, fraction):
         """Point at `fraction` of the path's polyline length."""
+        if path.k == 2:     # the straight segment (its length is not needed)
+            return path.theta[:, 0] + fraction * (path.theta[:, -1] - path.theta[:, 0])
         seg = np.linalg.norm(np.diff(path.theta, axis=1), axis=0)
         total = float(seg.sum())
         if path.k == 2 or total == 0.0:

@@ -342,20 +342,25 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
     n = d.size
     if norm2 == 0.0 or n == 0:
         return 0.0, 0.0
-    steps = min(int(max_steps), n)
-    G, G_old, h_min, k, invariant = lanczos_kinetic(
-        np.ascontiguousarray(H, dtype=np.float64), np.ascontiguousarray(d), steps, float(lam),
-        float(T), _LANCZOS_BREAKDOWN, _OMEGA_T_SERIES, _TINY)
-    if invariant or k == n:
-        return G, 1e-12 * G + _offset_error(d, d_star, h_min, lam, T)
-    return G, (10.0 * max(G - G_old, 0.0) + 1e-12 * G
-               + _offset_error(d, d_star, h_min, lam, T))
+    offset2 = None
+    if d_star is not None:
+        e = d - d_star
+        offset2 = float(e @ e) * float(d_star @ d_star)
+    return krylov_kinetic_of(np.ascontiguousarray(H, dtype=np.float64), np.ascontiguousarray(d),
+                             min(int(max_steps), n), float(lam), float(T), offset2)
 
 
-def _offset_error(d, d_star, h_min, lam, T):
-    """Bound of the cross term of an end `d` that differs from the minimiser step `d_star`."""
-    if d_star is None:
-        return 0.0
-    e = d - d_star
-    omega = math.sqrt(lam / max(h_min, _TINY))
-    return math.sqrt(float(e @ e) * float(d_star @ d_star)) * (omega + 2.0 / T)
+def krylov_kinetic_of(H, d, steps, lam, T, offset2=None):
+    """:func:`krylov_kinetic` of a nonzero `d` (C-contiguous float arrays; `lam`, `T`
+    floats), `steps` Lanczos steps (``1 <= steps <= n``); `offset2` is ``|d - d*|^2 |d*|^2``
+    (None without `d_star`), whose square root bounds the cross term of an end that differs
+    from the minimiser step."""
+    G, G_old, h_min, k, invariant = lanczos_kinetic(H, d, steps, lam, T, _LANCZOS_BREAKDOWN,
+                                                    _OMEGA_T_SERIES, _TINY)
+    off = 0.0
+    if offset2 is not None:
+        omega = math.sqrt(lam / max(h_min, _TINY))
+        off = math.sqrt(offset2) * (omega + 2.0 / T)
+    if invariant or k == d.shape[0]:
+        return G, 1e-12 * G + off
+    return G, 10.0 * max(G - G_old, 0.0) + 1e-12 * G + off

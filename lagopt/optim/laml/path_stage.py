@@ -289,32 +289,44 @@ class ModelPathSolver(PathSolver):
         if not np.isfinite(x_end).all():
             return super().solve(state, x_end)
         x0 = state.x.copy()
-        extra = {}
         d_end = d_star = None
         if self._use_krylov(state):
             spec = state.model
             d_end = x_end - state.x
             d_star = spec.minimiser_step()
             e = d_end - d_star
-            if not float(e @ e) <= _KRYLOV_END_RTOL ** 2 * float(d_star @ d_star):
+            ee, ss = float(e @ e), float(d_star @ d_star)
+            if not ee <= _KRYLOV_END_RTOL ** 2 * ss:
                 d_end = None  # not the model's minimiser step: the exact path
         if d_end is not None:
             state.path_solves["model"] += 1
-            info = _LazyModelInfo(spec, d_end, state.lam, state.T, x0)
             kinetic, error = krylov_kinetic(spec.H, d_end, state.lam, state.T, d_star=d_star)
-            extra = {"kinetic_error": error,
-                     "exact_kinetic": lambda info=info: info["model_path"].kinetic}
-        else:
-            model, mp = self.model_path(state, x_end)
-            info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
-                    "model": model}
-            kinetic = mp.kinetic
-        view = state.view
-        known = view.known(x_end)
+            return self.krylov_path(state, x0, x_end, d_end, kinetic, error,
+                                    self._end_loss(state, x_end))
+        model, mp = self.model_path(state, x_end)
+        info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
+                "model": model}
+        return self._path(state, x0, x_end, self._end_loss(state, x_end), info, mp.kinetic, {})
+
+    @staticmethod
+    def _end_loss(state, x_end):
+        """The loss at the path's end, paid for with its gradient unless on the tape."""
+        known = state.view.known(x_end)
         if known is not None and known[0] is not None and known[1] is not None:
-            loss = known[0]
-        else:
-            loss, _ = view.loss_and_grad(x_end)
+            return known[0]
+        return state.view.loss_and_grad(x_end)[0]
+
+    def krylov_path(self, state, x0, x_end, d_end, kinetic, error, loss):
+        """The path to the model's minimiser step ``x_end = x0 + d_end`` (``state.model`` a
+        :class:`DenseInverseModel`) whose kinetic energy `kinetic` was estimated by
+        :func:`krylov_kinetic` with `error`, the end's `loss` paid for."""
+        info = _LazyModelInfo(state.model, d_end, state.lam, state.T, x0)
+        extra = {"kinetic_error": error,
+                 "exact_kinetic": lambda info=info: info["model_path"].kinetic}
+        return self._path(state, x0, x_end, loss, info, kinetic, extra)
+
+    @staticmethod
+    def _path(state, x0, x_end, loss, info, kinetic, extra):
         return CandidatePath((0.0, state.T), two_nodes(x0, x_end), (state.loss, loss),
                              "model", state.lam, state.T, success=False,
                              status=Status.NOT_SOLVED, message="the model's least-action path "

@@ -197,6 +197,11 @@ class QuasiNewtonPredictor(Predictor):
         if d is not None and (not float(d @ g) < 0 or not np.isfinite(d).all()):
             self._forget(state)
             d = None
+        return self._end_point(state, g, d)
+
+    def _end_point(self, state, g, d):
+        """The predicted end point from the direction `d` (None: a gradient step), with
+        ``state.model`` set."""
         loss = state.loss
         if d is None:
             d, step = -self.first_step * g, self.first_step
