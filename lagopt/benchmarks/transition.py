@@ -31,8 +31,9 @@ Two questions.
    weights from ``default_rng(seed)``, zero biases) by L-BFGS to ``--train-budget``
    gradient evaluations; every pair of them is connected by the straight line, the
    Bézier curve trained for ``--budget`` gradients and the MEP at the same total budget
-   (`BUDGET`: 10,000 for the two smaller networks, 3,000 for the largest; `QUICK_BUDGET`
-   with ``--quick``). The MEP solver runs its L-BFGS string (11 images, energy-weighted
+   (`BUDGET`: 1,000 each, so that the MEP costs at most half of training one network by
+   its 2,000-gradient L-BFGS and the pair, Bézier included, about one; `QUICK_BUDGET` with
+   ``--quick``). The MEP solver runs its L-BFGS string (11 images, energy-weighted
    redistribution, no climbing image), started on its own Bézier curve trained for half of
    its budget, ends taken as given (see `mep_options`). Per pair:
    the barriers on the training data and on the held-out data (the curves are found on the
@@ -49,10 +50,8 @@ Usage::
     python benchmarks/transition.py --quick --out DIR      # 37 and 1,111 parameters, 1 pair
     python benchmarks/transition.py --out docs/results     # 3 networks (3 pairs) per size
 
-Measured on 2 shared cores: ``--quick`` 8 s on a quiet machine, 22-33 s on a busy one. One
-pair of the 10,701-parameter network at budget 3,000 (quiet machine): Bézier 25 s, MEP 92 s,
-training 4-58 s per network; the full run (3 pairs per size) is therefore about 8-12
-minutes, most of it the largest network.
+Measured on 2 shared cores: ``--quick`` 8 s on a quiet machine, 22-33 s on a busy one; the
+full run (3 pairs per size, budget 1,000) about 45 s, most of it the largest network.
 """
 import argparse
 import itertools
@@ -76,17 +75,12 @@ QUICK_NETWORKS = ("37", "1e3")
 N_TRAIN, N_TEST, TARGET = 200, 200, "sincos"
 #: Hidden activation: smooth, so that the MEP's Hessian-vector products are exact.
 ACTIVATION = "tanh"
-#: Budgets (gradient evaluations): L-BFGS training of one network; Bézier and MEP, each.
-#: The MEP's dense Hessians cost ``n`` each (two at the ends, more at saddles), so the
-#: network budget must be several times the 1,111 parameters of the middle size.
-TRAIN_BUDGET, QUICK_BUDGET = 2000, 3000
-#: Budget of the Bézier curve and the MEP, each, per network size in the full run. The
-#: largest gets less: a gradient of the 10,701-parameter network took 42 ms and a
-#: Hessian-vector product 71 ms on 2 shared cores, so 3,000 of each is about 6 minutes a pair.
-BUDGET = {"37": 10000, "1e3": 10000, "1e4": 3000}
-#: Networks up to this many parameters get ``dense_max = n_params`` in ``solve_mep`` (the
-#: dense Hessian route, ``MLPObjective.max_hess_params``); see `mep_options`.
-DENSE_NETWORK_MAX = 4000
+#: Budgets (gradient evaluations): L-BFGS training of one network; Bézier and MEP, each,
+#: with ``--quick``.
+TRAIN_BUDGET, QUICK_BUDGET = 2000, 1000
+#: Budget of the Bézier curve and the MEP, each, per network size in the full run: the issue's
+#: cost target is a pair at most the cost of training one network (2,000 gradients).
+BUDGET = {"37": 1000, "1e3": 1000, "1e4": 1000}
 #: Budget of the 2-D potentials (Bézier and MEP each).
 POTENTIAL_BUDGET = 5000
 #: Networks trained per size (every pair of them is connected): full run, --quick.
