@@ -83,9 +83,9 @@ class CriticalPoint(_Display):
     degenerate : bool
         An eigenvalue is within ``eig_tol`` of zero: the index is not decidable and the point
         is not certified.
-    n_grad : int
+    n_grad : float
         Gradient evaluations spent on this point (refinement and certificate; a
-        Hessian-vector product counts 1, a dense Hessian ``n``).
+        Hessian-vector product counts the objective's ``hessp_cost``, a dense Hessian ``n``).
     n_iter : int
         Newton / P-RFO iterations of the refinement (0 for a point only certified).
     message : str
@@ -156,9 +156,9 @@ class MEPResult(_Display):
         not certified), ``NON_FINITE``, ``BUDGET_EXHAUSTED``.
     message : str
         What happened and, on failure, what to try.
-    n_grad : int
-        Gradient evaluations of the whole call (a Hessian-vector product counts 1, a dense
-        Hessian ``n``).
+    n_grad : float
+        Gradient evaluations of the whole call (a Hessian-vector product counts the
+        objective's ``hessp_cost``, a dense Hessian ``n``).
     n_iter : int
         String iterations.
     time : float

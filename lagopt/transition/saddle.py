@@ -23,8 +23,10 @@ eigenvalue so close to zero that its sign is in doubt.
   the largest magnitude seen, by default) is *degenerate*: its sign is not trusted and the
   point is not certified.
 
-Cost accounting, shared with `lagopt.solve_mep`: a gradient (with or without the value) counts
-1, a Hessian-vector product 1, a dense Hessian ``n``.
+Cost accounting, shared with `lagopt.solve_mep` and with :func:`lagopt.minimize`'s budget rule:
+a gradient (with or without the value) counts 1, a Hessian-vector product the objective's
+``hessp_cost`` (2 for the built-in objectives: a forward and a backward pass more), a dense
+Hessian ``n``.
 """
 from __future__ import annotations
 
@@ -67,8 +69,9 @@ class BudgetExhausted(RuntimeError):
 class Evaluator:
     """Counted, checked access to an objective for this subpackage.
 
-    Counts gradient evaluations (``n_grad``: a gradient 1, a Hessian-vector product 1, a dense
-    Hessian ``n``), refuses to exceed ``budget`` (`BudgetExhausted`) and raises
+    Counts gradient evaluations (``n_grad``: a gradient 1, a Hessian-vector product the
+    objective's ``hessp_cost``, a dense Hessian ``n``), refuses to exceed ``budget``
+    (`BudgetExhausted`) and raises
     `lagopt.NonFiniteError` for a non-finite point, value, gradient or Hessian.
     """
 
@@ -78,9 +81,11 @@ class Evaluator:
         self.n = objective.n_params
         self.budget = budget
         self.n_grad = 0
+        # A Hessian-vector product at its price in gradients (minimize's budget rule).
+        self.hvp_cost = float(getattr(objective, "hessp_cost", 2.0))
         self.rng = np.random.default_rng(0) if rng is None else rng
 
-    def _spend(self, k: int) -> None:
+    def _spend(self, k: float) -> None:
         if self.budget is not None and self.n_grad + k > self.budget:
             raise BudgetExhausted(f"the budget of {self.budget:g} gradient evaluations is "
                                   "spent")
@@ -117,14 +122,14 @@ class Evaluator:
 
     def hessp(self, x: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
         self._finite("point", x, v)
-        self._spend(1)
+        self._spend(self.hvp_cost)
         hv = np.asarray(self.obj.hessp(x, np.ascontiguousarray(v, dtype=float)), dtype=float)
         self._finite("Hessian-vector product", hv)
         return hv
 
     def hessp_batch(self, X: NDArray[np.float64], W: NDArray[np.float64]) -> NDArray[np.float64]:
         self._finite("image", X, W)
-        self._spend(X.shape[1])
+        self._spend(X.shape[1] * self.hvp_cost)
         hw = np.asarray(self.obj.hessp_batch(np.ascontiguousarray(X), np.ascontiguousarray(W)),
                         dtype=float)
         self._finite("Hessian-vector product", hw)
@@ -152,7 +157,8 @@ class HessianIndex(int):
     method : str
         ``"dense"`` or ``"lanczos"``.
     n_grad : int
-        Gradient evaluations spent (dense Hessian ``n``, each Hessian-vector product 1).
+        Gradient evaluations spent (dense Hessian ``n``, each Hessian-vector product the
+        objective's ``hessp_cost``).
     finished : bool
         False when Lanczos hit its cap of Hessian-vector products (``max_hvp``) before
         converging: the eigenvalues are then unknown (empty) and the index is undecided.
@@ -580,7 +586,8 @@ def refine_saddle(objective: Any, x0: ArrayLike, tol: float = 1e-8,
     seed : int, optional
         Seed of the Lanczos start vectors (matrix-free route only).
     max_grad_evals : int, optional
-        Budget of gradient evaluations (a Hessian-vector product 1, a Hessian ``n``).
+        Budget of gradient evaluations (a Hessian-vector product ``hessp_cost``, a Hessian
+        ``n``).
 
     Returns
     -------
