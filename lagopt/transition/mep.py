@@ -311,6 +311,24 @@ def _evolve_first_order(ev: Evaluator, st: _State, path_tol: float, max_iter: in
         st.fixed = base_fixed
 
 
+def _two_loop(g, mem_s, mem_y, gamma0):
+    """L-BFGS's ``H g`` by the two-loop recursion over the pairs ``(s, y)`` (oldest first);
+    the initial matrix ``gamma I`` with ``gamma = s.y / y.y`` of the newest pair, or `gamma0`
+    without pairs."""
+    q = g.copy()
+    alphas = []
+    for s_k, y_k in zip(reversed(mem_s), reversed(mem_y)):
+        a_k = float(s_k @ q) / float(s_k @ y_k)
+        alphas.append(a_k)
+        q -= a_k * y_k
+    gamma = (float(mem_s[-1] @ mem_y[-1]) / float(mem_y[-1] @ mem_y[-1]) if mem_s
+             else gamma0)
+    r = gamma * q
+    for (s_k, y_k), a_k in zip(zip(mem_s, mem_y), reversed(alphas)):
+        r += (a_k - float(y_k @ r) / float(s_k @ y_k)) * s_k
+    return r
+
+
 def _evolve_lbfgs(ev: Evaluator, st: _State, path_tol: float, max_iter: int,
                   progress: bool, lr: float, climb: bool = True,
                   energy_weight: float = 0.0) -> bool:
@@ -412,19 +430,8 @@ def _evolve_lbfgs(ev: Evaluator, st: _State, path_tol: float, max_iter: int,
             st.climbing = ci
         prev = {"X": X.copy(), "E": st.E.copy(), "G": st.G.copy(), "T": T, "Gp": Gp,
                 "res": res, "D": D, "ci": ci, "merit": merit(st.E, ci)}
-        # two-loop recursion on the concatenated free images
-        q = D[:, free].ravel().copy()
-        alphas = []
-        for s_k, y_k in zip(reversed(mem_s), reversed(mem_y)):
-            a_k = float(s_k @ q) / float(s_k @ y_k)
-            alphas.append(a_k)
-            q -= a_k * y_k
         dmax = max(float(np.max(np.linalg.norm(D[:, free], axis=0))), 1e-300)
-        gamma = (float(mem_s[-1] @ mem_y[-1]) / float(mem_y[-1] @ mem_y[-1]) if mem_s
-                 else trust / dmax)
-        r = gamma * q
-        for (s_k, y_k), a_k in zip(zip(mem_s, mem_y), reversed(alphas)):
-            r += (a_k - float(y_k @ r) / float(s_k @ y_k)) * s_k
+        r = _two_loop(D[:, free].ravel(), mem_s, mem_y, trust / dmax)
         P = np.zeros_like(X)
         P[:, free] = -r.reshape(X.shape[0], n_free)
         if float(np.sum(P[:, free] * D[:, free])) >= 0:       # not a descent direction
