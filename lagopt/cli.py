@@ -513,12 +513,15 @@ def main(argv=None):
     args.final_out = os.path.abspath(args.out)
     args.out = None
     held = []   # the lock, once taken (`_lock` records it with SIGTERM blocked)
+    _SIGNALLED.clear()
     previous = _trap_sigterm()
     try:
         _lock(args.final_out, held)
         args.out = _staging(parser, args.final_out)
         start = time.perf_counter()
         code = args.func(args)
+        if _SIGNALLED:   # terminated, but the exception was swallowed on the way
+            raise _Terminated()
         _publish(args.out, args.final_out)
         print(f"done in {time.perf_counter() - start:.1f} s; output in {args.final_out}/",
               file=sys.stderr)
@@ -530,6 +533,13 @@ def main(argv=None):
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
         print(f"{what}: nothing was written to {args.final_out}/", file=sys.stderr)
         return 128 + getattr(exc, "signum", signal.SIGINT)
+    except Exception:
+        if not _SIGNALLED:
+            raise
+        # SIGTERM landed where its exception was turned into another one (an import that was
+        # compiling a module reports it as a SyntaxError): still a termination, not a crash.
+        print(f"terminated: nothing was written to {args.final_out}/", file=sys.stderr)
+        return 128 + signal.SIGTERM
     finally:
         if previous is not _NOT_TRAPPED:   # a second SIGTERM does not stop the clean-up
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -553,7 +563,13 @@ class _Terminated(KeyboardInterrupt):
 _NOT_TRAPPED = object()
 
 
+#: Signals received by the running `main` (a termination even where the code the signal
+#: interrupted turned `_Terminated` into another exception, or swallowed it).
+_SIGNALLED = []
+
+
 def _on_sigterm(signum, frame):
+    _SIGNALLED.append(signum)
     raise _Terminated()
 
 

@@ -103,6 +103,26 @@ def test_sigterm_in_process_cleans_up_and_restores_the_handler(tmp_path, monkeyp
     assert not out.exists() and _leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("how", ["converted", "swallowed"])
+def test_sigterm_whose_exception_is_converted_or_swallowed_is_still_a_termination(
+        tmp_path, monkeypatch, capsys, how):
+    # A SIGTERM during an import that is compiling a module surfaces as a SyntaxError ("can't
+    # load unicodedata module"), as CI saw; code may also swallow it. Either way: exit 143.
+    def interrupted(args):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)
+        except KeyboardInterrupt:
+            if how == "converted":
+                raise SyntaxError("(unicode error) can't load unicodedata module") from None
+        return 0
+    _fake_paths(monkeypatch, interrupted)
+    out = tmp_path / "out"
+    assert main(["paths", "--out", str(out)]) == 128 + signal.SIGTERM
+    assert "terminated: nothing was written" in capsys.readouterr().err
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("wait_for", [".lagopt-partial-", ".out.lagopt-lock"])
 def test_sigterm_to_a_running_command_leaves_no_partial_folder(tmp_path, wait_for):
     """Signalled as soon as the lock, or the staging folder, appears: nothing is left."""
