@@ -330,12 +330,14 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
         The Gauss value (a lower bound of the exact kinetic energy).
     error : float
         An a-posteriori estimate of ``exact - kinetic`` (rounding only when the space was
-        invariant): ``10 (G_k - G_{k-2})``. On the BFGS matrices of LAML runs (networks of 37,
-        193 and 295 parameters, 124 models) with the default 8 steps the Gauss value was
-        within 6 % of the exact kinetic energy and this estimate at least 3 times the actual
-        error (``tests/optim/test_model_path.py`` checks both the bound and the estimate
-        on random models). The criterion uses it to decide a comparison exactly (see
-        :meth:`~lagopt.optim.laml.CandidatePath.action_below`).
+        invariant): ``30 (G_k - G_{k-2})`` (`_ERROR_FACTOR`), a heuristic, not a bound. On
+        400 random SPD models (condition numbers up to 1e8) it covered the actual error in
+        every case, by a margin of 1.7 at the worst (with the factor 10 it first had, 99.25 %
+        of the cases; ``tests/optim/test_krylov_kinetic.py`` checks the bound and the
+        estimate on a fixed sample). The criterion decides a comparison on it when the
+        threshold lies outside it and by the eigendecomposition otherwise (see
+        :meth:`~lagopt.optim.laml.CandidatePath.action_below`): a decision can differ from
+        the exact one only where the estimate falls short.
     """
     d = np.asarray(d, dtype=np.float64)
     norm2 = float(d @ d)
@@ -348,6 +350,13 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
         offset2 = float(e @ e) * float(d_star @ d_star)
     return krylov_kinetic_of(np.ascontiguousarray(H, dtype=np.float64), np.ascontiguousarray(d),
                              min(int(max_steps), n), float(lam), float(T), offset2)
+
+
+#: The error estimate of `krylov_kinetic` is this multiple of the last two-step change of the
+#: Gauss value. 10 covered the error in 99.25 % of 400 random SPD models (condition numbers to
+#: 1e8), at worst 1.7 times short; 30 covers them all there. A heuristic, not a bound: a
+#: decision inside it is made with the exact eigendecomposition, outside it on the estimate.
+_ERROR_FACTOR = 30.0
 
 
 def krylov_kinetic_of(H, d, steps, lam, T, offset2=None):
@@ -363,4 +372,4 @@ def krylov_kinetic_of(H, d, steps, lam, T, offset2=None):
         off = math.sqrt(offset2) * (omega + 2.0 / T)
     if invariant or k == d.shape[0]:
         return G, 1e-12 * G + off
-    return G, 10.0 * max(G - G_old, 0.0) + 1e-12 * G + off
+    return G, _ERROR_FACTOR * max(G - G_old, 0.0) + 1e-12 * G + off
