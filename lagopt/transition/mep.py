@@ -568,6 +568,11 @@ def _finish(ev, st, points, status, message, t0, n_images):
     qp = _quasi_potential(points) if finite and saddles else np.nan
     if status == Status.SUCCESS and not np.isfinite([fwd, bwd, qp, residual]).all():
         status, message = Status.NON_FINITE, message + " | But a reported value is not finite."
+    if ev.timed_out and status != Status.SUCCESS:
+        # Whichever stage met the cap first (a certificate may have reported it as its budget).
+        status = Status.MAX_TIME
+        message = (f"The time cap `max_time` = {ev.max_time:g} s was reached after "
+                   f"{ev.n_grad:g} gradient evaluations; raise it. " + message)
     ci = st.climbing if st.climbing is not None and st.climbing < E.size else None
     info = {"n_images": n_images, "residual_history": st.history,
             "string_residual": st.residual, "n_grad_stages": dict(st.stage_grads),
@@ -747,6 +752,19 @@ def _run(ev, st, a, b, m, tol, path_tol, max_iter, refine_ends, dense_max, k, pr
     return _finish(ev, st, points, status, message, t0, m)
 
 
+def _max_time(value):
+    """`max_time` checked: None (or inf) for no cap, else a positive number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"`max_time` must be a positive number of seconds or None, got "
+                         f"{value!r}.")
+    value = float(value)
+    if np.isnan(value) or value <= 0:
+        raise ValueError(f"`max_time` must be a positive number of seconds, got {value!r}.")
+    return None if np.isinf(value) else value
+
+
 def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
               n_images: Optional[int] = None, tol: float = 1e-8, path_tol: float = 1e-3,
               max_grad_evals: Optional[int] = None, refine_ends: bool = True,
@@ -755,7 +773,7 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
               method: str = "auto", certify_ends: bool = True,
               init_path: Optional[ArrayLike] = None, lr: Optional[float] = None,
               cert_max_hvp: Optional[int] = CERT_MAX_HVP, climb: bool = True,
-              energy_weight: float = 0.0) -> MEPResult:
+              energy_weight: float = 0.0, max_time: Optional[float] = None) -> MEPResult:
     r"""The minimum energy path (MEP) of ``V`` between two minima, with certified saddles.
 
     The MEP is the curve from minimum to minimum whose tangent is parallel to ``grad V``
@@ -879,6 +897,11 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
         ``1 + energy_weight (E - E_min) / (E_max - E_min)``, so that the polyline through
         the images resolves the barrier (AutoNEB-like). Default 0 (equal arc length); not
         used when re-converging with the refined points pinned.
+    max_time : float, optional
+        Wall-time cap in seconds, read before every evaluation: past it the call returns
+        with ``Status.MAX_TIME`` and the string as it stands (its energies, barriers and any
+        points refined so far). Default None (no cap; the iteration caps and
+        `max_grad_evals` still bound the call).
 
     Returns
     -------
@@ -920,7 +943,7 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
     t0 = time.perf_counter()
     obj, a, b, m = _check_args(objective, theta_a, theta_b, n_images, tol, path_tol,
                                max_grad_evals, max_iter, method)
-    ev = Evaluator(obj, max_grad_evals, np.random.default_rng(seed))
+    ev = Evaluator(obj, max_grad_evals, np.random.default_rng(seed), _max_time(max_time))
     st = _State(np.column_stack([a, b]))
     st.path_tol = float(path_tol)
     try:
@@ -934,8 +957,9 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
                        f"{st.n_iter} string iterations). The path crosses a region where V or "
                        "its gradient is not finite: move the ends, add images, or make V "
                        "finite there.", t0, m)
-    except BudgetExhausted as exc:
+    except BudgetExhausted as exc:   # the evaluation budget, or the time cap (_finish)
         return _finish(ev, st, st.minima if len(st.minima) == 2 else [],
                        Status.BUDGET_EXHAUSTED,
                        f"Stopped: {exc} (string residual {st.residual:.2e}, {st.n_iter} "
-                       "iterations). Raise `max_grad_evals`.", t0, m)
+                       "iterations)." + ("" if ev.timed_out else " Raise `max_grad_evals`."),
+                       t0, m)

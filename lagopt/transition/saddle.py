@@ -66,6 +66,10 @@ class BudgetExhausted(RuntimeError):
     """The gradient-evaluation budget is spent (raised by `Evaluator`, caught by callers)."""
 
 
+class TimeExhausted(BudgetExhausted):
+    """The wall-time cap (`max_time`) has passed: no further evaluation is made."""
+
+
 class Evaluator:
     """Counted, checked access to an objective for this subpackage.
 
@@ -76,16 +80,24 @@ class Evaluator:
     """
 
     def __init__(self, objective: Objective, budget: Optional[float] = None,
-                 rng: Optional[np.random.Generator] = None) -> None:
+                 rng: Optional[np.random.Generator] = None,
+                 max_time: Optional[float] = None) -> None:
         self.obj = objective
         self.n = objective.n_params
         self.budget = budget
+        # Wall-time cap: checked before every evaluation (`TimeExhausted` past it).
+        self.max_time = max_time
+        self.deadline = None if max_time is None else time.perf_counter() + max_time
+        self.timed_out = False
         self.n_grad = 0
         # A Hessian-vector product at its price in gradients (minimize's budget rule).
         self.hvp_cost = float(getattr(objective, "hessp_cost", 2.0))
         self.rng = np.random.default_rng(0) if rng is None else rng
 
     def _spend(self, k: float) -> None:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.timed_out = True
+            raise TimeExhausted(f"the time cap `max_time` = {self.max_time:g} s has passed")
         if self.budget is not None and self.n_grad + k > self.budget:
             raise BudgetExhausted(f"the budget of {self.budget:g} gradient evaluations is "
                                   "spent")

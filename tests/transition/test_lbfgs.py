@@ -55,3 +55,32 @@ def test_connect_lbfgs_mep_on_a_4_6_1_network_within_budget():
     assert res.mep.success is False and res.mep.message
     assert res.mep_result.status in (Status.BUDGET_EXHAUSTED, Status.MAX_ITER,
                                      Status.NOT_CONVERGED)
+
+
+def test_max_time_ends_the_call_with_a_status(monkeypatch):
+    # A clock that advances 0.01 s per reading: the cap of 0.5 s passes after about 50
+    # evaluations (batched: several images each), deterministically, before the ~555
+    # gradients of the whole call.
+    import time as _time
+    from lagopt import Status
+    from lagopt.objectives import MullerBrown
+    from lagopt.transition import solve_mep
+    from lagopt.transition import saddle
+    clock = iter(range(10**9))
+    monkeypatch.setattr(saddle.time, "perf_counter", lambda: 0.01 * next(clock))
+    res = solve_mep(MullerBrown(), [-0.5582236, 1.4417258], [0.6234994, 0.0280378],
+                    max_time=0.5)
+    assert res.status == Status.MAX_TIME and not res.success
+    assert "max_time" in res.message and "max_grad_evals" not in res.message
+    assert res.n_grad < 500
+    monkeypatch.setattr(saddle.time, "perf_counter", _time.perf_counter)
+    assert solve_mep(MullerBrown(), [-0.5582236, 1.4417258], [0.6234994, 0.0280378],
+                     max_time=60.0).success
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "1", True])
+def test_max_time_rejects_bad_values(bad):
+    from lagopt.objectives import MullerBrown
+    from lagopt.transition import solve_mep
+    with pytest.raises(ValueError, match="max_time"):
+        solve_mep(MullerBrown(), [-0.5582236, 1.4417258], [0.6234994, 0.0280378], max_time=bad)
