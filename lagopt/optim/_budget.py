@@ -43,6 +43,7 @@ particular kernel happens to cost: ``MLPObjective`` forms its Jacobian for about
 one gradient plus the writing of the matrix, yet sets ``jac_cost = n_params`` so that methods
 that use Jacobians (Levenberg-Marquardt) and methods that use Hessians are charged alike.
 """
+import math
 import time
 
 import numpy as np
@@ -279,9 +280,10 @@ class BudgetedObjective:
             If the callback returned True (after recording).
         """
         loss = float(loss)
-        if not np.isfinite(loss) and self.raise_on_nonfinite:
+        finite = math.isfinite(loss)
+        if not finite and self.raise_on_nonfinite:
             raise NonFiniteLoss(f"the loss became {loss} at iteration {self.nit}")
-        if np.isfinite(loss):
+        if finite:
             self.x_recorded = self.x
             if loss < self.loss_best or self.x_best is None:
                 self.x_best, self.loss_best = self.x, loss

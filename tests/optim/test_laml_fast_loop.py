@@ -106,10 +106,16 @@ def test_small_problems_use_the_general_loop(monkeypatch):
 
 
 def test_fast_iteration_matches_when_decisions_need_the_exact_kinetic_energy(monkeypatch):
-    # A pessimistic error estimate puts many acceptance thresholds within it: the decision
-    # then needs the exact kinetic energy (the eigendecomposition), in both loops.
+    # Bounds that never decide send every decision to the Lanczos estimate, and a
+    # pessimistic error estimate puts many acceptance thresholds within it: the decision then
+    # needs the exact kinetic energy (the eigendecomposition), in both loops.
     from lagopt.optim.laml import model_path, path_stage
 
+    def uninformative(*args):
+        return 0.0, np.inf
+
+    monkeypatch.setattr(path_stage, "kinetic_bounds", uninformative)
+    monkeypatch.setattr(core, "kinetic_bounds", uninformative)
     real = model_path.krylov_kinetic_of
 
     def pessimistic(*args):

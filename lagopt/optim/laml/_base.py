@@ -15,6 +15,8 @@ Every stage evaluates the loss only through ``state.view``, a :class:`BudgetView
 :class:`~lagopt.optim._budget.BudgetedObjective`, so every evaluation -- including those made
 inside a path solver -- is charged by the one budget rule, and no stage can overspend.
 """
+import math
+
 import numpy as np
 
 from ..._status import Status, checked_status
@@ -301,7 +303,8 @@ class CandidatePath:
 
     def __init__(self, t, theta, losses, method, lam, T, success=False,
                  status=Status.NOT_SOLVED, message="", raw=None, info=None, kinetic=None,
-                 kinetic_error=0.0, exact_kinetic=None):
+                 kinetic_error=0.0, exact_kinetic=None, kinetic_bounds=None,
+                 estimate_kinetic=None):
         self.t = np.asarray(t, dtype=np.float64)
         self.theta = np.asarray(theta, dtype=np.float64)
         self.losses = np.asarray(losses, dtype=np.float64)
@@ -318,6 +321,11 @@ class CandidatePath:
         self._kinetic = None if kinetic is None else float(kinetic)
         self.kinetic_error = float(kinetic_error)
         self._exact_kinetic = exact_kinetic
+        # Cheaper still: bounds ``(lo, hi)`` of the kinetic energy, and a callable giving the
+        # estimate ``(kinetic, error)`` on first use (see `action_below`, `reported_action`).
+        self._bounds = kinetic_bounds
+        self._estimate = estimate_kinetic
+        self._decided = None
         self._potential = None
 
     @property
@@ -334,7 +342,12 @@ class CandidatePath:
     @property
     def kinetic(self):
         if self._kinetic is None:
-            self._kinetic = polyline_kinetic(self.t, self.theta)
+            if self._estimate is not None:
+                kinetic, error = self._estimate()
+                self._kinetic, self.kinetic_error = float(kinetic), float(error)
+                self._estimate = None
+            else:
+                self._kinetic = polyline_kinetic(self.t, self.theta)
         return self._kinetic
 
     @property
@@ -357,8 +370,19 @@ class CandidatePath:
         estimate, a lower bound within ``kinetic_error`` of the exact value."""
         return self.kinetic + self.potential
 
+    @property
+    def reported_action(self):
+        """The action LAML's history records: :attr:`action`, or, when :meth:`action_below`
+        was decided by the kinetic energy's bounds alone and nothing has asked for the
+        kinetic energy since, the bound that decided it (the upper bound of an accepted path,
+        the lower bound of a rejected one)."""
+        if self._kinetic is None and self._decided is not None:
+            return self._decided
+        return self.action
+
     def exact_kinetic(self):
         """Replace an estimated kinetic energy by the exact one (no-op when it is exact)."""
+        self.kinetic                                    # a deferred estimate first
         if self._exact_kinetic is not None and self.kinetic_error > 0:
             self._kinetic = float(self._exact_kinetic())
             self.kinetic_error = 0.0
@@ -366,9 +390,22 @@ class CandidatePath:
         return self.kinetic
 
     def action_below(self, bound):
-        """``action < bound``, decided as with the exact kinetic energy: an estimated kinetic
-        energy (see :attr:`action`) is replaced by the exact one when `bound` lies within its
+        """``action < bound``, decided as with the exact kinetic energy: first by the kinetic
+        energy's bounds, when the path has them and they decide (``hi + potential < bound``
+        or ``lo + potential >= bound``), without computing it; then by the estimated kinetic
+        energy (see :attr:`action`), replaced by the exact one when `bound` lies within its
         error estimate (it is a lower bound, so ``action >= bound`` is certain already)."""
+        if self._kinetic is None and self._bounds is not None:
+            P = self.potential
+            if not math.isfinite(P):
+                return False
+            lo, hi = self._bounds
+            if hi + P < bound:
+                self._decided = hi + P
+                return True
+            if lo + P >= bound:
+                self._decided = lo + P
+                return False
         S = self.action
         if not np.isfinite(S):
             return False

@@ -33,7 +33,7 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
-from .model_path import KRYLOV_MAX_STEPS, krylov_kinetic_of
+from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of
 from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
                          LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
@@ -437,8 +437,9 @@ def _from_path(state, stages, track, hist, predicted):
     step = _norm(x_new - state.x)
     state.move(x_new, loss_new, g_new)
     state.iteration += 1
-    _add_row(hist, state.confidence, followed.method, step, action=followed.action,
-             predicted_action=predicted.action, accepted=accepted, explored=not accepted)
+    _add_row(hist, state.confidence, followed.method, step, action=followed.reported_action,
+             predicted_action=predicted.reported_action, accepted=accepted,
+             explored=not accepted)
     return accepted, followed_ok
 
 
@@ -497,7 +498,8 @@ class _DenseModelStep:
         if H is not None:
             d = -(H @ g)
             p._last_direction = d
-            if not float(d @ g) < 0 or not np.isfinite(d).all():
+            dg = float(d @ g)
+            if not dg < 0 or not np.isfinite(d).all():
                 p._forget(state)
                 d = None
         if d is None:
@@ -509,7 +511,7 @@ class _DenseModelStep:
         state.model = p._issued = DenseInverseModel(g, H, loss0, d_star=d)
         c = state.confidence if p.use_confidence else 1.0
         x_star = x + c * d
-        # 2. ModelPathSolver.solve: the Krylov kinetic energy of the path to the minimiser step
+        # 2. ModelPathSolver.solve: the path to the minimiser step, its end paid for
         d_end = x_star - x
         dd = float(d_end.dot(d_end))
         step = math.sqrt(dd)
@@ -521,19 +523,30 @@ class _DenseModelStep:
             return _from_prediction(state, stages, track, hist, x_star)
         lam, T = state.lam, state.T
         state.path_solves["model"] += 1
-        kinetic, error = krylov_kinetic_of(H, d_end, self.steps, lam, T, ee * ss)
         value, g_end = view.budget.loss_and_grad(x_star)
         loss1 = float(value)
         g1 = np.array(g_end, dtype=np.float64, copy=True)
-        # 3. RestingActionCriterion.accept (CandidatePath.action_below)
-        S = kinetic + lam * ((T - 0.0) * 0.5 * (loss0 + loss1))
+        # 3. RestingActionCriterion.accept (CandidatePath.action_below): the kinetic energy's
+        # bounds first, the Lanczos estimate only when they do not decide
+        P = lam * ((T - 0.0) * 0.5 * (loss0 + loss1))
         bound = (1.0 - self.criterion.margin) * (lam * loss0 * T)
-        if not (math.isfinite(S) and S < bound and not (error > 0 and bound <= S + error)):
-            view.note(x, loss=loss0, grad=g)
-            view.note(x_star, loss=loss1, grad=g1)
-            predicted = self.path.krylov_path(state, x.copy(), x_star, d_end, kinetic,
-                                              error, loss1)
-            return _from_path(state, stages, track, hist, predicted)
+        lo, hi = bounds = kinetic_bounds(dd, -dg, lam, T)
+        S = hi + P
+        if not (math.isfinite(P) and S < bound):
+            kinetic = None
+            if math.isfinite(P) and lo + P < bound:
+                kinetic, error = krylov_kinetic_of(H, d_end, self.steps, lam, T, ee * ss)
+                S = kinetic + P
+            if kinetic is None or not (S < bound and not (error > 0 and bound <= S + error)):
+                # the general code from here, with what is known (the same decisions)
+                view.note(x, loss=loss0, grad=g)
+                view.note(x_star, loss=loss1, grad=g1)
+                extra = {"kinetic": kinetic, "error": error} if kinetic is not None else {
+                    "bounds": bounds, "estimate": lambda spec=state.model: krylov_kinetic_of(
+                        spec.H, d_end, self.steps, lam, T, ee * ss)}
+                predicted = self.path.krylov_path(state, x.copy(), x_star, d_end, loss1,
+                                                  **extra)
+                return _from_path(state, stages, track, hist, predicted)
         if -math.inf < loss1 < loss0:
             track["best"] = (loss1, x_star)
         # 5. LeastLossUpdate.step (the end), 6. confidence, and the move

@@ -535,7 +535,9 @@ class StallRestart(Stage):
         if state.loss < self.best[0]:
             self.best = (state.loss, state.x.copy(), state.grad)
         self.recent.append(state.loss)
-        if state.grad is not None and float(np.max(np.abs(state.grad))) <= self.gtol:
+        g = state.grad
+        # max |g_i| from the extremes: no temporary array (the test runs every iteration)
+        if g is not None and g.size and max(float(g.max()), -float(g.min())) <= self.gtol:
             return True
         if len(self.recent) <= self.patience:
             return False

@@ -25,7 +25,7 @@ from ..._validation import choice, positive_float, positive_int
 from ...paths.core import INTERPOLANTS, METHOD_CLASSES, METHODS, BVPProblem, Guess, dispatch
 from ...paths.methods import Auto, Collocation, Direct
 from ._base import CandidatePath, Stage, two_nodes
-from .model_path import KRYLOV_MAX_STEPS, QuadraticModel, krylov_kinetic
+from .model_path import KRYLOV_MAX_STEPS, QuadraticModel, kinetic_bounds, krylov_kinetic
 from .predictors import DenseInverseModel
 
 __all__ = ["PathSolver", "ModelPathSolver", "PATH_METHODS"]
@@ -300,9 +300,11 @@ class ModelPathSolver(PathSolver):
                 d_end = None  # not the model's minimiser step: the exact path
         if d_end is not None:
             state.path_solves["model"] += 1
-            kinetic, error = krylov_kinetic(spec.H, d_end, state.lam, state.T, d_star=d_star)
-            return self.krylov_path(state, x0, x_end, d_end, kinetic, error,
-                                    self._end_loss(state, x_end))
+            lam, T = state.lam, state.T
+            bounds = kinetic_bounds(float(d_end.dot(d_end)), -float(d_star @ spec.g), lam, T)
+            return self.krylov_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
+                                    bounds=bounds, estimate=lambda: krylov_kinetic(
+                                        spec.H, d_end, lam, T, d_star=d_star))
         model, mp = self.model_path(state, x_end)
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
@@ -316,12 +318,15 @@ class ModelPathSolver(PathSolver):
             return known[0]
         return state.view.loss_and_grad(x_end)[0]
 
-    def krylov_path(self, state, x0, x_end, d_end, kinetic, error, loss):
+    def krylov_path(self, state, x0, x_end, d_end, loss, *, kinetic=None, error=0.0,
+                    bounds=None, estimate=None):
         """The path to the model's minimiser step ``x_end = x0 + d_end`` (``state.model`` a
-        :class:`DenseInverseModel`) whose kinetic energy `kinetic` was estimated by
-        :func:`krylov_kinetic` with `error`, the end's `loss` paid for."""
+        :class:`DenseInverseModel`), the end's `loss` paid for, whose kinetic energy is
+        either `kinetic`, estimated by :func:`krylov_kinetic` with `error`, or deferred:
+        `bounds` (:func:`kinetic_bounds`) and `estimate`, a callable giving ``(kinetic,
+        error)`` when first needed."""
         info = _LazyModelInfo(state.model, d_end, state.lam, state.T, x0)
-        extra = {"kinetic_error": error,
+        extra = {"kinetic_error": error, "kinetic_bounds": bounds, "estimate_kinetic": estimate,
                  "exact_kinetic": lambda info=info: info["model_path"].kinetic}
         return self._path(state, x0, x_end, loss, info, kinetic, extra)
 
