@@ -193,6 +193,26 @@ def test_inplace_bfgs_update_is_bitwise_the_numpy_formula(n):
     assert np.array_equal(H, expected)
 
 
+@pytest.mark.parametrize("n", [1, 7, 37, 193])
+def test_bfgs_pair_update_is_the_bfgs_formula_and_skips_negative_curvature(n):
+    from lagopt.optim.laml._kernels import bfgs_pair_update
+    rs = np.random.RandomState(100 + n)
+    A = rs.randn(n, n)
+    H = A @ A.T + np.eye(n)
+    s = rs.randn(n)
+    y = s + 0.3 * rs.randn(n)                     # s.y > 0
+    rho = 1.0 / float(s @ y)
+    V = np.eye(n) - rho * np.outer(y, s)
+    expected = V.T @ H @ V + rho * np.outer(s, s)    # (I - rho s y^T) H (I - rho y s^T) + ...
+    out = H.copy()
+    assert bfgs_pair_update(out, s, y, 1e-10)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+    assert np.array_equal(out, out.T)
+    np.testing.assert_allclose(out @ y, s, rtol=1e-8, atol=1e-8 * np.abs(s).max())  # secant
+    before = out.copy()
+    assert not bfgs_pair_update(out, s, -y, 1e-10) and np.array_equal(out, before)
+
+
 def test_a_bfgs_model_of_an_earlier_iteration_is_stale():
     from lagopt.objectives import Quadratic
     from lagopt.optim._budget import BudgetedObjective

@@ -24,6 +24,37 @@ def bfgs_update_inplace(H, s, Hy, rho, c):
 
 
 @njit(cache=True)
+def bfgs_pair_update(H, s, y, curvature_tol):
+    """The whole BFGS update of the dense inverse Hessian `H` (symmetric, C-contiguous) by the
+    pair ``(s, y)``, in one call: skipped (returns False) unless ``s.y > curvature_tol |s|
+    |y|``; otherwise ``Hy`` (from the rows of the symmetric `H`, a vectorisable order) and
+    :func:`bfgs_update_inplace` with ``rho = 1 / s.y``, ``c = rho^2 y.Hy + rho``. The dot
+    products are sequential sums, so the result differs from NumPy's (BLAS) at rounding
+    level; `H` stays exactly symmetric."""
+    n = s.shape[0]
+    sy = 0.0
+    ss = 0.0
+    yy = 0.0
+    for i in range(n):
+        sy += s[i] * y[i]
+        ss += s[i] * s[i]
+        yy += y[i] * y[i]
+    if not sy > curvature_tol * np.sqrt(ss * yy):
+        return False
+    Hy = np.zeros(n)
+    for j in range(n):
+        yj = y[j]
+        for i in range(n):
+            Hy[i] += H[j, i] * yj
+    yHy = 0.0
+    for i in range(n):
+        yHy += y[i] * Hy[i]
+    rho = 1.0 / sy
+    bfgs_update_inplace(H, s, Hy, rho, rho * rho * yHy + rho)
+    return True
+
+
+@njit(cache=True)
 def _gauss_kinetic(alpha, beta, k, norm2, lam, T, series, tiny):
     """``1/2 |d|^2 e1^T I_AA(sqrt(lam T_k^-1)) e1`` of the leading ``k x k`` block of the
     Lanczos tridiagonal matrix, and its least Ritz value (see :func:`lanczos_kinetic`)."""

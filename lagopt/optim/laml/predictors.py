@@ -23,8 +23,11 @@ from ..._validation import positive_float, positive_int
 from ...objectives import MLPObjective
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
-from ._kernels import bfgs_update_inplace
+from ._kernels import bfgs_pair_update, bfgs_update_inplace
 from .model_path import QuadraticModel, lbfgs_inverse_apply
+
+# BFGSPredictor adds a pair only when s.y > _CURVATURE_TOL |s| |y| (keeps H positive definite).
+_CURVATURE_TOL = 1e-10
 
 __all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",
            "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor",
@@ -324,20 +327,24 @@ class BFGSPredictor(QuasiNewtonPredictor):
             self._issued = None
 
     def _update(self, s, y):
+        s = np.ascontiguousarray(s, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if self.H is not None:
+            # H+ = H - rho (Hy s^T + s Hy^T) + (rho^2 y^T H y + rho) s s^T, in place, in one
+            # compiled call (the curvature test, Hy and the one-pass update); the model of
+            # the previous iteration, which referred to the old matrix, is stale by now.
+            self._retire()
+            bfgs_pair_update(self.H, s, y, _CURVATURE_TOL)
+            return
         sy = float(s @ y)
-        if not sy > 1e-10 * float(np.sqrt(float(s @ s) * float(y @ y))):
+        if not sy > _CURVATURE_TOL * float(np.sqrt(float(s @ s) * float(y @ y))):
             return
         self._retire()
-        if self.H is None:
-            self.H = np.eye(s.size) * (sy / float(y @ y))
+        self.H = np.eye(s.size) * (sy / float(y @ y))
         rho = 1.0 / sy
         Hy = self.H @ y
-        # H+ = H - rho (Hy s^T + s Hy^T) + (rho^2 y^T H y + rho) s s^T, in place, in one
-        # pass (a Numba kernel with the floating-point operations of the NumPy expression,
-        # so bit for bit its result; the model of the previous iteration, which referred to
-        # the old matrix, is stale by now).
         c = rho * rho * float(y @ Hy) + rho
-        bfgs_update_inplace(self.H, np.ascontiguousarray(s, dtype=np.float64), Hy, rho, c)
+        bfgs_update_inplace(self.H, s, Hy, rho, c)
 
 
 class DenseInverseModel:
