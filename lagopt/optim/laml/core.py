@@ -231,8 +231,10 @@ class LAML(Optimizer):
             Fraction of iterations whose *predicted* path the criterion accepted.
         ``history`` : dict of ndarray
             Per iterate (row 0 is the start, so the rows match ``result.history["loss"]``):
-            ``action`` (discrete action of the followed path), ``predicted_action`` (of the
-            path to the prediction), ``confidence`` (after the iteration), ``accepted``,
+            ``action`` (discrete action of the followed path; for a model path whose
+            acceptance the kinetic energy's bounds decided, the deciding bound -- see
+            :class:`ModelPathSolver`), ``predicted_action`` (of the path to the
+            prediction), ``confidence`` (after the iteration), ``accepted``,
             ``explored``, ``path_method``, ``step`` (``|x_new - x|``).
         ``stages`` : dict
             The stages used (their ``repr``).

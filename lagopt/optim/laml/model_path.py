@@ -22,7 +22,8 @@ orthogonal complement ``b_perp I`` (``1 / gamma`` of the L-BFGS initial matrix).
 costs ``O(n k)`` for ``k <= 2 m + 1`` basis vectors. A dense BFGS matrix gives it on the
 whole space (``k = n``, one eigendecomposition: ``O(n^3)``, for small ``n``); its kinetic
 energy alone, which is what LAML's criterion needs, costs ``O(n^2)`` by Lanczos quadrature
-(:func:`krylov_kinetic`).
+(:func:`krylov_kinetic`), and its closed-form bounds (:func:`kinetic_bounds`) ``O(1)`` from
+two numbers the predictor already has -- enough for most of the criterion's decisions.
 """
 import math
 

@@ -250,14 +250,14 @@ class BFGSPredictor(QuasiNewtonPredictor):
     starting from ``(s.y / y.y) I`` at the first pair ([1]_, eq. 6.20). Unlike
     the L-BFGS memory of :class:`QuasiNewtonPredictor`, nothing the trajectory measured is
     forgotten. The matrix costs ``8 n^2`` bytes and every iteration ``O(n^2)``: the update,
-    in place and in one pass (a compiled kernel, bit for bit the formula above), and the
-    model's least-action path, whose kinetic energy :class:`ModelPathSolver` estimates by 8
-    Lanczos steps (:func:`~lagopt.optim.laml.model_path.krylov_kinetic`); the ``O(n^3)``
+    in place (one compiled call: curvature test, ``H y`` and the one-pass rank-2 update), and
+    the direction ``-H g``. The model's least-action path needs only bounds of its kinetic
+    energy in most iterations (:class:`ModelPathSolver`: closed form, no product with the
+    matrix), 8 Lanczos steps otherwise
+    (:func:`~lagopt.optim.laml.model_path.krylov_kinetic`); the ``O(n^3)``
     eigendecomposition is made only when a decision needs the exact value or an explorer
-    the curve. Measured with one BLAS thread: the update about 30 us and the kinetic energy
-    70 us at 193 parameters, 80 us and 120 us at 295 (the eigendecomposition: 2.5 ms and
-    7 ms). Above `max_dense` parameters the predictor is :class:`QuasiNewtonPredictor` with
-    `memory` pairs.
+    the curve. Above `max_dense` parameters the predictor is :class:`QuasiNewtonPredictor`
+    with `memory` pairs.
 
     Parameters
     ----------
