@@ -24,6 +24,56 @@ def bfgs_update_inplace(H, s, Hy, rho, c):
 
 
 @njit(cache=True)
+def vdot(a, b):
+    """``a . b`` of two 1-D float arrays, summed in order: the dot product every quantity of
+    the dense-model step shares (LAML's general loop and its inlined default step compute
+    each with it, so that both take the same decisions on the same values)."""
+    acc = 0.0
+    for i in range(a.shape[0]):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit(cache=True)
+def neg_symv(H, g):
+    """``-(H g)`` for a symmetric C-contiguous `H`, accumulated over the rows of `H` (a
+    vectorisable order)."""
+    n = g.shape[0]
+    d = np.zeros(n)
+    for j in range(n):
+        gj = g[j]
+        for i in range(n):
+            d[i] += H[j, i] * gj
+    for i in range(n):
+        d[i] = -d[i]
+    return d
+
+
+@njit(cache=True)
+def dense_prediction(H, g, x, c):
+    """The dense BFGS model's step in one call, each value computed as the general loop
+    computes it (:func:`neg_symv`, :func:`vdot`, NumPy's elementwise operations): the
+    direction ``d = -H g``, ``d . g``, whether `d` is finite, the end ``x* = x + c d``, the
+    step ``x* - x`` actually taken, its squared length, and ``|(x* - x) - d|^2`` and
+    ``|d|^2`` (the rounding of the end)."""
+    n = g.shape[0]
+    d = neg_symv(H, g)
+    dg = vdot(d, g)
+    finite = True
+    for i in range(n):
+        if not np.isfinite(d[i]):
+            finite = False
+    x_star = np.empty(n)
+    d_end = np.empty(n)
+    e = np.empty(n)
+    for i in range(n):
+        x_star[i] = x[i] + c * d[i]
+        d_end[i] = x_star[i] - x[i]
+        e[i] = d_end[i] - d[i]
+    return d, x_star, d_end, dg, finite, vdot(d_end, d_end), vdot(e, e), vdot(d, d)
+
+
+@njit(cache=True)
 def bfgs_pair_update(H, s, y, curvature_tol):
     """The whole BFGS update of the dense inverse Hessian `H` (symmetric, C-contiguous) by the
     pair ``(s, y)``, in one call: skipped (returns False) unless ``s.y > curvature_tol |s|

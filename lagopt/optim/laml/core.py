@@ -33,6 +33,7 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
+from ._kernels import dense_prediction, vdot
 from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of
 from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
@@ -170,8 +171,9 @@ def make_stages(preset="default", **overrides):
 
 
 def _norm(v):
-    """``np.linalg.norm`` of a 1-D float array (the same operations: ``sqrt(v.v)``)."""
-    return math.sqrt(float(v.dot(v)))
+    """The Euclidean norm of a 1-D float array, ``sqrt(v.v)`` with the dot product of the
+    dense-model step (:func:`~lagopt.optim.laml._kernels.vdot`)."""
+    return math.sqrt(vdot(v, v))
 
 
 def _inf_norm(g):
@@ -498,10 +500,12 @@ class _DenseModelStep:
         H = p.H
         d = None
         if H is not None:
-            d = -(H @ g)
+            c = state.confidence if p.use_confidence else 1.0
+            # the direction, its checks, the end and the step's measures in one call
+            d, x_star, d_end, dg, finite, dd, ee, ss = dense_prediction(
+                H, np.ascontiguousarray(g, dtype=np.float64), x, float(c))
             p._last_direction = d
-            dg = float(d @ g)
-            if not dg < 0 or not np.isfinite(d).all():
+            if not dg < 0 or not finite:
                 p._forget(state)
                 d = None
         if d is None:
@@ -511,14 +515,8 @@ class _DenseModelStep:
             return _from_prediction(state, stages, track, hist, x_star)
         p._retire()
         state.model = p._issued = DenseInverseModel(g, H, loss0, d_star=d)
-        c = state.confidence if p.use_confidence else 1.0
-        x_star = x + c * d
         # 2. ModelPathSolver.solve: the path to the minimiser step, its end paid for
-        d_end = x_star - x
-        dd = float(d_end.dot(d_end))
         step = math.sqrt(dd)
-        e = d_end - d
-        ee, ss = float(e @ e), float(d @ d)
         if not (0.0 < dd < math.inf and not step > self.criterion.max_move(state)
                 and ee <= self.rtol2 * ss):
             view.note(x, loss=loss0, grad=g)

@@ -25,6 +25,7 @@ from ..._validation import choice, positive_float, positive_int
 from ...paths.core import INTERPOLANTS, METHOD_CLASSES, METHODS, BVPProblem, Guess, dispatch
 from ...paths.methods import Auto, Collocation, Direct
 from ._base import CandidatePath, Stage, two_nodes
+from ._kernels import vdot
 from .model_path import KRYLOV_MAX_STEPS, QuadraticModel, kinetic_bounds, krylov_kinetic
 from .predictors import DenseInverseModel
 
@@ -299,13 +300,13 @@ class ModelPathSolver(PathSolver):
             d_end = x_end - state.x
             d_star = spec.minimiser_step()
             e = d_end - d_star
-            ee, ss = float(e @ e), float(d_star @ d_star)
+            ee, ss = vdot(e, e), vdot(d_star, d_star)
             if not ee <= _KRYLOV_END_RTOL ** 2 * ss:
                 d_end = None  # not the model's minimiser step: the exact path
         if d_end is not None:
             state.path_solves["model"] += 1
             lam, T = state.lam, state.T
-            bounds = kinetic_bounds(float(d_end.dot(d_end)), -float(d_star @ spec.g), lam, T)
+            bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(d_star, spec.g), lam, T)
             return self.krylov_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
                                     bounds=bounds, estimate=lambda: krylov_kinetic(
                                         spec.H, d_end, lam, T, d_star=d_star))

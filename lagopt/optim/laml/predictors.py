@@ -23,7 +23,7 @@ from ..._validation import positive_float, positive_int
 from ...objectives import MLPObjective
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
-from ._kernels import bfgs_pair_update, bfgs_update_inplace
+from ._kernels import bfgs_pair_update, bfgs_update_inplace, neg_symv, vdot
 from .model_path import QuadraticModel, lbfgs_inverse_apply
 
 # BFGSPredictor adds a pair only when s.y > _CURVATURE_TOL |s| |y| (keeps H positive definite).
@@ -197,7 +197,7 @@ class QuasiNewtonPredictor(Predictor):
             self._observe(state, state.x - x0, g - g0)
         self._last = (state.x, g)
         d = self._direction(state, g)
-        if d is not None and (not float(d @ g) < 0 or not np.isfinite(d).all()):
+        if d is not None and (not vdot(d, g) < 0 or not np.isfinite(d).all()):
             self._forget(state)
             d = None
         return self._end_point(state, g, d)
@@ -303,7 +303,7 @@ class BFGSPredictor(QuasiNewtonPredictor):
             return super()._direction(state, g)
         if self.H is None:
             return None
-        self._last_direction = -(self.H @ g)
+        self._last_direction = neg_symv(self.H, np.ascontiguousarray(g, dtype=np.float64))
         return self._last_direction
 
     def _forget(self, state):
