@@ -74,6 +74,31 @@ def dense_prediction(H, g, x, c):
 
 
 @njit(cache=True)
+def two_loop(v, S, Y):
+    """``H v`` for the L-BFGS inverse Hessian of the pairs in the rows of `S` and `Y` (oldest
+    first; initial matrix ``(s.y / y.y) I`` of the newest pair): the two-loop recursion
+    (Nocedal & Wright, alg. 7.4), its dot products summed in order."""
+    m, n = S.shape
+    q = v.copy()
+    rho = np.empty(m)
+    alpha = np.empty(m)
+    for k in range(m - 1, -1, -1):
+        rho[k] = 1.0 / vdot(Y[k], S[k])
+        alpha[k] = rho[k] * vdot(S[k], q)
+        a = alpha[k]
+        for i in range(n):
+            q[i] -= a * Y[k, i]
+    gamma = vdot(S[m - 1], Y[m - 1]) / vdot(Y[m - 1], Y[m - 1])
+    for i in range(n):
+        q[i] *= gamma
+    for k in range(m):
+        c = alpha[k] - rho[k] * vdot(Y[k], q)
+        for i in range(n):
+            q[i] += c * S[k, i]
+    return q
+
+
+@njit(cache=True)
 def bfgs_pair_update(H, s, y, curvature_tol):
     """The whole BFGS update of the dense inverse Hessian `H` (symmetric, C-contiguous) by the
     pair ``(s, y)``, in one call: skipped (returns False) unless ``s.y > curvature_tol |s|

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ._kernels import lanczos_kinetic
+from ._kernels import lanczos_kinetic, two_loop
 
 __all__ = ["QuadraticModel", "ModelPath", "lbfgs_inverse_apply", "krylov_kinetic",
            "kinetic_bounds"]
@@ -50,18 +50,16 @@ def lbfgs_inverse_apply(v, pairs):
     q = np.array(v, dtype=np.float64, copy=True)
     if q.ndim == 2:
         return _lbfgs_inverse_apply_block(q, pairs)
-    alphas = []
-    for s, y in reversed(pairs):
-        rho = 1.0 / float(y @ s)
-        a = rho * float(s @ q)
-        q -= a * y
-        alphas.append((rho, a, s, y))
-    s, y = pairs[-1]
-    q *= float(s @ y) / float(y @ y)
-    for rho, a, s, y in reversed(alphas):
-        b = rho * float(y @ q)
-        q += (a - b) * s
-    return q
+    S, Y = stack_pairs(pairs)
+    return two_loop(q, S, Y)
+
+
+def stack_pairs(pairs):
+    """The pairs ``(s, y)`` as the rows of two C-contiguous arrays ``S``, ``Y`` (oldest
+    first), the form the compiled two-loop recursion takes."""
+    S = np.array([p[0] for p in pairs], dtype=np.float64)
+    Y = np.array([p[1] for p in pairs], dtype=np.float64)
+    return S, Y
 
 
 def _lbfgs_compact_apply(V, pairs):

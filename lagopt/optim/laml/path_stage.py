@@ -27,7 +27,7 @@ from ...paths.methods import Auto, Collocation, Direct
 from ._base import CandidatePath, Stage, two_nodes
 from ._kernels import vdot
 from .model_path import KRYLOV_MAX_STEPS, QuadraticModel, kinetic_bounds, krylov_kinetic
-from .predictors import DenseInverseModel
+from .predictors import DenseInverseModel, LBFGSModel
 
 __all__ = ["PathSolver", "ModelPathSolver", "PATH_METHODS"]
 
@@ -310,10 +310,34 @@ class ModelPathSolver(PathSolver):
             return self.krylov_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
                                     bounds=bounds, estimate=lambda: krylov_kinetic(
                                         spec.H, d_end, lam, T, d_star=d_star))
+        lbfgs = self._lbfgs_step(state, x_end)
+        if lbfgs is not None:
+            # The L-BFGS model's path to its minimiser step: bounds first, the model (a QR
+            # of [g, S, Y]) and its exact kinetic energy only when they do not decide.
+            spec, d_end = lbfgs
+            state.path_solves["model"] += 1
+            lam, T = state.lam, state.T
+            bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(spec.d_star, spec.g), lam, T)
+            info = _LazyModelInfo(spec, d_end, lam, T, x0)
+            return self._path(state, x0, x_end, self._end_loss(state, x_end), info, None,
+                              {"kinetic_bounds": bounds, "estimate_kinetic":
+                               lambda: (info["model_path"].kinetic, 0.0)})
         model, mp = self.model_path(state, x_end)
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
         return self._path(state, x0, x_end, self._end_loss(state, x_end), info, mp.kinetic, {})
+
+    def _lbfgs_step(self, state, x_end):
+        """``(spec, d_end)`` when ``state.model`` is an :class:`LBFGSModel` and `x_end` its
+        minimiser step (to rounding), else None."""
+        spec = state.model
+        if self.kinetic == "exact" or not isinstance(spec, LBFGSModel) or spec.d_star is None:
+            return None
+        d_end = x_end - state.x
+        e = d_end - spec.d_star
+        if not vdot(e, e) <= _KRYLOV_END_RTOL ** 2 * vdot(spec.d_star, spec.d_star):
+            return None
+        return spec, d_end
 
     @staticmethod
     def _end_loss(state, x_end):

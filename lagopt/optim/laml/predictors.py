@@ -24,14 +24,15 @@ from ...objectives import MLPObjective
 from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
 from ._kernels import bfgs_pair_update, bfgs_update_inplace, neg_symv, vdot
-from .model_path import QuadraticModel, lbfgs_inverse_apply
+from ._kernels import two_loop
+from .model_path import QuadraticModel, stack_pairs
 
 # BFGSPredictor adds a pair only when s.y > _CURVATURE_TOL |s| |y| (keeps H positive definite).
 _CURVATURE_TOL = 1e-10
 
 __all__ = ["ReferencePredictor", "LookaheadPredictor", "QuasiNewtonPredictor", "BFGSPredictor",
            "SteepestPathPredictor", "ClosedFormPredictor", "MetaModelPredictor",
-           "task_features", "lbfgs_direction"]
+           "task_features", "lbfgs_direction", "LBFGSModel"]
 
 
 class ReferencePredictor(Predictor):
@@ -133,13 +134,39 @@ class LookaheadPredictor(Predictor):
         return state.x - c * self.eta * g
 
 
-def lbfgs_direction(g, pairs):
+def lbfgs_direction(g, pairs, stacked=None):
     """``-H g`` by the L-BFGS two-loop recursion over ``pairs`` of ``(s, y)`` (oldest first).
 
     The initial matrix is ``(s.y / y.y) I`` of the newest pair (Nocedal & Wright, eq. 7.20);
-    see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`.
+    see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`. `stacked` is ``(S, Y)``
+    of :func:`~lagopt.optim.laml.model_path.stack_pairs` when the caller keeps it.
     """
-    return -lbfgs_inverse_apply(g, pairs)
+    S, Y = stack_pairs(pairs) if stacked is None else stacked
+    return -two_loop(np.ascontiguousarray(g, dtype=np.float64), S, Y)
+
+
+class LBFGSModel:
+    """``state.model`` of :class:`QuasiNewtonPredictor`: calling it gives the
+    :class:`QuadraticModel` of the L-BFGS memory (a QR factorisation of ``[g, S, Y]``,
+    ``O(n m^2)``, made once, on demand); :class:`~lagopt.optim.laml.ModelPathSolver` reads
+    the gradient `g` and the two-loop direction ``d_star = -H g`` to bound the model path's
+    kinetic energy without it (:func:`~lagopt.optim.laml.model_path.kinetic_bounds`)."""
+
+    __slots__ = ("g", "pairs", "loss", "d_star", "_model")
+
+    def __init__(self, g, pairs, loss, d_star=None):
+        self.g, self.pairs, self.loss, self.d_star, self._model = g, pairs, loss, d_star, None
+
+    def minimiser_step(self):
+        """``d* = -H g`` (the two-loop recursion's)."""
+        if self.d_star is None:
+            self.d_star = lbfgs_direction(self.g, self.pairs)
+        return self.d_star
+
+    def __call__(self):
+        if self._model is None:
+            self._model = QuadraticModel.from_lbfgs(self.g, self.pairs, self.loss)
+        return self._model
 
 
 class QuasiNewtonPredictor(Predictor):
@@ -188,7 +215,9 @@ class QuasiNewtonPredictor(Predictor):
 
     def reset(self, state):
         self.pairs = []
+        self._stacked = None          # (S, Y) of the pairs, stacked once per change
         self._last = None
+        self._last_direction = None   # -H g of the last prediction
 
     def predict(self, state):
         g = state.ensure_grad()
@@ -220,20 +249,28 @@ class QuasiNewtonPredictor(Predictor):
         curvature only)."""
         if float(s @ y) > 1e-10 * float(s @ s):
             self.pairs.append((s, y))
+            self._stacked = None
             if len(self.pairs) > self.memory:
                 self.pairs.pop(0)
 
     def _direction(self, state, g):
         """``-H g``, or None without a memory."""
-        return lbfgs_direction(g, self.pairs) if self.pairs else None
+        if not self.pairs:
+            self._last_direction = None
+            return None
+        if self._stacked is None:
+            self._stacked = stack_pairs(self.pairs)
+        self._last_direction = lbfgs_direction(g, self.pairs, self._stacked)
+        return self._last_direction
 
     def _forget(self, state):
         self.pairs.clear()
+        self._stacked = None
 
     def _model(self, state, g, loss):
-        """A callable giving the :class:`QuadraticModel` of the memory (built on demand)."""
-        pairs = list(self.pairs)
-        return lambda: QuadraticModel.from_lbfgs(g, pairs, loss)
+        """An :class:`LBFGSModel` of the memory (its :class:`QuadraticModel` built on
+        demand)."""
+        return LBFGSModel(g, list(self.pairs), loss, d_star=self._last_direction)
 
 
 class BFGSPredictor(QuasiNewtonPredictor):
