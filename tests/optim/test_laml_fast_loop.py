@@ -76,6 +76,24 @@ def test_fast_iteration_matches_the_general_loop_bit_for_bit(monkeypatch, name):
     _assert_same(fast, general)
 
 
+@pytest.mark.parametrize("case", ["385 default", "145 max_dense=100"])
+def test_fast_iteration_matches_with_the_lbfgs_memory_above_max_dense(monkeypatch, case):
+    # Above max_dense the default predictor keeps ten L-BFGS pairs: the fast iteration uses
+    # the compiled two-loop recursion and the bounds, the general loop the stages.
+    from lagopt.optim.laml import BFGSPredictor
+
+    if case == "385 default":
+        (f, x0), options = _net(10, (10, 32, 1), 300), {}
+    else:
+        (f, x0), options = _net(4, (4, 24, 1), 200), dict(predictor=BFGSPredictor(max_dense=100))
+    assert f.n_params > 300 or options
+    general, n_general = _run(monkeypatch, False, f, x0, 400, **options)
+    fast, n_fast = _run(monkeypatch, True, f, x0, 400, **options)
+    assert n_general == 0 and n_fast > 0
+    assert fast.history["explored"].any() and fast.history["accepted"].any()
+    _assert_same(fast, general)
+
+
 def test_fast_iteration_matches_with_a_restart_and_a_confidence_stage(monkeypatch):
     from lagopt.optim.laml import StallRestart, TrustConfidence
 

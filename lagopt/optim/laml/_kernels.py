@@ -56,8 +56,19 @@ def dense_prediction(H, g, x, c):
     direction ``d = -H g``, ``d . g``, whether `d` is finite, the end ``x* = x + c d``, the
     step ``x* - x`` actually taken, its squared length, and ``|(x* - x) - d|^2`` and
     ``|d|^2`` (the rounding of the end)."""
+    return _prediction(neg_symv(H, g), g, x, c)
+
+
+@njit(cache=True)
+def lbfgs_prediction(g, S, Y, x, c):
+    """:func:`dense_prediction` for the L-BFGS memory of the rows of `S`, `Y`: the direction
+    ``d = -(two_loop(g))``."""
+    return _prediction(-two_loop(g, S, Y), g, x, c)
+
+
+@njit(cache=True)
+def _prediction(d, g, x, c):
     n = g.shape[0]
-    d = neg_symv(H, g)
     dg = vdot(d, g)
     finite = True
     for i in range(n):

@@ -33,11 +33,11 @@ from .confidence import (ConstantConfidence, LeastLossUpdate, ReferenceConfidenc
 from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
-from ._kernels import dense_prediction, vdot
-from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of
+from ._kernels import dense_prediction, lbfgs_prediction, vdot
+from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of, stack_pairs
 from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
-                         LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
+                         LBFGSModel, LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
                          SteepestPathPredictor)
 
 __all__ = ["LAML", "laml", "LAMLStages", "PRESETS", "make_stages"]
@@ -449,41 +449,65 @@ def _from_path(state, stages, track, hist, predicted):
 
 class _DenseModelStep:
     """The default preset's common iteration, inlined: :func:`_iteration` with the stages
-    :class:`BFGSPredictor` (dense), :class:`ModelPathSolver` (Krylov kinetic energy),
-    :class:`RestingActionCriterion` and :class:`LeastLossUpdate` (any confidence, explorer
-    and restart), the same operations on the same values in the same order, so the iterates
-    and every history field are bit for bit those of :func:`_iteration`.
+    :class:`BFGSPredictor` (its dense matrix, or above `max_dense` its L-BFGS memory),
+    :class:`ModelPathSolver` (bounds of the kinetic energy first), :class:`RestingActionCriterion`
+    and :class:`LeastLossUpdate` (any confidence, explorer and restart), the same operations
+    on the same values in the same order, so the iterates and every history field are bit for
+    bit those of :func:`_iteration`.
 
     An iteration whose predicted path is accepted is made here without the stages' objects:
     no :class:`CandidatePath`, no tape, the end evaluated through the budget directly. Every
-    other case -- no gradient or no BFGS matrix yet, a prediction that is not a descent
+    other case -- no gradient or no model yet, a prediction that is not a descent
     direction or lies beyond the criterion's longest move, an acceptance decision that needs
-    the exact kinetic energy, a rejection -- continues with the general code from the point
-    reached (the tape filled as the general code would have filled it), so what the
-    explorer, the criterion and a restart see is unchanged.
+    more than the bounds (the Lanczos estimate of a dense model is made here), a rejection --
+    continues with the general code from the point reached (the tape filled as the general
+    code would have filled it), so what the explorer, the criterion and a restart see is
+    unchanged.
     """
 
-    __slots__ = ("predictor", "path", "criterion", "steps", "rtol2")
+    __slots__ = ("predictor", "path", "criterion", "steps", "rtol2", "dense")
 
     def __init__(self, stages, state):
         self.predictor, self.path, self.criterion = (stages.predictor, stages.path,
                                                      stages.criterion)
         self.steps = min(KRYLOV_MAX_STEPS, state.n)
         self.rtol2 = _KRYLOV_END_RTOL ** 2
+        self.dense = state.n <= self.predictor.max_dense
 
     @classmethod
     def plan(cls, stages, state):
         """The fast iteration for these stages, or None when they are not the default's."""
         p, path = stages.predictor, stages.path
-        if not (_FAST_PATH and type(p) is BFGSPredictor and state.n <= p.max_dense
+        if not (_FAST_PATH and type(p) is BFGSPredictor
                 and type(path) is ModelPathSolver
                 and type(stages.criterion) is RestingActionCriterion
                 and type(stages.update) is LeastLossUpdate
-                and path.kinetic != "exact"
-                and (path.kinetic == "krylov" or (state.n >= path.krylov_min
-                                                  and state.n > KRYLOV_MAX_STEPS))):
+                and path.kinetic != "exact"):
+            return None
+        if state.n <= p.max_dense and not (path.kinetic == "krylov" or (
+                state.n >= path.krylov_min and state.n > KRYLOV_MAX_STEPS)):
             return None
         return cls(stages, state)
+
+    def _predict(self, state, x, g):
+        """Step 1 (QuasiNewtonPredictor.predict): the memory updated, then ``(d, x*, d_end,
+        dg, finite, dd, ee, ss)`` of the model's step, or None without a model."""
+        p = self.predictor
+        last = p._last
+        if last is not None and last[0] is not x:
+            p._observe(state, x - last[0], g - last[1])
+        p._last = (x, g)
+        c = float(state.confidence if p.use_confidence else 1.0)
+        gc = np.ascontiguousarray(g, dtype=np.float64)
+        if self.dense:
+            return None if p.H is None else dense_prediction(p.H, gc, x, c)
+        if not p.pairs:
+            p._last_direction = None
+            return None
+        if p._stacked is None:
+            p._stacked = stack_pairs(p.pairs)
+        S, Y = p._stacked
+        return lbfgs_prediction(gc, S, Y, x, c)
 
     def __call__(self, state, stages, view, track, hist):
         x, g, loss0 = state.x, state.grad, state.loss
@@ -491,19 +515,11 @@ class _DenseModelStep:
             return _iteration(state, stages, view, track, hist)
         view.clear_tape()
         track["best"] = (loss0, x)
-        # 1. QuasiNewtonPredictor.predict with BFGSPredictor's dense memory
         p = self.predictor
-        last = p._last
-        if last is not None and last[0] is not x:
-            p._update(x - last[0], g - last[1])
-        p._last = (x, g)
-        H = p.H
+        pred = self._predict(state, x, g)
         d = None
-        if H is not None:
-            c = state.confidence if p.use_confidence else 1.0
-            # the direction, its checks, the end and the step's measures in one call
-            d, x_star, d_end, dg, finite, dd, ee, ss = dense_prediction(
-                H, np.ascontiguousarray(g, dtype=np.float64), x, float(c))
+        if pred is not None:
+            d, x_star, d_end, dg, finite, dd, ee, ss = pred
             p._last_direction = d
             if not dg < 0 or not finite:
                 p._forget(state)
@@ -513,8 +529,11 @@ class _DenseModelStep:
             x_star = p._end_point(state, g, None)
             view.note(x, loss=loss0, grad=g)
             return _from_prediction(state, stages, track, hist, x_star)
-        p._retire()
-        state.model = p._issued = DenseInverseModel(g, H, loss0, d_star=d)
+        if self.dense:
+            p._retire()
+            state.model = p._issued = DenseInverseModel(g, p.H, loss0, d_star=d)
+        else:
+            state.model = LBFGSModel(g, list(p.pairs), loss0, d_star=d)
         # 2. ModelPathSolver.solve: the path to the minimiser step, its end paid for
         step = math.sqrt(dd)
         if not (0.0 < dd < math.inf and not step > self.criterion.max_move(state)
@@ -527,25 +546,22 @@ class _DenseModelStep:
         loss1 = float(value)
         g1 = np.array(g_end, dtype=np.float64, copy=True)
         # 3. RestingActionCriterion.accept (CandidatePath.action_below): the kinetic energy's
-        # bounds first, the Lanczos estimate only when they do not decide
+        # bounds first, the Lanczos estimate (dense model) only when they do not decide
         P = lam * ((T - 0.0) * 0.5 * (loss0 + loss1))
         bound = (1.0 - self.criterion.margin) * (lam * loss0 * T)
         lo, hi = bounds = kinetic_bounds(dd, -dg, lam, T)
         S = hi + P
         if not (math.isfinite(P) and S < bound):
             kinetic = None
-            if math.isfinite(P) and lo + P < bound:
-                kinetic, error = krylov_kinetic_of(H, d_end, self.steps, lam, T, ee * ss)
+            if self.dense and math.isfinite(P) and lo + P < bound:
+                kinetic, error = krylov_kinetic_of(p.H, d_end, self.steps, lam, T, ee * ss)
                 S = kinetic + P
             if kinetic is None or not (S < bound and not (error > 0 and bound <= S + error)):
                 # the general code from here, with what is known (the same decisions)
                 view.note(x, loss=loss0, grad=g)
                 view.note(x_star, loss=loss1, grad=g1)
-                extra = {"kinetic": kinetic, "error": error} if kinetic is not None else {
-                    "bounds": bounds, "estimate": lambda spec=state.model: krylov_kinetic_of(
-                        spec.H, d_end, self.steps, lam, T, ee * ss)}
-                predicted = self.path.krylov_path(state, x.copy(), x_star, d_end, loss1,
-                                                  **extra)
+                predicted = self._handover(state, x, x_star, d_end, loss1, bounds, kinetic,
+                                           error if kinetic is not None else 0.0, ee * ss)
                 return _from_path(state, stages, track, hist, predicted)
         if -math.inf < loss1 < loss0:
             track["best"] = (loss1, x_star)
@@ -557,6 +573,19 @@ class _DenseModelStep:
         _add_row(hist, state.confidence, "model", step, action=S, predicted_action=S,
                  accepted=True, explored=False)
         return True, True
+
+    def _handover(self, state, x, x_star, d_end, loss1, bounds, kinetic, error, offset2):
+        """The predicted path as :meth:`ModelPathSolver.solve` builds it, with what this
+        iteration computed (the Lanczos estimate, when made)."""
+        if not self.dense:
+            return self.path.lbfgs_path(state, x.copy(), x_star, d_end, loss1, bounds)
+        if kinetic is not None:
+            return self.path.krylov_path(state, x.copy(), x_star, d_end, loss1,
+                                         kinetic=kinetic, error=error)
+        spec, steps, lam, T = state.model, self.steps, state.lam, state.T
+        return self.path.krylov_path(
+            state, x.copy(), x_star, d_end, loss1, bounds=bounds,
+            estimate=lambda: krylov_kinetic_of(spec.H, d_end, steps, lam, T, offset2))
 
 
 #: Whether :func:`_run` uses :class:`_DenseModelStep` when the stages allow (tests compare

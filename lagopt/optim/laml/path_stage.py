@@ -316,12 +316,10 @@ class ModelPathSolver(PathSolver):
             # of [g, S, Y]) and its exact kinetic energy only when they do not decide.
             spec, d_end = lbfgs
             state.path_solves["model"] += 1
-            lam, T = state.lam, state.T
-            bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(spec.d_star, spec.g), lam, T)
-            info = _LazyModelInfo(spec, d_end, lam, T, x0)
-            return self._path(state, x0, x_end, self._end_loss(state, x_end), info, None,
-                              {"kinetic_bounds": bounds, "estimate_kinetic":
-                               lambda: (info["model_path"].kinetic, 0.0)})
+            bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(spec.d_star, spec.g),
+                                    state.lam, state.T)
+            return self.lbfgs_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
+                                   bounds)
         model, mp = self.model_path(state, x_end)
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
@@ -358,6 +356,16 @@ class ModelPathSolver(PathSolver):
         extra = {"kinetic_error": error, "kinetic_bounds": bounds, "estimate_kinetic": estimate,
                  "exact_kinetic": lambda info=info: info["model_path"].kinetic}
         return self._path(state, x0, x_end, loss, info, kinetic, extra)
+
+    def lbfgs_path(self, state, x0, x_end, d_end, loss, bounds):
+        """The path to the minimiser step ``x_end = x0 + d_end`` of the L-BFGS model
+        ``state.model`` (an :class:`LBFGSModel`), the end's `loss` paid for, with the
+        kinetic energy's `bounds` (:func:`kinetic_bounds`); the model and the exact kinetic
+        energy are built on first use."""
+        info = _LazyModelInfo(state.model, d_end, state.lam, state.T, x0)
+        return self._path(state, x0, x_end, loss, info, None,
+                          {"kinetic_bounds": bounds,
+                           "estimate_kinetic": lambda: (info["model_path"].kinetic, 0.0)})
 
     @staticmethod
     def _path(state, x0, x_end, loss, info, kinetic, extra):
