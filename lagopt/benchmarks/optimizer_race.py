@@ -69,7 +69,11 @@ def _objective(dataset, activation):
 
 
 def _warm_up(f, theta):
-    """Load the numba kernels before the timed run (compilation is not the method's cost)."""
+    """Load the numba kernels before the timed run (compilation is not the method's cost):
+    the objective's, and LAML's own."""
+    from lagopt.optim.laml._kernels import warm_up
+
+    warm_up()
     P = np.ascontiguousarray(np.column_stack([theta, theta]))
     f.loss(theta)
     f.loss_and_grad(theta)
