@@ -24,7 +24,8 @@ BASELINES = ("gd", "adam-0.01", "lbfgs", "lm")
 
 def variants():
     """label -> (description, minimize options of method "laml")."""
-    from lagopt.optim.laml import BFGSPredictor, QuasiNewtonPredictor, StallRestart
+    from lagopt.optim.laml import (BFGSPredictor, PathBacktrackExplorer, QuasiNewtonPredictor,
+                                   StallRestart)
 
     return {
         "lbfgs-model (v1 default)": (
@@ -38,9 +39,17 @@ def variants():
         "bfgs-model, no restart": (
             "dense BFGS model path, straight backtracking, no restart",
             {"preset": "no_restart", "predictor": BFGSPredictor()}),
-        "bfgs-model, restart (10, 1e-4): the new default": (
+        "bfgs-model, restart (10, 1e-4): the second default": (
             "dense BFGS model path, straight backtracking, restart (10, 1e-4)",
             {"preset": "default", "predictor": BFGSPredictor(),
+             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False),
+             "restart": StallRestart(patience=10, rtol=1e-4)}),
+        "first step 2, 20 pairs, shrink 0.3: the new default": (
+            "the second default with a first gradient step of 2 (was 0.1), 20 L-BFGS pairs "
+            "above 300 parameters (was 10) and backtracking by 0.3 (was 0.5)",
+            {"preset": "default", "predictor": BFGSPredictor(memory=20, first_step=2.0),
+             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
+                                               shrink=0.3),
              "restart": StallRestart(patience=10, rtol=1e-4)}),
     }
 

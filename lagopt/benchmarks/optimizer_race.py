@@ -71,7 +71,7 @@ def _objective(dataset, activation):
 def _warm_up(f, theta):
     """Load the numba kernels before the timed run (compilation is not the method's cost):
     the objective's, and LAML's own."""
-    from lagopt.optim.laml._kernels import warm_up
+    from lagopt.optim.laml import warm_up
 
     warm_up()
     P = np.ascontiguousarray(np.column_stack([theta, theta]))
