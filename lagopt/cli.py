@@ -377,7 +377,8 @@ def cmd_bench(args):
             argv += (["--jobs", str(args.jobs)] if args.jobs else []) + (
                 ["--scheduler", args.scheduler] if args.scheduler else []) + (
                 [] if args.progress else ["--no-progress"])
-        argv += ["--no-progress"] if name in ("scale", "transition") and not args.progress else []
+        argv += ["--no-progress"] if name in ("scale", "transition", "laml_speed") \
+            and not args.progress else []
         start = time.perf_counter()
         code = module.main(argv)
         # Benchmark mains return an exit code, or their rows (success) when called in-process.

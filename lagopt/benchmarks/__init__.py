@@ -13,6 +13,8 @@ bvp_classics             Bratu, Troesch, the pendulum...: right branch, certifie
 optimizer_race           LAML against gd, momentum, Adam, L-BFGS, LM at equal budgets
 wide_race                the same on unseen targets, shapes and initialisations, with
                          tune and dev parts (settings chosen) and a report part (judged)
+laml_speed               LAML's wall time against L-BFGS's at equal budgets, per run and
+                         per evaluation, 37 to ~1,100 parameters
 kernels                  numba batched kernels against a per-point numpy loop
 scale                    paths on networks of 10^3-10^5 parameters: sweeps, memory
 transition               minimum-energy paths against known saddles (Müller-Brown...);
@@ -21,4 +23,4 @@ transition               minimum-energy paths against known saddles (Müller-Bro
 """
 #: Run order of ``lagopt bench`` (cheapest first).
 SUITE = ("reproduce_seed_table", "kernels", "solver_speed", "bvp_classics", "compare_paths",
-         "optimizer_race", "wide_race", "scale", "transition")
+         "optimizer_race", "laml_speed", "wide_race", "scale", "transition")

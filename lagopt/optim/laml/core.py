@@ -121,7 +121,8 @@ PRESETS = {
     # the first default of this loop: ten L-BFGS pairs, restarts after 5 iterations
     "lbfgs_model": _variant(predictor=lambda: QuasiNewtonPredictor(),
                             restart=lambda: StallRestart(patience=5, rtol=1e-4)),
-    "curve": _variant(explorer=lambda: PathBacktrackExplorer(memory=4.0, refine=True)),
+    "curve": _variant(explorer=lambda: PathBacktrackExplorer(memory=4.0, refine=True,
+                                                             shrink=0.3)),
     "lookahead": _variant(predictor=lambda: LookaheadPredictor()),
     "steepest": _variant(predictor=lambda: SteepestPathPredictor()),
     "closed_form": _variant(predictor=lambda: ClosedFormPredictor(base=BFGSPredictor())),
@@ -129,7 +130,8 @@ PRESETS = {
     "smoothstep": _variant(path=lambda: PathSolver("smoothstep", n_nodes=3)),
     "km": _variant(explorer=lambda: KrasnoselskiiMannExplorer()),
     "no_memory": _variant(explorer=lambda: PathBacktrackExplorer(refine=True,
-                                                                 along_curve=False)),
+                                                                 along_curve=False,
+                                                                 shrink=0.3)),
     "multistart": _variant(explorer=lambda: MultiStartExplorer()),
     "trust": _variant(confidence=lambda: TrustConfidence()),
     "lam1": _variant(lam=1.0),
@@ -183,7 +185,6 @@ def _inf_norm(g):
     return float(np.max(np.abs(g))) if g.size else 0.0
 
 
-
 @dataclass(frozen=True)
 class LAML(Optimizer):
     r"""LAML: predict an end point, check the path to it by its action, explore, move.
@@ -199,11 +200,12 @@ class LAML(Optimizer):
     preset : str, optional
         A key of :data:`PRESETS`: ``"default"`` or ``"reference"`` (the published
         experiment's stages), or one of the ablations. The default (see Notes):
-        :class:`BFGSPredictor` (dense BFGS up to 300 parameters, L-BFGS above),
+        :class:`BFGSPredictor` (dense BFGS up to 300 parameters, 20 L-BFGS pairs above; a
+        first gradient step of 2 before any curvature pair),
         :class:`ModelPathSolver` (the model's least-action path, its end evaluated with its
         gradient), :class:`RestingActionCriterion` with ``lam = 1e4, T = 1``,
-        :class:`PathBacktrackExplorer` (``memory=4``, straight backtracking, direct
-        refinement, gradient-step fall-back), :class:`LeastLossUpdate`,
+        :class:`PathBacktrackExplorer` (``memory=4``, straight backtracking by factors of
+        0.3, direct refinement, gradient-step fall-back), :class:`LeastLossUpdate`,
         :class:`ConstantConfidence` and :class:`StallRestart` (``patience=10, rtol=1e-4``).
     predictor, path, criterion, explorer, update, confidence : stage, optional
         Replace the preset's stage (``path`` may be a method name of
@@ -260,7 +262,7 @@ class LAML(Optimizer):
 
     What the default is, plainly: a quasi-Newton method whose every step follows a solved
     least-action path. The predictor's BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
-    (dense, every measured pair kept, up to 300 parameters; ten L-BFGS pairs above)
+    (dense, every measured pair kept, up to 300 parameters; 20 L-BFGS pairs above)
     gives the end point (the model's minimiser step) and, in closed form, the least-action path
     of the model to it (:class:`ModelPathSolver`; no evaluation). The end is paid for and the
     action of the actual loss along the path is checked against the action of resting

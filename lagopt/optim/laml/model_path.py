@@ -335,8 +335,9 @@ def krylov_kinetic(H, d, lam, T, max_steps=KRYLOV_MAX_STEPS, d_star=None):
         every case, by a margin of 1.7 at the worst (with the factor 10 it first had, 99.25 %
         of the cases; ``tests/optim/test_krylov_kinetic.py`` checks the bound and the
         estimate on a fixed sample). The factor was chosen on that sample; on 800 models
-        drawn from other seeds it also covered every error, at worst by a margin of 1.25. The criterion decides a comparison on it when the
-        threshold lies outside it and by the eigendecomposition otherwise (see
+        drawn from other seeds it also covered every error, at worst by a margin of 1.25.
+        The criterion decides a comparison on it when the threshold lies outside it and by
+        the eigendecomposition otherwise (see
         :meth:`~lagopt.optim.laml.CandidatePath.action_below`): a decision can differ from
         the exact one only where the estimate falls short.
     """
