@@ -164,3 +164,38 @@ def test_mlp_derivatives_that_overflow_raise(mlp, form, what):
     ok = {"grad_batch": (good[:, None],), "hess": (good,), "hess_batch": (good[:, None],),
           "hessp": (good, np.ones(n)), "hessp_batch": (good[:, None], np.ones((n, 1)))}[form]
     assert np.isfinite(getattr(mlp, form)(*ok)).all()
+
+
+def test_model_path_of_an_infinitely_stiff_mode_is_finite():
+    # A model curvature that overflowed (omega = inf) settles at once instead of giving NaN
+    # (inf * 0); found by the optimizer race, where the NaN curve then reached the direct
+    # method's warm start and raised.
+    from lagopt.optim.laml.model_path import _kinetic_integrals, _ratios
+
+    t = np.linspace(0.0, 1.0, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        A, C, dA, dC = _ratios(np.array([np.inf, 1e200, 1.0]), t, 1.0)
+        I_aa, I_ac = _kinetic_integrals(np.array([np.inf, 1e200, 1.0]), 1.0)
+    for M in (A, C, dA, dC):
+        assert np.isfinite(M).all()
+    for row in (0, 1):
+        np.testing.assert_array_equal(A[row], [1, 0, 0, 0, 0])
+        np.testing.assert_array_equal(C[row], [0, 0, 0, 0, 1])
+    assert np.isfinite(I_aa).all() and np.isfinite(I_ac).all() and I_aa[0] > 1e100
+
+
+def test_refine_ignores_a_model_curve_that_is_not_finite():
+    from lagopt.optim._budget import BudgetedObjective
+    from lagopt.optim.laml import BudgetView, CandidatePath, LAMLState, ModelPathSolver
+
+    f = Rosenbrock()
+    view = BudgetView(BudgetedObjective(f, 100))
+    x = np.array([-1.2, 1.0])
+    loss, g = view.loss_and_grad(x)
+    state = LAMLState(x, loss, g, view, np.random.default_rng(0), 1.0, 1.0, 1.0)
+    end = x - 1e-3 * g
+    path = CandidatePath((0.0, 1.0), np.column_stack([x, end]), (loss, f.loss(end)), "model",
+                         1.0, 1.0, info={"curve": lambda t: np.full((2, np.size(t)), np.nan)})
+    out = ModelPathSolver().refine(state, path)
+    assert np.isfinite(out.theta).all() and out.theta.shape[0] == 2

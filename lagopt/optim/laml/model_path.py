@@ -41,6 +41,9 @@ _TINY = np.finfo(float).tiny
 _RANK_TOL = 1e-10
 # Below this omega T a mode is a free particle: sinh ratios are replaced by the linear limits.
 _OMEGA_T_LINEAR = 1e-8
+# Modes stiffer than this are computed as this stiff (omega^2 stays finite): their ratios are
+# the instant-settling limits to rounding, where an infinite omega would give inf * 0.
+_OMEGA_MAX = 1e150
 
 
 def lbfgs_inverse_apply(v, pairs):
@@ -184,7 +187,9 @@ def _ratios(omega, t, T):
     w = np.asarray(omega, dtype=np.float64)[:, None]
     t = np.asarray(t, dtype=np.float64)[None, :]
     lin = (w * T < _OMEGA_T_LINEAR)
-    ws = np.where(lin, 1.0, w)
+    # An infinite mode (a model curvature that overflowed) settles at once; capped, it gives
+    # those limits instead of inf * 0.
+    ws = np.minimum(np.where(lin, 1.0, w), _OMEGA_MAX)
     den = -np.expm1(-2.0 * ws * T)
     eA, eC = np.exp(-ws * t), np.exp(-ws * (T - t))
     fA, fC = np.exp(-2.0 * ws * (T - t)), np.exp(-2.0 * ws * t)
@@ -277,7 +282,7 @@ def _kinetic_integrals(omega, T):
     w = np.asarray(omega, dtype=np.float64)
     x = w * T
     small = x < _OMEGA_T_SERIES
-    ws = np.where(small, 1.0, w)
+    ws = np.minimum(np.where(small, 1.0, w), _OMEGA_MAX)
     xs = ws * T
     eps = np.exp(-2.0 * xs)
     one_m = -np.expm1(-2.0 * xs)

@@ -383,7 +383,10 @@ class ModelPathSolver(PathSolver):
         t = np.linspace(0.0, state.T, self.refine_nodes)
         guess = None
         if curve is not None:
-            guess = Guess(t=t, theta=curve(t), label="model path")
+            with np.errstate(all="ignore"):
+                theta = curve(t)
+            if np.isfinite(theta).all():   # else the direct method's own straight start
+                guess = Guess(t=t, theta=theta, label="model path")
         spent = state.view.budget.spent
         problem = BVPProblem(state.view, state.x.copy(), path.end.copy(), state.T, state.lam)
         direct = Direct(**dict(_DIRECT_DEFAULTS, n_nodes=self.refine_nodes))
