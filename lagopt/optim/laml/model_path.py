@@ -215,7 +215,8 @@ class ModelPath:
     def __init__(self, model, d_end, lam, T):
         self.model, self.lam, self.T = model, lam, T
         U = model.U
-        self.omega = np.sqrt(lam * model.b)
+        with np.errstate(over="ignore"):     # an overflowing mode is capped in _ratios
+            self.omega = np.sqrt(lam * model.b)
         self.omega_perp = float(np.sqrt(lam * model.b_perp))
         self.c_star = (U.T @ model.minimiser_step())
         self.c_end = U.T @ d_end
