@@ -34,7 +34,7 @@ from .criteria import RestingActionCriterion, ThresholdCriterion
 from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBacktrackExplorer,
                         RandomExplorer, StallRestart)
 from ._kernels import dense_prediction, lbfgs_prediction, vdot
-from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of, stack_pairs
+from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of
 from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
 from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
                          LBFGSModel, LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
@@ -509,9 +509,7 @@ class _DenseModelStep:
         if not p.pairs:
             p._last_direction = None
             return None
-        if p._stacked is None:
-            p._stacked = stack_pairs(p.pairs)
-        S, Y = p._stacked
+        S, Y = p._stacked_pairs()
         return lbfgs_prediction(gc, S, Y, x, c)
 
     def __call__(self, state, stages, view, track, hist):

@@ -294,48 +294,43 @@ class ModelPathSolver(PathSolver):
         if not np.isfinite(x_end).all():
             return super().solve(state, x_end)
         x0 = state.x.copy()
-        d_end = d_star = None
-        if self._use_krylov(state):
-            spec = state.model
-            d_end = x_end - state.x
-            d_star = spec.minimiser_step()
-            e = d_end - d_star
-            ee, ss = vdot(e, e), vdot(d_star, d_star)
-            if not ee <= _KRYLOV_END_RTOL ** 2 * ss:
-                d_end = None  # not the model's minimiser step: the exact path
-        if d_end is not None:
+        found = self._minimiser_step(state, x_end)
+        if found is not None:
+            # The path to the model's minimiser step: the kinetic energy's bounds first; the
+            # Lanczos estimate (dense model) or the model's QR (L-BFGS memory) and its exact
+            # kinetic energy only when they do not decide.
+            spec, d_end, d_star = found
             state.path_solves["model"] += 1
             lam, T = state.lam, state.T
             bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(d_star, spec.g), lam, T)
-            return self.krylov_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
-                                    bounds=bounds, estimate=lambda: krylov_kinetic(
-                                        spec.H, d_end, lam, T, d_star=d_star))
-        lbfgs = self._lbfgs_step(state, x_end)
-        if lbfgs is not None:
-            # The L-BFGS model's path to its minimiser step: bounds first, the model (a QR
-            # of [g, S, Y]) and its exact kinetic energy only when they do not decide.
-            spec, d_end = lbfgs
-            state.path_solves["model"] += 1
-            bounds = kinetic_bounds(vdot(d_end, d_end), -vdot(spec.d_star, spec.g),
-                                    state.lam, state.T)
-            return self.lbfgs_path(state, x0, x_end, d_end, self._end_loss(state, x_end),
-                                   bounds)
+            loss = self._end_loss(state, x_end)
+            if isinstance(spec, LBFGSModel):
+                return self.lbfgs_path(state, x0, x_end, d_end, loss, bounds)
+            return self.krylov_path(state, x0, x_end, d_end, loss, bounds=bounds,
+                                    estimate=lambda: krylov_kinetic(spec.H, d_end, lam, T,
+                                                                    d_star=d_star))
         model, mp = self.model_path(state, x_end)
         info = {"curve": lambda t, x0=x0, mp=mp: x0[:, None] + mp(t), "model_path": mp,
                 "model": model}
         return self._path(state, x0, x_end, self._end_loss(state, x_end), info, mp.kinetic, {})
 
-    def _lbfgs_step(self, state, x_end):
-        """``(spec, d_end)`` when ``state.model`` is an :class:`LBFGSModel` and `x_end` its
-        minimiser step (to rounding), else None."""
+    def _minimiser_step(self, state, x_end):
+        """``(spec, d_end, d_star)`` when ``state.model`` is a dense model on the Krylov route
+        or an :class:`LBFGSModel` (not with ``kinetic="exact"``) and `x_end` is its minimiser
+        step ``d_star`` to rounding (``d_end = x_end - x``), else None."""
         spec = state.model
-        if self.kinetic == "exact" or not isinstance(spec, LBFGSModel) or spec.d_star is None:
+        if self._use_krylov(state):
+            d_star = spec.minimiser_step()
+        elif (self.kinetic != "exact" and isinstance(spec, LBFGSModel)
+              and spec.d_star is not None):
+            d_star = spec.d_star
+        else:
             return None
         d_end = x_end - state.x
-        e = d_end - spec.d_star
-        if not vdot(e, e) <= _KRYLOV_END_RTOL ** 2 * vdot(spec.d_star, spec.d_star):
-            return None
-        return spec, d_end
+        e = d_end - d_star
+        if not vdot(e, e) <= _KRYLOV_END_RTOL ** 2 * vdot(d_star, d_star):
+            return None   # not the model's minimiser step: the exact path
+        return spec, d_end, d_star
 
     @staticmethod
     def _end_loss(state, x_end):

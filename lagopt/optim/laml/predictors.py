@@ -258,10 +258,15 @@ class QuasiNewtonPredictor(Predictor):
         if not self.pairs:
             self._last_direction = None
             return None
+        self._last_direction = lbfgs_direction(g, self.pairs, self._stacked_pairs())
+        return self._last_direction
+
+    def _stacked_pairs(self):
+        """``(S, Y)`` of the memory (:func:`~lagopt.optim.laml.model_path.stack_pairs`),
+        stacked once per change of the memory."""
         if self._stacked is None:
             self._stacked = stack_pairs(self.pairs)
-        self._last_direction = lbfgs_direction(g, self.pairs, self._stacked)
-        return self._last_direction
+        return self._stacked
 
     def _forget(self, state):
         self.pairs.clear()
