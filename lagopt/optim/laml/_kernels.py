@@ -60,10 +60,10 @@ def dense_prediction(H, g, x, c):
 
 
 @njit(cache=True)
-def lbfgs_prediction(g, S, Y, x, c):
-    """:func:`dense_prediction` for the L-BFGS memory of the rows of `S`, `Y`: the direction
-    ``d = -(two_loop(g))``."""
-    return _prediction(-two_loop(g, S, Y), g, x, c)
+def lbfgs_prediction(g, S, Y, rho, start, count, x, c):
+    """:func:`dense_prediction` for an L-BFGS memory (:func:`two_loop`'s arguments): the
+    direction ``d = -(two_loop(g))``."""
+    return _prediction(-two_loop(g, S, Y, rho, start, count), g, x, c)
 
 
 @njit(cache=True)
@@ -85,27 +85,54 @@ def _prediction(d, g, x, c):
 
 
 @njit(cache=True)
-def two_loop(v, S, Y):
-    """``H v`` for the L-BFGS inverse Hessian of the pairs in the rows of `S` and `Y` (oldest
-    first; initial matrix ``(s.y / y.y) I`` of the newest pair): the two-loop recursion
-    (Nocedal & Wright, alg. 7.4), its dot products summed in order."""
-    m, n = S.shape
+def dot4(a, b):
+    """``a . b`` summed in four interleaved partial sums, ``(s0 + s1) + (s2 + s3)``: a fixed
+    order (the same bits on every call) that does not wait on one long chain of additions,
+    which made the L-BFGS recursion's hundreds of dot products latency-bound."""
+    n = a.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    k = n - n % 4
+    for i in range(0, k, 4):
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+    for i in range(k, n):
+        s0 += a[i] * b[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True)
+def pair_rho(s, y):
+    """``1 / (s . y)`` of one curvature pair, as :func:`two_loop` uses it."""
+    return 1.0 / dot4(y, s)
+
+
+@njit(cache=True)
+def two_loop(v, S, Y, rho, start, count):
+    """``H v`` for the L-BFGS inverse Hessian of `count` pairs kept in the rows of `S` and
+    `Y` as a ring: the ``k``-th oldest pair in row ``(start + k) % len(S)``, ``rho`` its
+    :func:`pair_rho` (initial matrix ``(s.y / y.y) I`` of the newest pair): the two-loop
+    recursion (Nocedal & Wright, alg. 7.4), its dot products those of :func:`dot4`."""
+    m = S.shape[0]
+    n = v.shape[0]
     q = v.copy()
-    rho = np.empty(m)
-    alpha = np.empty(m)
-    for k in range(m - 1, -1, -1):
-        rho[k] = 1.0 / vdot(Y[k], S[k])
-        alpha[k] = rho[k] * vdot(S[k], q)
-        a = alpha[k]
+    alpha = np.empty(count)
+    for k in range(count - 1, -1, -1):
+        r = (start + k) % m
+        a = rho[r] * dot4(S[r], q)
+        alpha[k] = a
         for i in range(n):
-            q[i] -= a * Y[k, i]
-    gamma = vdot(S[m - 1], Y[m - 1]) / vdot(Y[m - 1], Y[m - 1])
+            q[i] -= a * Y[r, i]
+    r = (start + count - 1) % m
+    gamma = dot4(S[r], Y[r]) / dot4(Y[r], Y[r])
     for i in range(n):
         q[i] *= gamma
-    for k in range(m):
-        c = alpha[k] - rho[k] * vdot(Y[k], q)
+    for k in range(count):
+        r = (start + k) % m
+        c = alpha[k] - rho[r] * dot4(Y[r], q)
         for i in range(n):
-            q[i] += c * S[k, i]
+            q[i] += c * S[r, i]
     return q
 
 
@@ -243,11 +270,12 @@ def warm_up():
     v = np.ones(n)
     S = np.eye(n)[:2].copy()
     Y = 2.0 * S
+    rho = np.array([pair_rho(S[0], Y[0]), pair_rho(S[1], Y[1])])
     vdot(v, v)
     neg_symv(H, v)
     dense_prediction(H, v, v, 1.0)
-    lbfgs_prediction(v, S, Y, v, 1.0)
-    two_loop(v, S, Y)
+    lbfgs_prediction(v, S, Y, rho, 1, 2, v, 1.0)
+    two_loop(v, S, Y, rho, 0, 2)
     bfgs_pair_update(H.copy(), v, 2.0 * v, 1e-10)
     bfgs_update_inplace(H.copy(), v, v, 0.5, 0.25)
     lanczos_kinetic(H, v, 2, 1.0, 1.0, 1e-13, 1e-4, 1e-300)

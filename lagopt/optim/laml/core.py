@@ -509,8 +509,7 @@ class _DenseModelStep:
         if not p.pairs:
             p._last_direction = None
             return None
-        S, Y = p._stacked_pairs()
-        return lbfgs_prediction(gc, S, Y, x, c)
+        return lbfgs_prediction(gc, *p._stacked_pairs(), x, c)
 
     def __call__(self, state, stages, view, track, hist):
         x, g, loss0 = state.x, state.grad, state.loss

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ._kernels import lanczos_kinetic, two_loop
+from ._kernels import lanczos_kinetic, pair_rho, two_loop
 
 __all__ = ["QuadraticModel", "ModelPath", "lbfgs_inverse_apply", "krylov_kinetic",
            "kinetic_bounds"]
@@ -53,16 +53,56 @@ def lbfgs_inverse_apply(v, pairs):
     q = np.array(v, dtype=np.float64, copy=True)
     if q.ndim == 2:
         return _lbfgs_inverse_apply_block(q, pairs)
-    S, Y = stack_pairs(pairs)
-    return two_loop(q, S, Y)
+    return two_loop(q, *stack_pairs(pairs))
 
 
 def stack_pairs(pairs):
-    """The pairs ``(s, y)`` as the rows of two C-contiguous arrays ``S``, ``Y`` (oldest
-    first), the form the compiled two-loop recursion takes."""
+    """The pairs ``(s, y)`` (oldest first) in the form the compiled two-loop recursion takes:
+    ``(S, Y, rho, 0, m)``, their rows, their ``1 / (s . y)`` and the ring's start and count
+    (see :class:`PairRing`)."""
     S = np.array([p[0] for p in pairs], dtype=np.float64)
     Y = np.array([p[1] for p in pairs], dtype=np.float64)
-    return S, Y
+    rho = np.array([pair_rho(s, y) for s, y in zip(S, Y)])
+    return S, Y, rho, 0, len(pairs)
+
+
+class PairRing:
+    """The last `capacity` curvature pairs in preallocated rows, overwritten oldest first.
+
+    Re-stacking a memory of ``m`` pairs into arrays at every iteration copies ``2 m n``
+    numbers; a ring copies the new pair only, and ``1 / (s . y)`` is computed once per pair.
+    :meth:`arrays` gives the arguments of the compiled two-loop recursion.
+    """
+
+    __slots__ = ("capacity", "S", "Y", "rho", "start", "count")
+
+    def __init__(self, capacity):
+        self.capacity = int(capacity)
+        self.S = self.Y = self.rho = None
+        self.start = self.count = 0
+
+    def push(self, s, y):
+        if self.S is None or self.S.shape[1] != s.size:
+            self.S = np.empty((self.capacity, s.size))
+            self.Y = np.empty((self.capacity, s.size))
+            self.rho = np.empty(self.capacity)
+            self.start = self.count = 0
+        if self.count < self.capacity:
+            row = (self.start + self.count) % self.capacity
+            self.count += 1
+        else:
+            row = self.start
+            self.start = (self.start + 1) % self.capacity
+        self.S[row] = s
+        self.Y[row] = y
+        self.rho[row] = pair_rho(self.S[row], self.Y[row])
+
+    def clear(self):
+        self.start = self.count = 0
+
+    def arrays(self):
+        """``(S, Y, rho, start, count)``."""
+        return self.S, self.Y, self.rho, self.start, self.count
 
 
 def _lbfgs_compact_apply(V, pairs):

@@ -25,7 +25,7 @@ from ..baselines import _parabola_vertex, _point_on_polyline
 from ._base import Predictor
 from ._kernels import bfgs_pair_update, bfgs_update_inplace, neg_symv, vdot
 from ._kernels import two_loop
-from .model_path import QuadraticModel, stack_pairs
+from .model_path import PairRing, QuadraticModel, stack_pairs
 
 # BFGSPredictor adds a pair only when s.y > _CURVATURE_TOL |s| |y| (keeps H positive definite).
 _CURVATURE_TOL = 1e-10
@@ -139,10 +139,11 @@ def lbfgs_direction(g, pairs, stacked=None):
 
     The initial matrix is ``(s.y / y.y) I`` of the newest pair (Nocedal & Wright, eq. 7.20);
     see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`. `stacked` is ``(S, Y)``
-    of :func:`~lagopt.optim.laml.model_path.stack_pairs` when the caller keeps it.
+    is the memory in the recursion's form (:func:`~lagopt.optim.laml.model_path.stack_pairs`
+    or :meth:`~lagopt.optim.laml.model_path.PairRing.arrays`) when the caller keeps it.
     """
-    S, Y = stack_pairs(pairs) if stacked is None else stacked
-    return -two_loop(np.ascontiguousarray(g, dtype=np.float64), S, Y)
+    stacked = stack_pairs(pairs) if stacked is None else stacked
+    return -two_loop(np.ascontiguousarray(g, dtype=np.float64), *stacked)
 
 
 class LBFGSModel:
@@ -215,7 +216,7 @@ class QuasiNewtonPredictor(Predictor):
 
     def reset(self, state):
         self.pairs = []
-        self._stacked = None          # (S, Y) of the pairs, stacked once per change
+        self._ring = PairRing(self.memory)   # the same pairs, as the compiled recursion reads them
         self._last = None
         self._last_direction = None   # -H g of the last prediction
 
@@ -249,7 +250,7 @@ class QuasiNewtonPredictor(Predictor):
         curvature only)."""
         if float(s @ y) > 1e-10 * float(s @ s):
             self.pairs.append((s, y))
-            self._stacked = None
+            self._ring.push(s, y)
             if len(self.pairs) > self.memory:
                 self.pairs.pop(0)
 
@@ -262,15 +263,13 @@ class QuasiNewtonPredictor(Predictor):
         return self._last_direction
 
     def _stacked_pairs(self):
-        """``(S, Y)`` of the memory (:func:`~lagopt.optim.laml.model_path.stack_pairs`),
-        stacked once per change of the memory."""
-        if self._stacked is None:
-            self._stacked = stack_pairs(self.pairs)
-        return self._stacked
+        """The memory as the compiled two-loop recursion takes it
+        (:meth:`~lagopt.optim.laml.model_path.PairRing.arrays`)."""
+        return self._ring.arrays()
 
     def _forget(self, state):
         self.pairs.clear()
-        self._stacked = None
+        self._ring.clear()
 
     def _model(self, state, g, loss):
         """An :class:`LBFGSModel` of the memory (its :class:`QuadraticModel` built on
