@@ -3,7 +3,8 @@ quadratic solution and the Euler-Lagrange equation."""
 import numpy as np
 import pytest
 
-from lagopt.optim.laml.model_path import QuadraticModel, lbfgs_inverse_apply
+from lagopt.optim.laml._kernels import two_loop
+from lagopt.optim.laml.model_path import PairRing, QuadraticModel, lbfgs_inverse_apply, stack_pairs
 from lagopt.paths.exact import quadratic_solution
 
 
@@ -95,3 +96,29 @@ def test_dense_inverse_model_is_the_exact_quadratic_path(lam):
     np.testing.assert_allclose(x[:, None] + path(t), exact(t), rtol=1e-8, atol=1e-10)
     assert path.kinetic == pytest.approx(exact.kinetic, rel=1e-8)
     assert path.model_action() == pytest.approx(exact.action, rel=1e-8, abs=1e-10)
+
+
+@pytest.mark.parametrize("capacity, pushed", [(3, 2), (3, 3), (3, 7), (5, 11)])
+def test_pair_ring_gives_the_two_loop_of_the_last_pairs_bit_for_bit(capacity, pushed):
+    """The ring (overwritten oldest first) and the pairs stacked afresh give the same bits,
+    and the two-loop recursion is H v of the explicit L-BFGS matrix."""
+    rng = np.random.default_rng(capacity * 100 + pushed)
+    n = 9
+    ring, pairs = PairRing(capacity), []
+    for _ in range(pushed):
+        s = rng.standard_normal(n)
+        y = s + 0.3 * rng.standard_normal(n)      # s.y > 0 with these scales
+        ring.push(s, y)
+        pairs = (pairs + [(s, y)])[-capacity:]
+    v = rng.standard_normal(n)
+    got = two_loop(v, *ring.arrays())
+    np.testing.assert_array_equal(got, two_loop(v, *stack_pairs(pairs)))
+    s, y = pairs[-1]
+    H = (s @ y) / (y @ y) * np.eye(n)
+    for s, y in pairs:                              # the BFGS updates, oldest first
+        rho = 1.0 / (s @ y)
+        V = np.eye(n) - rho * np.outer(y, s)
+        H = V.T @ H @ V + rho * np.outer(s, s)
+    np.testing.assert_allclose(got, H @ v, rtol=1e-9, atol=1e-12 * np.abs(H @ v).max())
+    ring.clear()
+    assert ring.arrays()[4] == 0
