@@ -44,13 +44,20 @@ def variants():
             {"preset": "default", "predictor": BFGSPredictor(),
              "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False),
              "restart": StallRestart(patience=10, rtol=1e-4)}),
-        "first step 2, 20 pairs, shrink 0.3: the new default": (
+        "first step 2, 20 pairs, shrink 0.3: the third default": (
             "the second default with a first gradient step of 2 (was 0.1), 20 L-BFGS pairs "
             "above 300 parameters (was 10) and backtracking by 0.3 (was 0.5)",
             {"preset": "default", "predictor": BFGSPredictor(memory=20, first_step=2.0),
              "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
                                                shrink=0.3),
              "restart": StallRestart(patience=10, rtol=1e-4)}),
+        "100 pairs, lam 1e8: the new default": (
+            "the third default with 100 L-BFGS pairs above 300 parameters (was 20) and the "
+            "criterion's lam = 1e8 (was 1e4)",
+            {"preset": "default", "predictor": BFGSPredictor(memory=100, first_step=2.0),
+             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
+                                               shrink=0.3),
+             "restart": StallRestart(patience=10, rtol=1e-4), "lam": 1e8}),
     }
 
 

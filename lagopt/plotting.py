@@ -991,7 +991,7 @@ def plot_laml_diagnostics(history, title=None, threshold=None, preset=None):
     ...                       max_grad_evals=40, seed=0)
     >>> fig = plotting.plot_laml_diagnostics(res, preset="default")
     >>> [ax.get_title() for ax in fig.axes]
-    ['loss', 'action against resting (λ = 10000, T = 1)', 'step length', 'acceptance rate']
+    ['loss', 'action against resting (λ = 1e+08, T = 1)', 'step length', 'acceptance rate']
     >>> all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     True
     >>> import matplotlib.pyplot as plt; plt.close("all")

@@ -344,7 +344,7 @@ def test_preset_draws_the_test_the_criterion_made():
     assert any("threshold 0.5" in t for t in _legend_labels(ref.axes[1]))
     default = plotting.plot_laml_diagnostics(h, preset="default")
     assert any("resting" in t for t in _legend_labels(default.axes[1]))
-    assert "\N{GREEK SMALL LETTER LAMDA} = 10000" in default.axes[1].get_title()
+    assert "\N{GREEK SMALL LETTER LAMDA} = 1e+08" in default.axes[1].get_title()
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -7,7 +7,7 @@ import pytest
 from lagopt.datasets import make_regression
 from lagopt.objectives import MLPObjective
 from lagopt.optim import minimize
-from lagopt.optim.laml import ModelPathSolver, QuadraticModel
+from lagopt.optim.laml import ModelPathSolver, QuadraticModel, make_stages
 from lagopt.optim.laml.model_path import (_ERROR_FACTOR, _lbfgs_compact_apply,
                                           kinetic_bounds, krylov_kinetic, lbfgs_inverse_apply)
 
@@ -95,7 +95,7 @@ def test_krylov_runs_take_the_decisions_of_the_exact_kinetic_energy(sizes):
     ok = np.isfinite(act_a)
     np.testing.assert_allclose(act_b[ok], act_a[ok], rtol=1e-2)   # K is ~0.1 % of S here
     acc = b.history["accepted"][1:]
-    resting = 1e4 * b.history["loss"][:-1]
+    resting = make_stages("default")[1]["lam"] * b.history["loss"][:-1]
     assert np.all(act_b[1:][acc] < resting[acc])
     assert np.any(act_b[1:][acc] > act_a[1:][acc])      # some decided by the upper bound
 

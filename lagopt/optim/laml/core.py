@@ -84,14 +84,14 @@ def _reference():
 
 def _default():
     # How this default was chosen, and on which data: docs/results/choices.md (the first
-    # step 2.0, 20 L-BFGS pairs above 300 parameters and the backtracking factor 0.3 were
-    # chosen on the races' tune, dev, real-tune and real-dev parts at budgets 300 and 1,000).
-    return dict(predictor=BFGSPredictor(memory=20, first_step=2.0), path=ModelPathSolver(),
+    # step 2.0 and the backtracking factor 0.3, then 100 L-BFGS pairs above 300 parameters
+    # and lam = 1e8, were chosen on the races' tune, dev, real-tune and real-dev parts).
+    return dict(predictor=BFGSPredictor(memory=100, first_step=2.0), path=ModelPathSolver(),
                 criterion=RestingActionCriterion(),
                 explorer=PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
                                                shrink=0.3),
                 update=LeastLossUpdate(), confidence=ConstantConfidence(),
-                lam=1e4, T=1.0, tol=None, restart=StallRestart(patience=10, rtol=1e-4))
+                lam=1e8, T=1.0, tol=None, restart=StallRestart(patience=10, rtol=1e-4))
 
 
 def _straight():
