@@ -4,7 +4,7 @@ The budget counts gradient evaluations; LAML's own linear algebra (its BFGS mode
 or Lanczos estimate of the model path's kinetic energy, the explorer) is not charged, so this
 program measures what the user waits for: the whole ``minimize`` call, LAML's default
 against ``method="lbfgs"``, on tanh and ReLU networks of 37 to about 1,100 parameters
-(dense BFGS model up to 300, 20 L-BFGS pairs above) fitted to ``make_regression("sincos",
+(dense BFGS model up to 300, 100 L-BFGS pairs above) fitted to ``make_regression("sincos",
 n=200, seed=0, noise=0.1)`` with ``n_features`` inputs, from ``init_params(0)``, one BLAS
 thread. Every kernel is compiled (or loaded from numba's cache) before the timed runs; the
 two methods' runs alternate, `repeats` each, and the median wall time is reported.
@@ -104,7 +104,7 @@ def report(rows, seconds, quick=False):
              "machine: compare within this report only.", "",
              "Networks `(inputs, hidden, 1)` fitted to `make_regression(\"sincos\", n=200, "
              "seed=0, noise=0.1)` from `init_params(0)`; LAML's default (dense BFGS model up to "
-             "300 parameters, 20 L-BFGS pairs above) against `method=\"lbfgs\"` (scipy "
+             "300 parameters, 100 L-BFGS pairs above) against `method=\"lbfgs\"` (scipy "
              "L-BFGS-B), the same budget. *Per evaluation* divides each run's time by the "
              "gradient evaluations it spent (L-BFGS may stop early).", "",
              "| n | act. | budget | LAML (s) | evals | L-BFGS (s) | evals | per run | "

@@ -452,7 +452,7 @@ def _report(results, args, seeds, budgets, labels, ablation, seconds, figures):
             "path with 3 nodes, `km` Krasnosel'skii-Mann explorer, `multistart` multi-start "
             "explorer, `no_memory` backtracking from the full prediction every time (the "
             "default starts from 4x the last accepted move), `trust` trust-region confidence, "
-            "`lam1`/`lam100` the criterion's `lam` (default 1e4). Mean loss over seeds; rank "
+            "`lam1`/`lam100` the criterion's `lam` (default 1e8). Mean loss over seeds; rank "
             "1 = best in the row.",
             "",
             table,

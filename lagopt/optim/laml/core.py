@@ -200,10 +200,10 @@ class LAML(Optimizer):
     preset : str, optional
         A key of :data:`PRESETS`: ``"default"`` or ``"reference"`` (the published
         experiment's stages), or one of the ablations. The default (see Notes):
-        :class:`BFGSPredictor` (dense BFGS up to 300 parameters, 20 L-BFGS pairs above; a
+        :class:`BFGSPredictor` (dense BFGS up to 300 parameters, 100 L-BFGS pairs above; a
         first gradient step of 2 before any curvature pair),
         :class:`ModelPathSolver` (the model's least-action path, its end evaluated with its
-        gradient), :class:`RestingActionCriterion` with ``lam = 1e4, T = 1``,
+        gradient), :class:`RestingActionCriterion` with ``lam = 1e8, T = 1``,
         :class:`PathBacktrackExplorer` (``memory=4``, straight backtracking by factors of
         0.3, direct refinement, gradient-step fall-back), :class:`LeastLossUpdate`,
         :class:`ConstantConfidence` and :class:`StallRestart` (``patience=10, rtol=1e-4``).
@@ -262,11 +262,11 @@ class LAML(Optimizer):
 
     What the default is, plainly: a quasi-Newton method whose every step follows a solved
     least-action path. The predictor's BFGS model ``m(theta + d) = L + g.d + 1/2 d^T B d``
-    (dense, every measured pair kept, up to 300 parameters; 20 L-BFGS pairs above)
+    (dense, every measured pair kept, up to 300 parameters; 100 L-BFGS pairs above)
     gives the end point (the model's minimiser step) and, in closed form, the least-action path
     of the model to it (:class:`ModelPathSolver`; no evaluation). The end is paid for and the
     action of the actual loss along the path is checked against the action of resting
-    (:class:`RestingActionCriterion`; with ``lam T^2 = 1e4`` a descent test with margin
+    (:class:`RestingActionCriterion`; with ``lam T^2 = 1e8`` a descent test with margin
     ``K / (lam T)``, ``K`` the exact kinetic energy of the curved path). A rejected path is
     backtracked on the straight segment to the prediction (preset ``"curve"`` backtracks in
     time along the model curve instead, a Levenberg-Marquardt-like curved search; how the

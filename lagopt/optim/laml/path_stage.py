@@ -251,7 +251,8 @@ class ModelPathSolver(PathSolver):
     error estimate. So the decisions are those of the exact kinetic energy. The action in
     LAML's history is the bound that decided when the bounds did (the upper bound of an
     accepted path), otherwise the estimate: the kinetic part is a small fraction of the
-    action with ``lam = 1e4`` (about 0.1-0.2 % on the race's networks), so the reported action
+    action with LAML's ``lam`` (about 0.1-0.2 % on the race's networks with ``lam = 1e4``, less
+    with the default 1e8), so the reported action
     is within a fraction of a per cent of the exact one. The curve
     (``info["curve"]``, ``info["model_path"]``, ``info["model"]``) is always the exact
     one, built on first use.
