@@ -12,7 +12,7 @@ the ``"xor"`` data from three initialisations with
 
 * LAML (``method="laml"``, the default preset: a quasi-Newton prediction followed along the
   least-action path of its quadratic model, checked by its action; the paths use
-  :math:`\lambda = 10^4`, :math:`T = 1`),
+  :math:`\lambda = 10^8`, :math:`T = 1`),
 * L-BFGS (SciPy's L-BFGS-B),
 * Adam with learning rate :math:`10^{-2}` (better than its default :math:`10^{-3}` at this
   budget),
@@ -82,6 +82,6 @@ print("LAML: Euler-Lagrange paths solved per run:", [r.n_path_solves for r in la
 
 fig, ax = plt.subplots(figsize=(8.4, 4.6))
 plot_race(results, ax=ax,
-          title=rf"xor 4-6-1 tanh network, budget {budget} (LAML paths: $\lambda = 10^4$, T = 1)")
+          title=rf"xor 4-6-1 tanh network, budget {budget} (LAML paths: $\lambda = 10^8$, T = 1)")
 fig.tight_layout()
 plt.show()
