@@ -422,8 +422,9 @@ def kinetic_bounds(dd, curvature, lam, T):
             + \frac{\sqrt{\lambda}}{4} |d^*| \sqrt{d^{*T} B d^*}.
 
     On LAML's BFGS models the upper bound is within a factor of about 2 of ``K``, and these
-    bounds alone decide the resting-action test in about 97-99 % of iterations (measured on
-    networks of the race's tuning parts), so the Lanczos estimate is needed only for the rest.
+    bounds alone decide the resting-action test in about 97-99 % of iterations with ``lam =
+    1e4`` and 99.9 % with LAML's default ``lam = 1e8`` (measured on networks of the races'
+    choosing parts), so the Lanczos estimate is needed only for the rest.
 
     Returns
     -------
