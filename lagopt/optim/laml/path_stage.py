@@ -244,8 +244,9 @@ class ModelPathSolver(PathSolver):
     decision needs it, in three tiers (:meth:`CandidatePath.action_below`): closed-form
     bounds first (:func:`~lagopt.optim.laml.model_path.kinetic_bounds`, from ``|d*|^2`` and
     ``-g.d*``, no product with the matrix), which decide about 97-99 % of the resting-action
-    tests on LAML's networks with ``lam = 1e4``, 99.9 % with the default 1e8; then the Krylov estimate, a lower bound of the exact kinetic
-    energy (Gauss quadrature of a completely monotone function) within a few per cent of it,
+    tests on LAML's networks with ``lam = 1e4``, 99.9 % with the default 1e8; then the Krylov
+    estimate, a lower bound of the exact kinetic energy (Gauss quadrature of a completely
+    monotone function) within a few per cent of it,
     with an a-posteriori error estimate (``CandidatePath.kinetic_error``); then the exact
     value -- the eigendecomposition, made only then -- when the threshold falls within that
     error estimate. So the decisions are those of the exact kinetic energy. The action in
