@@ -27,6 +27,10 @@ def variants():
     from lagopt.optim.laml import (BFGSPredictor, PathBacktrackExplorer, QuasiNewtonPredictor,
                                    StallRestart)
 
+    third = {"preset": "default", "predictor": BFGSPredictor(memory=20, first_step=2.0),
+             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
+                                               shrink=0.3),
+             "restart": StallRestart(patience=10, rtol=1e-4)}
     return {
         "lbfgs-model (v1 default)": (
             "L-BFGS (10 pairs) model path, straight backtracking, restart (5, 1e-4)",
@@ -46,18 +50,11 @@ def variants():
              "restart": StallRestart(patience=10, rtol=1e-4)}),
         "first step 2, 20 pairs, shrink 0.3: the third default": (
             "the second default with a first gradient step of 2 (was 0.1), 20 L-BFGS pairs "
-            "above 300 parameters (was 10) and backtracking by 0.3 (was 0.5)",
-            {"preset": "default", "predictor": BFGSPredictor(memory=20, first_step=2.0),
-             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
-                                               shrink=0.3),
-             "restart": StallRestart(patience=10, rtol=1e-4)}),
+            "above 300 parameters (was 10) and backtracking by 0.3 (was 0.5)", third),
         "100 pairs, lam 1e8: the new default": (
             "the third default with 100 L-BFGS pairs above 300 parameters (was 20) and the "
             "criterion's lam = 1e8 (was 1e4)",
-            {"preset": "default", "predictor": BFGSPredictor(memory=100, first_step=2.0),
-             "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
-                                               shrink=0.3),
-             "restart": StallRestart(patience=10, rtol=1e-4), "lam": 1e8}),
+            dict(third, predictor=BFGSPredictor(memory=100, first_step=2.0), lam=1e8)),
     }
 
 
