@@ -36,9 +36,8 @@ from .explorers import (KrasnoselskiiMannExplorer, MultiStartExplorer, PathBackt
 from ._kernels import dense_prediction, lbfgs_prediction, vdot
 from .model_path import KRYLOV_MAX_STEPS, kinetic_bounds, krylov_kinetic_of
 from .path_stage import _KRYLOV_END_RTOL, ModelPathSolver, PathSolver
-from .predictors import (BFGSPredictor, ClosedFormPredictor, DenseInverseModel,
-                         LBFGSModel, LookaheadPredictor, QuasiNewtonPredictor, ReferencePredictor,
-                         SteepestPathPredictor)
+from .predictors import (BFGSPredictor, ClosedFormPredictor, LookaheadPredictor,
+                         QuasiNewtonPredictor, ReferencePredictor, SteepestPathPredictor)
 
 __all__ = ["LAML", "laml", "LAMLStages", "PRESETS", "make_stages"]
 
@@ -531,11 +530,7 @@ class _DenseModelStep:
             x_star = p._end_point(state, g, None)
             view.note(x, loss=loss0, grad=g)
             return _from_prediction(state, stages, track, hist, x_star)
-        if self.dense:
-            p._retire()
-            state.model = p._issued = DenseInverseModel(g, p.H, loss0, d_star=d)
-        else:
-            state.model = LBFGSModel(g, list(p.pairs), loss0, d_star=d)
+        state.model = p._model(state, g, loss0)     # the dense or L-BFGS model, d_star = d
         # 2. ModelPathSolver.solve: the path to the minimiser step, its end paid for
         step = math.sqrt(dd)
         if not (0.0 < dd < math.inf and not step > self.criterion.max_move(state)

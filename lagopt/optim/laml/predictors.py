@@ -138,8 +138,8 @@ def lbfgs_direction(g, pairs, stacked=None):
     """``-H g`` by the L-BFGS two-loop recursion over ``pairs`` of ``(s, y)`` (oldest first).
 
     The initial matrix is ``(s.y / y.y) I`` of the newest pair (Nocedal & Wright, eq. 7.20);
-    see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`. `stacked` is ``(S, Y)``
-    is the memory in the recursion's form (:func:`~lagopt.optim.laml.model_path.stack_pairs`
+    see :func:`~lagopt.optim.laml.model_path.lbfgs_inverse_apply`. `stacked` is the memory
+    in the recursion's form (:func:`~lagopt.optim.laml.model_path.stack_pairs`
     or :meth:`~lagopt.optim.laml.model_path.PairRing.arrays`) when the caller keeps it.
     """
     stacked = stack_pairs(pairs) if stacked is None else stacked
