@@ -31,6 +31,7 @@ def variants():
              "explorer": PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
                                                shrink=0.3),
              "restart": StallRestart(patience=10, rtol=1e-4)}
+    fourth = dict(third, predictor=BFGSPredictor(memory=100, first_step=2.0), lam=1e8)
     return {
         "lbfgs-model (v1 default)": (
             "L-BFGS (10 pairs) model path, straight backtracking, restart (5, 1e-4)",
@@ -51,10 +52,13 @@ def variants():
         "first step 2, 20 pairs, shrink 0.3: the third default": (
             "the second default with a first gradient step of 2 (was 0.1), 20 L-BFGS pairs "
             "above 300 parameters (was 10) and backtracking by 0.3 (was 0.5)", third),
-        "100 pairs, lam 1e8: the new default": (
+        "100 pairs, lam 1e8: the fourth default": (
             "the third default with 100 L-BFGS pairs above 300 parameters (was 20) and the "
-            "criterion's lam = 1e8 (was 1e4)",
-            dict(third, predictor=BFGSPredictor(memory=100, first_step=2.0), lam=1e8)),
+            "criterion's lam = 1e8 (was 1e4)", fourth),
+        "hedge start with 20 pairs: the new default": (
+            "the fourth default whose first restart is a hedge start: the initial point "
+            "again, with 20 L-BFGS pairs in place of the dense matrix (or of 100 pairs)",
+            dict(fourth, restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=20))),
     }
 
 

@@ -397,6 +397,53 @@ def test_stall_restart_stops_on_a_convex_loss():
     assert res.n_grad < 2000 and np.allclose(res.x, q.c, atol=1e-6)
 
 
+def test_a_hedge_start_returns_to_the_initial_point_for_free():
+    q = Quadratic(np.diag([1.0, 10.0]), c=np.array([1.0, 2.0]))
+    x0 = np.array([3.0, -1.0])
+    state, bf = _state(q, x0)
+    r = StallRestart(hedge_memory=3)
+    r.reset(state)
+    state.move(np.array([1.5, 1.5]), q.loss(np.array([1.5, 1.5])))
+    r.observe(state)
+    spent = bf.spent
+    x, loss, g = r.restart(state, hedge=True)
+    assert np.array_equal(x, x0) and x is not state.x and bf.spent == spent   # paid at start
+    assert loss == q.loss(x0) and np.array_equal(g, q.grad(x0)) and r.hedged
+    x2, _, _ = r.restart(state)          # a later restart perturbs the best point, paid for
+    assert bf.spent > spent and not np.array_equal(x2, x0) and r.n_restarts == 2
+    with pytest.raises(ValueError, match="hedge_memory"):
+        StallRestart(hedge_memory=0)
+
+
+def test_after_a_hedge_start_the_bfgs_predictor_keeps_a_short_lbfgs_memory():
+    from lagopt.optim.laml import BFGSPredictor
+
+    q = Quadratic(np.diag(np.arange(1.0, 7.0)))
+    state, _ = _state(q, np.ones(6))
+    p = BFGSPredictor(memory=10)
+    p.reset(state)
+    assert not p.limited(state)
+    state.lbfgs_memory = 2
+    p.reset(state)
+    assert p.limited(state)
+    for _ in range(5):
+        x_star = p.predict(state)
+        state.move(x_star, q.loss(x_star), q.grad(x_star))
+    assert p.H is None and len(p.pairs) == 2 and p._ring.arrays()[4] == 2
+
+
+def test_the_default_hedge_start_runs_a_second_trajectory_from_the_start(net):
+    f, theta0 = net
+    res = minimize(f, theta0, method="laml", max_grad_evals=1500, seed=0,
+                   restart=StallRestart(patience=3, rtol=1e-2, hedge_memory=5))
+    rows = np.flatnonzero(res.history["path_method"] == "restart")
+    assert rows.size >= 2 and res.n_grad <= 1500
+    # the first restart is the initial point again: its loss is the start's
+    assert res.history["loss"][rows[0]] == res.history["loss"][0]
+    assert res.history["loss"][rows[1]] != res.history["loss"][0]
+    assert res.fun == pytest.approx(min(res.history["loss"]))
+
+
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_runs_within_its_budget(net, preset):
     f, theta0 = net

@@ -106,6 +106,20 @@ def test_fast_iteration_matches_with_a_restart_and_a_confidence_stage(monkeypatc
     _assert_same(fast, general)
 
 
+def test_fast_iteration_matches_across_a_hedge_start(monkeypatch):
+    # The hedge start switches the dense matrix for an L-BFGS memory mid-run: the fast
+    # iteration is planned again and goes on with the compiled two-loop recursion.
+    from lagopt.optim.laml import StallRestart
+
+    f, x0 = _net(4, (4, 6, 1), 200)
+    options = dict(restart=StallRestart(patience=3, rtol=1e-2, hedge_memory=4), maxiter=200)
+    general, _ = _run(monkeypatch, False, f, x0, 2000, **options)
+    fast, n_fast = _run(monkeypatch, True, f, x0, 2000, **options)
+    rows = np.flatnonzero(fast.history["path_method"] == "restart")
+    assert n_fast > 0 and rows.size >= 1 and rows[0] < fast.nit - 10
+    _assert_same(fast, general)
+
+
 @pytest.mark.parametrize("options", [dict(preset="lbfgs_model"), dict(preset="reference"),
                                      dict(path="linear"), dict(preset="curve")])
 def test_other_stages_run_the_general_loop_except_the_explorer(monkeypatch, options):
@@ -117,10 +131,20 @@ def test_other_stages_run_the_general_loop_except_the_explorer(monkeypatch, opti
     _assert_same(fast, general)
 
 
-def test_small_problems_use_the_general_loop(monkeypatch):
+def test_small_problems_use_the_general_loop_until_a_hedge_start(monkeypatch):
+    # Dense and small: the general loop (exact kinetic energies). After the hedge start the
+    # predictor keeps an L-BFGS memory, which the fast iteration serves at any size.
+    from lagopt.optim.laml import StallRestart
+
     f = Rosenbrock()
-    res, n_fast = _run(monkeypatch, True, f, np.array([-1.2, 1.0]), 200)
+    res, n_fast = _run(monkeypatch, True, f, np.array([-1.2, 1.0]), 200,
+                       restart=StallRestart(patience=10, rtol=1e-4))
     assert n_fast == 0 and res.nit > 0
+    res, n_fast = _run(monkeypatch, True, f, np.array([-1.2, 1.0]), 200)
+    methods = list(res.history["path_method"])
+    first = methods.index("restart")
+    after = sum(m not in ("", "restart", "best point met") for m in methods[first:])
+    assert 0 < n_fast == after
 
 
 def test_fast_iteration_matches_when_decisions_need_the_exact_kinetic_energy(monkeypatch):

@@ -218,6 +218,10 @@ class LAMLState:
         Euler-Lagrange problems solved so far, by kind: ``"model"`` (the closed-form path of
         the quadratic model, no evaluation) and ``"direct"`` (the actual loss's, by the direct
         method), and ``"direct_cost"``, the gradient evaluations those cost.
+    lbfgs_memory : int or None
+        Set by a hedge restart (:class:`~lagopt.optim.laml.StallRestart`'s `hedge_memory`):
+        from then on a quasi-Newton predictor keeps an L-BFGS memory of this many pairs,
+        whatever the number of parameters (None: the predictor's own choice).
     """
 
     def __init__(self, x, loss, grad, view, rng, lam, T, confidence):
@@ -235,6 +239,7 @@ class LAMLState:
         self.grad_prev = None
         self.model = None
         self.path_solves = {"model": 0, "direct": 0, "direct_cost": 0.0}
+        self.lbfgs_memory = None
 
     @property
     def n(self):

@@ -90,7 +90,8 @@ def _default():
                 explorer=PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
                                                shrink=0.3),
                 update=LeastLossUpdate(), confidence=ConstantConfidence(),
-                lam=1e8, T=1.0, tol=None, restart=StallRestart(patience=10, rtol=1e-4))
+                lam=1e8, T=1.0, tol=None,
+                restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=20))
 
 
 def _straight():
@@ -380,6 +381,8 @@ def _run(f, x0, rng, stages, settings, gtol, maxiter):
                     status, message = _stalled_status(restarter, gtol)
                     break
                 _restart(f, state, stages, restarter, hist)
+                # a hedge start changes the predictor's memory, hence the iteration's plan
+                iteration = _DenseModelStep.plan(stages, state) or _iteration
     except BudgetExhausted:
         status = Status.BUDGET_EXHAUSTED
         _end_at_best_known(f, state, _lower(track["best"], restarter), hist)
@@ -476,7 +479,7 @@ class _DenseModelStep:
                                                      stages.criterion)
         self.steps = min(KRYLOV_MAX_STEPS, state.n)
         self.rtol2 = _KRYLOV_END_RTOL ** 2
-        self.dense = state.n <= self.predictor.max_dense
+        self.dense = not self.predictor.limited(state)
 
     @classmethod
     def plan(cls, stages, state):
@@ -488,7 +491,7 @@ class _DenseModelStep:
                 and type(stages.update) is LeastLossUpdate
                 and path.kinetic != "exact"):
             return None
-        if state.n <= p.max_dense and not (path.kinetic == "krylov" or (
+        if not p.limited(state) and not (path.kinetic == "krylov" or (
                 state.n >= path.krylov_min and state.n > KRYLOV_MAX_STEPS)):
             return None
         return cls(stages, state)
@@ -611,8 +614,13 @@ def _lower(best_known, restarter):
 
 
 def _restart(f, state, stages, restarter, hist):
-    """Leave a stalled basin (see :class:`StallRestart`): a new start, fresh stage memories."""
-    x, loss, g = restarter.restart(state)
+    """Leave a stalled basin (see :class:`StallRestart`): a new start, fresh stage memories
+    (after a hedge start, a quasi-Newton predictor's L-BFGS memory of `hedge_memory` pairs)."""
+    hedge = (restarter.hedge_memory is not None and not restarter.hedged
+             and isinstance(stages.predictor, QuasiNewtonPredictor))
+    x, loss, g = restarter.restart(state, hedge=hedge)
+    if hedge:
+        state.lbfgs_memory = restarter.hedge_memory
     step = float(np.linalg.norm(x - state.x))
     state.move(x, loss, g)
     state.model = None

@@ -484,6 +484,15 @@ class StallRestart(Stage):
     than the best before it, the run stops (converged: on a convex loss every restart
     returns to the same minimum).
 
+    With `hedge_memory`, the first restart is a *hedge start* instead: the run goes back to
+    its initial point (its loss and gradient were paid for at the start, so this start is
+    free) and a quasi-Newton predictor follows a second trajectory from there with an L-BFGS
+    memory of `hedge_memory` pairs in place of its dense matrix (or longer memory). A dense
+    BFGS model converges fast into the basin its first steps point to; on small networks
+    fitted to class labels that basin is often a worse one than a short-memory L-BFGS
+    trajectory from the same start reaches, and the two trajectories hedge each other (the
+    run keeps the best point of both). Later restarts perturb the best point as above.
+
     Parameters
     ----------
     patience : int, optional
@@ -498,22 +507,33 @@ class StallRestart(Stage):
         A gradient with ``max |g_i| <= gtol`` is a stall too. Default 1e-6.
     max_repeats : int, optional
         Stop after this many consecutive restarts that found nothing lower. Default 2.
+    hedge_memory : int or None, optional
+        Make the first restart a hedge start from the initial point with an L-BFGS memory of
+        this many pairs (only with a quasi-Newton predictor; with others the first restart
+        perturbs as the later ones). Default None (no hedge start; LAML's default preset
+        uses 20).
     """
 
-    def __init__(self, patience=5, rtol=1e-4, scale=0.3, gtol=1e-6, max_repeats=2):
+    def __init__(self, patience=5, rtol=1e-4, scale=0.3, gtol=1e-6, max_repeats=2,
+                 hedge_memory=None):
         self.patience = positive_int(patience, "patience")
         self.rtol = positive_float(rtol, "rtol", allow_zero=True)
         self.scale = positive_float(scale, "scale")
         self.gtol = positive_float(gtol, "gtol", allow_zero=True)
         self.max_repeats = positive_int(max_repeats, "max_repeats", minimum=0)
+        self.hedge_memory = (None if hedge_memory is None
+                             else positive_int(hedge_memory, "hedge_memory"))
 
     def _params(self):
         return {"patience": self.patience, "rtol": self.rtol, "scale": self.scale,
-                "gtol": self.gtol, "max_repeats": self.max_repeats}
+                "gtol": self.gtol, "max_repeats": self.max_repeats,
+                "hedge_memory": self.hedge_memory}
 
     def reset(self, state):
         # (loss, point, gradient or None) of the best point over all starts.
         self.best = (state.loss, state.x.copy(), state.grad)
+        self._start = self.best      # the initial point, for a hedge start
+        self.hedged = False
         self.recent = [state.loss]
         self.n_restarts = 0
         self.repeats = 0
@@ -544,13 +564,21 @@ class StallRestart(Stage):
         old = self.recent[-1 - self.patience]
         return not (old - state.loss > self.rtol * abs(state.loss))
 
-    def restart(self, state):
-        """A new start near the best point: ``(x, loss, grad)``, paid for."""
-        x_best = self.best[1]
-        rms = float(np.sqrt(np.mean(x_best * x_best))) or 1.0
-        x = x_best + self.scale * rms * state.rng.standard_normal(state.n)
+    def restart(self, state, hedge=False):
+        """A new start near the best point: ``(x, loss, grad)``, paid for; with `hedge`, the
+        initial point (a hedge start: see the class notes; marks the hedge as taken)."""
         self._best_before = self.best[0]
-        loss, g = state.view.loss_and_grad(x)
+        if hedge:
+            self.hedged = True
+            loss, x, g = self._start
+            x = x.copy()
+            if g is None:
+                loss, g = state.view.loss_and_grad(x)
+        else:
+            x_best = self.best[1]
+            rms = float(np.sqrt(np.mean(x_best * x_best))) or 1.0
+            x = x_best + self.scale * rms * state.rng.standard_normal(state.n)
+            loss, g = state.view.loss_and_grad(x)
         self.recent = [loss]
         self.n_restarts += 1
         return x, loss, g

@@ -215,8 +215,10 @@ class QuasiNewtonPredictor(Predictor):
                 "use_confidence": self.use_confidence}
 
     def reset(self, state):
+        # a hedge restart (StallRestart's hedge_memory) sets the memory of the new trajectory
+        self._memory = getattr(state, "lbfgs_memory", None) or self.memory
         self.pairs = []
-        self._ring = PairRing(self.memory)   # the same pairs, as the compiled recursion reads them
+        self._ring = PairRing(self._memory)  # the same pairs, as the compiled recursion reads them
         self._last = None
         self._last_direction = None   # -H g of the last prediction
 
@@ -251,7 +253,7 @@ class QuasiNewtonPredictor(Predictor):
         if float(s @ y) > 1e-10 * float(s @ s):
             self.pairs.append((s, y))
             self._ring.push(s, y)
-            if len(self.pairs) > self.memory:
+            if len(self.pairs) > self._memory:
                 self.pairs.pop(0)
 
     def _direction(self, state, g):
@@ -298,7 +300,8 @@ class BFGSPredictor(QuasiNewtonPredictor):
     (:func:`~lagopt.optim.laml.model_path.krylov_kinetic`); the ``O(n^3)``
     eigendecomposition is made only when a decision needs the exact value or an explorer
     the curve. Above `max_dense` parameters the predictor is :class:`QuasiNewtonPredictor`
-    with `memory` pairs.
+    with `memory` pairs; so it is after a hedge restart (:class:`StallRestart`'s
+    `hedge_memory`), with that many pairs.
 
     Parameters
     ----------
@@ -328,6 +331,11 @@ class BFGSPredictor(QuasiNewtonPredictor):
     def _params(self):
         return {"max_dense": self.max_dense, **super()._params()}
 
+    def limited(self, state):
+        """True when this run keeps an L-BFGS memory rather than the dense matrix: above
+        `max_dense` parameters, or after a hedge restart (``state.lbfgs_memory``)."""
+        return state.n > self.max_dense or getattr(state, "lbfgs_memory", None) is not None
+
     def reset(self, state):
         super().reset(state)
         self.H = None
@@ -335,12 +343,12 @@ class BFGSPredictor(QuasiNewtonPredictor):
         self._last_direction = None  # -H g of the last prediction
 
     def _observe(self, state, s, y):
-        if state.n > self.max_dense:
+        if self.limited(state):
             return super()._observe(state, s, y)
         self._update(s, y)
 
     def _direction(self, state, g):
-        if state.n > self.max_dense:
+        if self.limited(state):
             return super()._direction(state, g)
         if self.H is None:
             return None
@@ -348,13 +356,13 @@ class BFGSPredictor(QuasiNewtonPredictor):
         return self._last_direction
 
     def _forget(self, state):
-        if state.n > self.max_dense:
+        if self.limited(state):
             return super()._forget(state)
         self._retire()
         self.H = None
 
     def _model(self, state, g, loss):
-        if state.n > self.max_dense:
+        if self.limited(state):
             return super()._model(state, g, loss)
         self._retire()
         self._issued = DenseInverseModel(g, self.H, loss, d_star=self._last_direction)
