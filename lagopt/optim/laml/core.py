@@ -273,8 +273,11 @@ class LAML(Optimizer):
     default was chosen is in ``docs/results/choices.md``); when every point fails, the actual loss's
     Euler-Lagrange problem is solved by the direct method, warm-started from the model path,
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
-    relative decrease over ten iterations) :class:`StallRestart` restarts near the best point
-    found and the run returns the best point over all starts. ``n_path_solves`` in the result
+    relative decrease over ten iterations) :class:`StallRestart` first goes back to the
+    initial point (free: its loss and gradient are known) and follows a second trajectory with
+    20 L-BFGS pairs in place of the dense matrix, a hedge against the basin the dense model
+    led to; later stalls restart near the best point found, and the run returns the best point
+    over all starts. ``n_path_solves`` in the result
     counts the Euler-Lagrange problems solved (``path_solves`` by kind, with the gradient
     evaluations of the direct solves). The first default of this loop, the same with an L-BFGS
     model of ten pairs, is the preset ``"lbfgs_model"``; a straight path with straight

@@ -491,7 +491,8 @@ class StallRestart(Stage):
     BFGS model converges fast into the basin its first steps point to; on small networks
     fitted to class labels that basin is often a worse one than a short-memory L-BFGS
     trajectory from the same start reaches, and the two trajectories hedge each other (the
-    run keeps the best point of both). Later restarts perturb the best point as above.
+    run keeps the best point of both). Later restarts perturb the best point as above, and
+    the predictor keeps the short memory.
 
     Parameters
     ----------
