@@ -55,10 +55,12 @@ def variants():
         "100 pairs, lam 1e8: the fourth default": (
             "the third default with 100 L-BFGS pairs above 300 parameters (was 20) and the "
             "criterion's lam = 1e8 (was 1e4)", fourth),
-        "hedge start with 20 pairs: the new default": (
+        "hedge start, 50 pairs, first step 0.1: the new default": (
             "the fourth default whose first restart is a hedge start: the initial point "
-            "again, with 20 L-BFGS pairs in place of the dense matrix (or of 100 pairs)",
-            dict(fourth, restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=20))),
+            "again, with 50 L-BFGS pairs in place of the dense matrix (or of 100 pairs) and a "
+            "first gradient step of 0.1",
+            dict(fourth, restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=50,
+                                              hedge_first_step=0.1))),
     }
 
 

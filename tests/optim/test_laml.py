@@ -413,6 +413,8 @@ def test_a_hedge_start_returns_to_the_initial_point_for_free():
     assert bf.spent > spent and not np.array_equal(x2, x0) and r.n_restarts == 2
     with pytest.raises(ValueError, match="hedge_memory"):
         StallRestart(hedge_memory=0)
+    with pytest.raises(ValueError, match="hedge_first_step"):
+        StallRestart(hedge_memory=3, hedge_first_step=-1.0)
 
 
 def test_after_a_hedge_start_the_bfgs_predictor_keeps_a_short_lbfgs_memory():
@@ -423,12 +425,15 @@ def test_after_a_hedge_start_the_bfgs_predictor_keeps_a_short_lbfgs_memory():
     p = BFGSPredictor(memory=10)
     p.reset(state)
     assert not p.limited(state)
-    state.lbfgs_memory = 2
+    state.lbfgs_memory, state.first_step = 2, 0.01
     p.reset(state)
     assert p.limited(state)
+    x0, g0 = state.x, state.grad
+    x_star = p.predict(state)                # no pair yet: the hedge's first gradient step
+    assert np.allclose(x_star, x0 - 0.01 * g0)
     for _ in range(5):
-        x_star = p.predict(state)
         state.move(x_star, q.loss(x_star), q.grad(x_star))
+        x_star = p.predict(state)
     assert p.H is None and len(p.pairs) == 2 and p._ring.arrays()[4] == 2
 
 

@@ -218,10 +218,11 @@ class LAMLState:
         Euler-Lagrange problems solved so far, by kind: ``"model"`` (the closed-form path of
         the quadratic model, no evaluation) and ``"direct"`` (the actual loss's, by the direct
         method), and ``"direct_cost"``, the gradient evaluations those cost.
-    lbfgs_memory : int or None
-        Set by a hedge restart (:class:`~lagopt.optim.laml.StallRestart`'s `hedge_memory`):
-        from then on a quasi-Newton predictor keeps an L-BFGS memory of this many pairs,
-        whatever the number of parameters (None: the predictor's own choice).
+    lbfgs_memory, first_step : int or None, float or None
+        Set by a hedge start (:class:`~lagopt.optim.laml.StallRestart`'s `hedge_memory` and
+        `hedge_first_step`): from then on a quasi-Newton predictor keeps an L-BFGS memory of
+        this many pairs whatever the number of parameters, and takes this gradient step
+        before it has a pair (None: the predictor's own).
     """
 
     def __init__(self, x, loss, grad, view, rng, lam, T, confidence):
@@ -240,6 +241,7 @@ class LAMLState:
         self.model = None
         self.path_solves = {"model": 0, "direct": 0, "direct_cost": 0.0}
         self.lbfgs_memory = None
+        self.first_step = None
 
     @property
     def n(self):

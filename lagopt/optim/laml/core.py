@@ -84,14 +84,16 @@ def _reference():
 def _default():
     # How this default was chosen, and on which data: docs/results/choices.md (the first
     # step 2.0 and the backtracking factor 0.3, then 100 L-BFGS pairs above 300 parameters
-    # and lam = 1e8, were chosen on the races' tune, dev, real-tune and real-dev parts).
+    # and lam = 1e8, then the hedge start, were chosen on the races' tune, dev, real-tune and
+    # real-dev parts).
     return dict(predictor=BFGSPredictor(memory=100, first_step=2.0), path=ModelPathSolver(),
                 criterion=RestingActionCriterion(),
                 explorer=PathBacktrackExplorer(memory=4.0, refine=True, along_curve=False,
                                                shrink=0.3),
                 update=LeastLossUpdate(), confidence=ConstantConfidence(),
                 lam=1e8, T=1.0, tol=None,
-                restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=20))
+                restart=StallRestart(patience=10, rtol=1e-4, hedge_memory=50,
+                                     hedge_first_step=0.1))
 
 
 def _straight():
@@ -275,13 +277,13 @@ class LAML(Optimizer):
     before a gradient step is taken. When the loop stalls (converged, or less than a 1e-4
     relative decrease over ten iterations) :class:`StallRestart` first goes back to the
     initial point (free: its loss and gradient are known) and follows a second trajectory with
-    20 L-BFGS pairs in place of the dense matrix, a hedge against the basin the dense model
-    led to; later stalls restart near the best point found, and the run returns the best point
-    over all starts. ``n_path_solves`` in the result
-    counts the Euler-Lagrange problems solved (``path_solves`` by kind, with the gradient
-    evaluations of the direct solves). The first default of this loop, the same with an L-BFGS
-    model of ten pairs, is the preset ``"lbfgs_model"``; a straight path with straight
-    backtracking and no restart is ``"straight"``.
+    50 L-BFGS pairs in place of the dense matrix (or of 100 pairs) and a first gradient step of
+    0.1, a hedge against the basin the first trajectory led to; later stalls restart near the
+    best point found, and the run returns the best point over all starts. ``n_path_solves``
+    in the result counts the Euler-Lagrange problems solved (``path_solves`` by kind, with
+    the gradient evaluations of the direct solves). The first default of this loop, the same
+    with an L-BFGS model of ten pairs, is the preset ``"lbfgs_model"``; a straight path with
+    straight backtracking and no restart is ``"straight"``.
 
     Examples
     --------
@@ -624,6 +626,7 @@ def _restart(f, state, stages, restarter, hist):
     x, loss, g = restarter.restart(state, hedge=hedge)
     if hedge:
         state.lbfgs_memory = restarter.hedge_memory
+        state.first_step = restarter.hedge_first_step
     step = float(np.linalg.norm(x - state.x))
     state.move(x, loss, g)
     state.model = None

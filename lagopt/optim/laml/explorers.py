@@ -487,12 +487,13 @@ class StallRestart(Stage):
     With `hedge_memory`, the first restart is a *hedge start* instead: the run goes back to
     its initial point (its loss and gradient were paid for at the start, so this start is
     free) and a quasi-Newton predictor follows a second trajectory from there with an L-BFGS
-    memory of `hedge_memory` pairs in place of its dense matrix (or longer memory). A dense
-    BFGS model converges fast into the basin its first steps point to; on small networks
-    fitted to class labels that basin is often a worse one than a short-memory L-BFGS
-    trajectory from the same start reaches, and the two trajectories hedge each other (the
-    run keeps the best point of both). Later restarts perturb the best point as above, and
-    the predictor keeps the short memory.
+    memory of `hedge_memory` pairs in place of its dense matrix (or its own memory) and,
+    with `hedge_first_step`, that gradient step before its first pair. A dense BFGS model
+    converges fast into the basin its first steps point to; on small networks fitted to
+    class labels that basin is often a worse one than a limited-memory trajectory from the
+    same start reaches, and the two trajectories hedge each other (the run keeps the best
+    point of both). Later restarts perturb the best point as above, and the predictor keeps
+    the hedge's memory and first step.
 
     Parameters
     ----------
@@ -512,11 +513,15 @@ class StallRestart(Stage):
         Make the first restart a hedge start from the initial point with an L-BFGS memory of
         this many pairs (only with a quasi-Newton predictor; with others the first restart
         perturbs as the later ones). Default None (no hedge start; LAML's default preset
-        uses 20).
+        uses 50).
+    hedge_first_step : float or None, optional
+        The hedge trajectory's gradient step before its first pair (None: the predictor's
+        `first_step`). Default None (LAML's default preset uses 0.1, against its first
+        trajectory's 2).
     """
 
     def __init__(self, patience=5, rtol=1e-4, scale=0.3, gtol=1e-6, max_repeats=2,
-                 hedge_memory=None):
+                 hedge_memory=None, hedge_first_step=None):
         self.patience = positive_int(patience, "patience")
         self.rtol = positive_float(rtol, "rtol", allow_zero=True)
         self.scale = positive_float(scale, "scale")
@@ -524,11 +529,13 @@ class StallRestart(Stage):
         self.max_repeats = positive_int(max_repeats, "max_repeats", minimum=0)
         self.hedge_memory = (None if hedge_memory is None
                              else positive_int(hedge_memory, "hedge_memory"))
+        self.hedge_first_step = (None if hedge_first_step is None
+                                 else positive_float(hedge_first_step, "hedge_first_step"))
 
     def _params(self):
         return {"patience": self.patience, "rtol": self.rtol, "scale": self.scale,
                 "gtol": self.gtol, "max_repeats": self.max_repeats,
-                "hedge_memory": self.hedge_memory}
+                "hedge_memory": self.hedge_memory, "hedge_first_step": self.hedge_first_step}
 
     def reset(self, state):
         # (loss, point, gradient or None) of the best point over all starts.

@@ -215,8 +215,10 @@ class QuasiNewtonPredictor(Predictor):
                 "use_confidence": self.use_confidence}
 
     def reset(self, state):
-        # a hedge restart (StallRestart's hedge_memory) sets the memory of the new trajectory
+        # a hedge start (StallRestart's hedge_memory, hedge_first_step) sets the new
+        # trajectory's memory and first step
         self._memory = getattr(state, "lbfgs_memory", None) or self.memory
+        self._first_step = getattr(state, "first_step", None) or self.first_step
         self.pairs = []
         self._ring = PairRing(self._memory)  # the same pairs, as the compiled recursion reads them
         self._last = None
@@ -239,7 +241,7 @@ class QuasiNewtonPredictor(Predictor):
         ``state.model`` set."""
         loss = state.loss
         if d is None:
-            d, step = -self.first_step * g, self.first_step
+            d, step = -self._first_step * g, self._first_step
             state.model = lambda: QuadraticModel.from_step(g, step, loss)
         else:
             state.model = self._model(state, g, loss)
@@ -300,7 +302,7 @@ class BFGSPredictor(QuasiNewtonPredictor):
     (:func:`~lagopt.optim.laml.model_path.krylov_kinetic`); the ``O(n^3)``
     eigendecomposition is made only when a decision needs the exact value or an explorer
     the curve. Above `max_dense` parameters the predictor is :class:`QuasiNewtonPredictor`
-    with `memory` pairs; so it is after a hedge restart (:class:`StallRestart`'s
+    with `memory` pairs; so it is after a hedge start (:class:`StallRestart`'s
     `hedge_memory`), with that many pairs.
 
     Parameters
