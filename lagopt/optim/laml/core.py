@@ -208,7 +208,8 @@ class LAML(Optimizer):
         gradient), :class:`RestingActionCriterion` with ``lam = 1e8, T = 1``,
         :class:`PathBacktrackExplorer` (``memory=4``, straight backtracking by factors of
         0.3, direct refinement, gradient-step fall-back), :class:`LeastLossUpdate`,
-        :class:`ConstantConfidence` and :class:`StallRestart` (``patience=10, rtol=1e-4``).
+        :class:`ConstantConfidence` and :class:`StallRestart` (``patience=10, rtol=1e-4,
+        hedge_memory=50, hedge_first_step=0.1``: the first restart a hedge start).
     predictor, path, criterion, explorer, update, confidence : stage, optional
         Replace the preset's stage (``path`` may be a method name of
         :func:`lagopt.solve_action_path`).
@@ -385,9 +386,9 @@ def _run(f, x0, rng, stages, settings, gtol, maxiter):
                 if restarter.converged(state):
                     status, message = _stalled_status(restarter, gtol)
                     break
-                _restart(f, state, stages, restarter, hist)
-                # a hedge start changes the predictor's memory, hence the iteration's plan
-                iteration = _DenseModelStep.plan(stages, state) or _iteration
+                if _restart(f, state, stages, restarter, hist):
+                    # a hedge start changes the predictor's memory, hence the iteration's plan
+                    iteration = _DenseModelStep.plan(stages, state) or _iteration
     except BudgetExhausted:
         status = Status.BUDGET_EXHAUSTED
         _end_at_best_known(f, state, _lower(track["best"], restarter), hist)
@@ -620,7 +621,8 @@ def _lower(best_known, restarter):
 
 def _restart(f, state, stages, restarter, hist):
     """Leave a stalled basin (see :class:`StallRestart`): a new start, fresh stage memories
-    (after a hedge start, a quasi-Newton predictor's L-BFGS memory of `hedge_memory` pairs)."""
+    (after a hedge start, a quasi-Newton predictor's L-BFGS memory of `hedge_memory` pairs).
+    True when this start was the hedge start."""
     hedge = (restarter.hedge_memory is not None and not restarter.hedged
              and isinstance(stages.predictor, QuasiNewtonPredictor))
     x, loss, g = restarter.restart(state, hedge=hedge)
@@ -634,6 +636,7 @@ def _restart(f, state, stages, restarter, hist):
         stage.reset(state)
     f.set_iterate(x, loss)
     _add_row(hist, state.confidence, "restart", step, explored=True)
+    return hedge
 
 
 def _end_at_best_known(f, state, best_known, hist):
