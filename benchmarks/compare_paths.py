@@ -1,7 +1,8 @@
 """How much action does the seed's smoothstep interpolation waste against true least-action paths?
 
-The program lives in `lagopt.benchmarks.compare_paths` (so that `lagopt bench` runs it wherever lagopt
-is installed); this file runs it from a checkout: `python benchmarks/compare_paths.py --quick --out DIR`.
+The program lives in `lagopt.benchmarks.compare_paths` (so that `lagopt bench` runs it
+wherever lagopt is installed); this file runs it from a checkout:
+`python benchmarks/compare_paths.py --quick --out DIR`.
 """
 import sys
 

@@ -465,7 +465,7 @@ def make_tabular(name, n=400, seed=0, *, n_features=12, n_outputs=None, noise=No
     else:
         n_outputs = fixed
     noise = TABULAR_NOISE[name] if noise is None else positive_float(noise, "noise",
-                                                                      allow_zero=True)
+                                                                     allow_zero=True)
     rng = _generator(seed)
 
     X_raw, types = _tabular_inputs(rng, n, n_features)

@@ -665,7 +665,7 @@ def _clip_spikes(ax, peaks, logy):
     factor = 10.0 if logy else 1.0        # log: only spikes of more than a decade
     top = bulk * 1.6 if logy and bulk > 0 else bulk + 0.3 * (bulk - low)
     over = {lab: p[1] for lab, p in peaks.items() if p[1] > (bulk * factor if logy and bulk > 0
-                                                               else top)}
+                                                             else top)}
     if not over or (logy and not low > 0):
         return
     ax.set_ylim(low / 1.3 if logy else low - 0.05 * (top - low), top)

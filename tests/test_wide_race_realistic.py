@@ -130,7 +130,7 @@ def test_tiny_realistic_cli_reports_tables_and_verdict_lines(tmp_path):
         # per-cell tables and counts of every part, at equal evaluations and at equal time
         cells = _section(md, f"Per cell: {part} part")
         assert cells.count(f"| {wr.REALISTIC_PARTS[part]['targets'][0]} |") == 4
-        assert f"| all | 4 | " in cells
+        assert "| all | 4 | " in cells
         assert f"### {part} at equal time: wins against L-BFGS" in md
     # re-reporting from the JSON gives the same markdown
     again = tmp_path / "again"

@@ -404,7 +404,7 @@ def _relerr(value, ref):
         return np.nan
     ref = np.asarray(ref, float)
     return float(np.linalg.norm(np.asarray(value) - ref) / max(np.linalg.norm(ref),
-                                                                np.finfo(float).tiny))
+                                                               np.finfo(float).tiny))
 
 
 def _timed(fn, repeat, cap):

@@ -80,7 +80,7 @@ def _function_cases(quick):
         pairs = []
         if name == "muller_brown":
             pairs += [(minima[0], minima[1], "minimum 0 -> 1"), (minima[0], minima[2],
-                                                                  "minimum 0 -> 2")]
+                                                                 "minimum 0 -> 2")]
         elif name == "rosenbrock":
             pairs += [(np.array([-1.0, 1.0]), np.array([1.0, 1.0]), "across the valley")]
         else:

@@ -269,7 +269,7 @@ def _time_kernels(f, G, P, X, y, repeats):
 
         def parallel_grad():
             mlp_kernels.mlp_eval_parallel(P, np.empty((0, 0)), *f._args, 1, fv,
-                                           out.reshape(-1), threads)
+                                          out.reshape(-1), threads)
 
         parallel_grad()
         np.testing.assert_array_equal(out, G)

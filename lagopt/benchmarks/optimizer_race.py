@@ -273,7 +273,7 @@ def _ablation_table(idx, budgets, presets):
                          for v in vals]
                 lines.append(f"| {ds} | {act} | {b:,} | " + " | ".join(cells) + " |")
     lines.append("| **mean rank** | | | " + " | ".join(f"**{np.mean(ranks[p]):.2f}**"
-                                                    for p in presets) + " |")
+                                                       for p in presets) + " |")
     return "\n".join(lines), {p: float(np.mean(r)) for p, r in ranks.items()}
 
 

@@ -160,7 +160,7 @@ def methods_vs_alternative(quick, repeat):
         for method in METHODS + ("collocation@1e-3",):
             # ReLU collocation refines its mesh without end at the kinks: cap it, time it once.
             opts = {"max_time": 5.0} if (quick and act == "relu"
-                                        and method.startswith("collocation")) else {}
+                                         and method.startswith("collocation")) else {}
             if method == "collocation@1e-3":
                 # Same tolerance as the alternative's default call: the like-for-like ratio.
                 if act == "relu":

@@ -392,7 +392,8 @@ def report(prows, nrows, meta):
         f"{meta['elapsed']:.1f} s. Budgets (gradient evaluations): {meta['potential_budget']} "
         f"for the potentials' Bézier curve and MEP each; {meta['budget']} for the networks' "
         f"Bézier curve and MEP each; L-BFGS training {meta['train_budget']} per network. "
-        "A Hessian-vector product counts the objective's `hessp_cost` gradients (2 here; `MEPResult.n_grad`).", "",
+        "A Hessian-vector product counts the objective's `hessp_cost` gradients (2 here; "
+        "`MEPResult.n_grad`).", "",
         "**Barrier** of a curve: the highest loss along it minus the mean loss of its two "
         "ends, `max L(phi) - (L(a) + L(b)) / 2`; the line and the Bézier curve are evaluated "
         f"at {meta['n_eval']} points equally spaced in t, the MEP at its images and refined "

@@ -739,7 +739,7 @@ def _header(meta, labels, candidate, records):
     smooth = [r for r in records if r["target"] not in PROBLEMS]
     described = "; ".join(
         f"`{lab}` = `{opts[lab][0]}`" + ("".join(f", {k}={v!r}" for k, v in
-                                                  sorted(opts[lab][1].items())))
+                                                 sorted(opts[lab][1].items())))
         for lab in labels)
     targets = "; ".join(f"`{t}`: {TARGET_FORMULAS.get(t, '?')}" for t in
                         _ordered(r["target"] for r in smooth))
@@ -1087,7 +1087,7 @@ def _figure(cells, path, candidate):
                         if c["part"] == p) for p in parts}
     n_rows = [len(rows[p]) for p in parts]
     fig, axes = plt.subplots(len(parts), 1, figsize=(6.5, 1.4 + 0.22 * sum(n_rows)
-                                                      + 0.7 * len(parts)),
+                                                     + 0.7 * len(parts)),
                              squeeze=False, layout="constrained",
                              gridspec_kw={"height_ratios": n_rows})
     image, top = None, np.log10(_CLIP)

@@ -187,11 +187,6 @@ def _run_steps(f, x0, stepper, lr, gtol, maxiter):
         f.record(loss)
 
 
-
-
-
-
-
 @dataclass(frozen=True)
 class GD(Optimizer):
     r"""Gradient descent with a fixed learning rate: ``x <- x - lr * grad L(x)``.

@@ -53,7 +53,7 @@ class TrajectoryEfficiency(OptimizeResult):
 
 def _trajectory_points(trajectory):
     """(points (n, k) or None, path-like or None) from the accepted trajectory forms."""
-    from ..paths import ActionPath, PathMethod
+    from ..paths import ActionPath
 
     if isinstance(trajectory, ActionPath):
         return None, trajectory

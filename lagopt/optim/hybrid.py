@@ -35,7 +35,6 @@ _STUCK = ("Every step from the best point, even of length `lr_min` with a fresh 
           "non-finite); lower `lr_min`.")
 
 
-
 @dataclass(frozen=True)
 class Hybrid(Optimizer):
     r"""Gradient steps with an action check of the recent trajectory every `check_every`
@@ -210,8 +209,8 @@ class Hybrid(Optimizer):
         low, high = nonnegative(self.low, "low"), positive_float(self.high, "high")
         if low > high:
             raise ValueError(f"`low` must not exceed `high`, got low={low}, high={high}.")
-        lr_min, lr_max = positive_float(self.lr_min, "lr_min"), positive_float(self.lr_max,
-                                                                              "lr_max")
+        lr_min = positive_float(self.lr_min, "lr_min")
+        lr_max = positive_float(self.lr_max, "lr_max")
         if lr_min > lr_max:
             raise ValueError(f"`lr_min` must not exceed `lr_max`, got lr_min={lr_min}, "
                              f"lr_max={lr_max}.")

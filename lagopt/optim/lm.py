@@ -107,7 +107,6 @@ def _outcome(res, f, max_nfev_given, fallback_note):
     return status, message + fallback_note
 
 
-
 @dataclass(frozen=True)
 class LM(Optimizer):
     r"""Levenberg-Marquardt (``scipy.optimize.least_squares``) on the gradient budget.

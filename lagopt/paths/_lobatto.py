@@ -93,8 +93,8 @@ class _Run:
 
 @functools.lru_cache(maxsize=64)
 def _band_index(n, m):
-    """Row and column (in LAPACK's banded storage, before its pivoting rows) of every entry of the interval blocks
-    and of the two boundary blocks, for `m` nodes of ``2n`` unknowns."""
+    """Row and column (in LAPACK's banded storage, before its pivoting rows) of every entry of
+    the interval blocks and of the two boundary blocks, for `m` nodes of ``2n`` unknowns."""
     k = 2 * n
     u = 3 * n - 1
     i = np.arange(m - 1)[:, None, None]

@@ -114,7 +114,7 @@ def quintic_dense(t, theta, theta_dot, theta_ddot):
         ci = c[:, :, i]
         value = ci[0] + s * (ci[1] + s * (ci[2] + s * (ci[3] + s * (ci[4] + s * ci[5]))))
         slope = ci[1] + s * (2.0 * ci[2] + s * (3.0 * ci[3] + s * (4.0 * ci[4]
-                                                                  + s * 5.0 * ci[5])))
+                                                                   + s * 5.0 * ci[5])))
         return value, slope / hi
 
     return dense

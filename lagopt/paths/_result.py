@@ -25,9 +25,9 @@ __all__ = ["ActionPath", "finalize", "RESIDUAL_GATE", "ENERGY_GATE", "ENERGY_GAT
 #:   dense output, normwise at each point (``r = y' - f(y)`` for ``y = (theta, theta')``,
 #:   ``s`` the path's own scale, ``D / T`` for the position and ``D / T^2`` for the momentum
 #:   equation, ``D`` its extent: solve_bvp's scaling made independent of basis and units, see
-#:   `lagopt.paths._measure.el_residual`); for non-smooth objectives (ReLU) ``info["weak_residual_rel"]``, the
-#:   integrated momentum balance, since no smooth interpolant satisfies the equation pointwise
-#:   across a kink;
+#:   `lagopt.paths._measure.el_residual`); for non-smooth objectives (ReLU)
+#:   ``info["weak_residual_rel"]``, the integrated momentum balance, since no smooth
+#:   interpolant satisfies the equation pointwise across a kink;
 #: * energy: ``info["energy_drift_rel"]``, ``max H - min H`` over ``max (K + lam |L|)`` along the
 #:   path, ``H = |theta'|^2 / 2 - lam L`` being constant on an exact solution.
 #:

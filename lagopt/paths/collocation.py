@@ -167,7 +167,7 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     >>> bool(np.abs(raw.dense([0.5])[0][:, 0] - exact(0.5)[:, 0]).max() < 1e-6)
     True
     """
-    n, T, lam, obj = problem.n, problem.T, problem.lam, problem.objective
+    n, lam, obj = problem.n, problem.lam, problem.objective
     t0_clock = time.perf_counter()
     tol = float(tol)
     if not (np.isfinite(tol) and tol > 0):
@@ -255,9 +255,10 @@ def solve(problem, guess=None, tol=1e-6, max_nodes=None, max_time=30.0, initial_
     pp = out.sol
     dense = None
     if pp is not None:
-        def dense(tq):
+        def _dense(tq):
             Y = pp(np.atleast_1d(np.asarray(tq, dtype=float)))
             return Y[:n], Y[n:]
+        dense = _dense
     known = None
     if dense is not None and getattr(out, "samples", None) is not None \
             and out.lam == problem.lam:
@@ -360,11 +361,10 @@ def _attempt(problem, lam, t, Y, tol, bc_tol, max_nodes, deadline, verbose, forc
     rms = float(np.max(res.rms_residuals)) if res.rms_residuals.size else 0.0
     # solve_bvp's own codes: 0 converged, 1 max_nodes exceeded, 2 singular Jacobian, 3 tol.
     status = {0: Status.SUCCESS, 1: Status.MAX_ITER}.get(res.status, Status.NOT_CONVERGED)
+    detail = {2: "a singular collocation Jacobian",
+              3: "boundary conditions it could not satisfy to `bc_tol`"}.get(res.status, "")
     return _BVPRun(status, res.x, res.y, sol=res.sol, niter=res.niter, rms=rms,
-                    bvp_status=res.status,
-                    detail={2: "a singular collocation Jacobian",
-                            3: "boundary conditions it could not satisfy to `bc_tol`"}.get(
-                                res.status, ""))
+                   bvp_status=res.status, detail=detail)
 
 
 #: Mesh resolution of the stiff continuation: every interval satisfies ``omega h <= OMEGA_H``

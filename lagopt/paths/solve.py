@@ -412,4 +412,3 @@ def _problem(objective, theta0, thetaT, T, lam, grad, hess):
     T = positive_float(T, "T")
     lam = positive_float(lam, "lam", allow_zero=True)
     return BVPProblem(objective, theta0, thetaT, T, lam)
-

@@ -114,7 +114,8 @@ class CriticalPoint(_Display):
         self.message = message
 
     def summary(self) -> str:
-        """One line: kind, certificate, location (first coordinates), energy, gradient norm, index."""
+        """One line: kind, certificate, location (first coordinates), energy, gradient norm,
+        index."""
         x = np.array2string(self.x[:4], precision=6, separator=", ")
         more = " ..." if self.x.size > 4 else ""
         return (f"{self.kind:7s} {'certified' if self.certified else 'NOT certified':13s} "

@@ -424,7 +424,7 @@ def _mep_profile(objective, a, b, held_out, ends, ends_ho, budget, seed, progres
                         progress=progress, **options)
     except Exception as exc:   # reported, not hidden: the table shows the failure
         return _failed_profile(a, b, f"{type(exc).__name__}: {exc}",
-                          time.perf_counter() - start), None
+                               time.perf_counter() - start), None
     elapsed = time.perf_counter() - start
     P = np.asarray(res.path, dtype=float)
     if P.ndim != 2 or P.shape[0] != a.size or P.shape[1] < 3:

@@ -852,8 +852,8 @@ def solve_mep(objective: Any, theta_a: ArrayLike, theta_b: ArrayLike, *,
         `MEPResult.tangent_residual`). Default 1e-3.
     max_grad_evals : int, optional
         Budget of gradient evaluations for the whole call (a Hessian-vector product counts
-        the objective's ``hessp_cost``, a dense Hessian ``n``); when spent the call returns with status
-        ``BUDGET_EXHAUSTED``. Default: no budget (the iteration caps still apply).
+        the objective's ``hessp_cost``, a dense Hessian ``n``); when spent the call returns with
+        status ``BUDGET_EXHAUSTED``. Default: no budget (the iteration caps still apply).
     refine_ends : bool, optional
         Minimise from the ends first. Default True.
     seed : int, optional

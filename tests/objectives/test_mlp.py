@@ -264,7 +264,7 @@ def test_blas_path_and_hessian_blocks():
         e = np.zeros(n)
         e[i] = 1.0
         np.testing.assert_allclose(H[:, i], ref_hvp(theta, e, f.X, Y, f.sizes, "softplus",
-                                                      f.beta), rtol=0, atol=1e-12 * scale)
+                                                    f.beta), rtol=0, atol=1e-12 * scale)
 
 
 def test_large_network_loss_and_grad_batches():

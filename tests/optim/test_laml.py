@@ -292,7 +292,7 @@ def test_same_seed_same_result(net):
         a = minimize(f, theta0, method="laml", preset=preset, max_grad_evals=150, seed=7)
         b = minimize(f, theta0, method="laml", preset=preset, max_grad_evals=150, seed=7)
         assert np.array_equal(a.x, b.x) and np.array_equal(a.history["loss"],
-                                                            b.history["loss"])
+                                                           b.history["loss"])
 
 
 def test_stage_objects_are_reusable(net):

@@ -60,7 +60,8 @@ def test_pendulum_past_pi_returns_the_minimum_not_the_saddle(T):
     path = solve_action_path(pendulum(), [0.0], [0.5], T=T)
     assert path.success and path.is_minimum is True, path.message
     assert path.info["saddle_from"]["action"] > path.action
-    reference = solve_action_path(pendulum(), [0.0], [0.5], T=T, method=Direct(tol=1e-10, rule="numerov"))
+    reference = solve_action_path(pendulum(), [0.0], [0.5], T=T,
+                                  method=Direct(tol=1e-10, rule="numerov"))
     assert reference.is_minimum is True
     assert abs(path.velocity(0.0)[0] - reference.velocity(0.0)[0]) < 1e-5
     assert abs(path.action - reference.action) < 1e-6 * max(1.0, abs(reference.action))

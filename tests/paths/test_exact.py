@@ -49,7 +49,7 @@ def test_energy_is_constant():
     t = np.linspace(0, 3.0, 50)
     th, v = sol(t), sol.velocity(t)
     H = 0.5 * np.sum(v**2, axis=0) - 2.0 * 0.5 * np.einsum("it,ij,jt->t", th - c[:, None], A,
-                                                          th - c[:, None])
+                                                           th - c[:, None])
     np.testing.assert_allclose(H, sol.energy, rtol=1e-10, atol=1e-10)
 
 

@@ -4,7 +4,6 @@ parameters. Checked against closed forms, finite differences and the block-Newto
 import numpy as np
 import pytest
 
-from lagopt._status import Status
 from lagopt.objectives import MLPObjective, Quadratic
 from lagopt.paths import direct, solve_action_path
 from lagopt.paths._measure import FULL_MEASURE_MAX_PARAMS, measurement_plan

@@ -67,7 +67,6 @@ def test_kernel_counts_as_the_numpy_reference(n, seed):
     assert counts.min() < counts.max()   # the shifts cross eigenvalues: a real test
 
 
-
 def test_kernel_stops_at_an_exactly_singular_pivot_like_the_reference():
     # h^2 lam H = -1 at sigma = 0: pivots 1, 0 (exactly), ...
     H = np.full((1, 1, 9), -1.0)

@@ -36,6 +36,7 @@ def two_nodes(a, b):
     theta[:, 1] = b
     return theta
 
+
 # Points remembered by a BudgetView (about 0.3 kB each for the 37-parameter network).
 _TAPE_SIZE = 4096
 

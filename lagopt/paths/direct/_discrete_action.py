@@ -225,7 +225,7 @@ class DiscreteAction:
         w = np.ones(Theta.shape[1])
         w[0] = w[-1] = 0.5
         dl = 2.0 * np.einsum("i,i->", V[:, -1], A[:, -1]) - 2.0 * np.einsum("i,i->", V[:, 0],
-                                                                             A[:, 0])
+                                                                            A[:, 0])
         action = h * float(w @ (kin + lam * L)) - h * h / 12.0 * float(dl)
         magnitude = h * float(w @ (kin + lam * np.abs(L)))
         return action, magnitude
@@ -301,7 +301,7 @@ class DiscreteAction:
         """Velocities from the nodes and their accelerations ``lam grad L``, as accurate as the
         nodes (`velocities_from_accelerations_high_order`)."""
         return velocities_from_accelerations_high_order(self.h, Theta,
-                                                         self.accelerations(Theta))
+                                                        self.accelerations(Theta))
 
     def magnitude(self, Theta):
         """``K_h + lam h sum_i w_i |L(p_i)|`` for the nodes ``Theta``: the size of the terms whose

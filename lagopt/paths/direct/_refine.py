@@ -95,7 +95,7 @@ def newton_fits(n, N):
     """Newton's memory: ``N - 1`` Hessian blocks of ``n x n`` (several arrays of them)."""
     M = N - 1
     return n <= NEWTON_MAX_DIM and (n * M <= _NEWTON_MAX_UNKNOWNS
-                                     or n * n * M <= _NEWTON_MAX_BLOCK_FLOATS)
+                                    or n * n * M <= _NEWTON_MAX_BLOCK_FLOATS)
 
 
 def _running(out, deadline):
