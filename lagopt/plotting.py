@@ -835,14 +835,19 @@ def _loss_panel(ax, it, h):
     loss = np.asarray(h["loss"], dtype=float)
     ax.plot(it, loss, color="#1F77B4", lw=1.4, label="loss at the iterate")
     ax.plot(it, np.fmin.accumulate(loss), color="k", lw=1.0, ls="--", label="lowest so far")
+    hedges = []
     if "path_method" in h:
         restarts = [x for x, m in zip(it, h["path_method"]) if m == "restart"]
+        hedges = [x for x, m in zip(it, h["path_method"]) if m == "hedge start"]
     else:   # a restart row: explored, no path followed
         gone = np.isnan(np.asarray(h.get("action", np.zeros(loss.size)), dtype=float))
         moved = np.asarray(h.get("explored", np.zeros(loss.size)), dtype=bool)
         restarts = list(it[1:][(gone & moved)[1:]])
     for j, x in enumerate(restarts):
         ax.axvline(x, color="#7F7F7F", lw=0.8, ls=":", label="restart" if j == 0 else None)
+    for j, x in enumerate(hedges):   # back to the start with a short L-BFGS memory
+        ax.axvline(x, color="#D62728", lw=0.8, ls="-.",
+                   label="hedge start (from the start)" if j == 0 else None)
     _positive_log(ax, loss)
     ax.set_ylabel(r"training loss $L(\theta_k)$")
     ax.set_title("loss")

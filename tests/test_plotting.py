@@ -316,6 +316,17 @@ def _laml_history(confidence):
             "step": np.r_[0.0, np.geomspace(1, 1e-3, n - 1)], "confidence": confidence}
 
 
+def test_the_loss_panel_marks_the_hedge_start_apart_from_the_restarts():
+    h = _laml_history(np.ones(30))
+    h["path_method"] = np.array([""] + ["model"] * 29, dtype=object)
+    h["path_method"][10], h["path_method"][20] = "hedge start", "restart"
+    fig = plotting.plot_laml_diagnostics(h)
+    marks = {ln.get_label(): ln.get_xdata()[0] for ln in fig.axes[0].get_lines()
+             if ln.get_label() in ("restart", "hedge start (from the start)")}
+    assert set(marks) == {"restart", "hedge start (from the start)"}
+    assert marks["hedge start (from the start)"] < marks["restart"]
+
+
 def test_a_constant_confidence_gives_its_panel_to_the_step_length():
     fig = plotting.plot_laml_diagnostics(_laml_history(np.ones(30)))
     _assert_labelled(fig)

@@ -69,7 +69,7 @@ def test_fast_iteration_matches_the_general_loop_bit_for_bit(monkeypatch, name):
     f, x0 = make()
     general, n_general = _run(monkeypatch, False, f, x0, budget)
     fast, n_fast = _run(monkeypatch, True, f, x0, budget)
-    iterations = sum(m not in ("", "restart", "best point met")
+    iterations = sum(m not in ("", "restart", "hedge start", "best point met")
                      for m in fast.history["path_method"])
     assert n_general == 0 and n_fast >= iterations > 0   # the fast path ran every iteration
     assert fast.history["explored"].any() and fast.history["accepted"].any()
@@ -115,8 +115,8 @@ def test_fast_iteration_matches_across_a_hedge_start(monkeypatch):
     options = dict(restart=StallRestart(patience=3, rtol=1e-2, hedge_memory=4), maxiter=200)
     general, _ = _run(monkeypatch, False, f, x0, 2000, **options)
     fast, n_fast = _run(monkeypatch, True, f, x0, 2000, **options)
-    rows = np.flatnonzero(fast.history["path_method"] == "restart")
-    assert n_fast > 0 and rows.size >= 1 and rows[0] < fast.nit - 10
+    rows = np.flatnonzero(fast.history["path_method"] == "hedge start")
+    assert n_fast > 0 and rows.size == 1 and rows[0] < fast.nit - 10
     _assert_same(fast, general)
 
 
@@ -142,8 +142,9 @@ def test_small_problems_use_the_general_loop_until_a_hedge_start(monkeypatch):
     assert n_fast == 0 and res.nit > 0
     res, n_fast = _run(monkeypatch, True, f, np.array([-1.2, 1.0]), 200)
     methods = list(res.history["path_method"])
-    first = methods.index("restart")
-    after = sum(m not in ("", "restart", "best point met") for m in methods[first:])
+    first = methods.index("hedge start")
+    after = sum(m not in ("", "restart", "hedge start", "best point met")
+                for m in methods[first:])
     assert 0 < n_fast == after
 
 

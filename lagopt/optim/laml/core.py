@@ -245,7 +245,10 @@ class LAML(Optimizer):
             acceptance the kinetic energy's bounds decided, the deciding bound -- see
             :class:`ModelPathSolver`), ``predicted_action`` (of the path to the
             prediction), ``confidence`` (after the iteration), ``accepted``,
-            ``explored``, ``path_method``, ``step`` (``|x_new - x|``).
+            ``explored``, ``path_method`` (the path method of the iteration; ``"hedge
+            start"`` and ``"restart"`` mark the new starts of :class:`StallRestart`, ``"best
+            point met"`` the move to the lowest loss met when the budget ran out mid-iteration),
+            ``step`` (``|x_new - x|``).
         ``stages`` : dict
             The stages used (their ``repr``).
         ``n_path_solves`` : int
@@ -635,7 +638,7 @@ def _restart(f, state, stages, restarter, hist):
     for stage in (stages.predictor, stages.explorer, stages.confidence):
         stage.reset(state)
     f.set_iterate(x, loss)
-    _add_row(hist, state.confidence, "restart", step, explored=True)
+    _add_row(hist, state.confidence, "hedge start" if hedge else "restart", step, explored=True)
     return hedge
 
 
